@@ -1,0 +1,33 @@
+# Two entry points (see README): `make repro` and `make test`. Both are idempotent.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup data repro test lint bench
+
+setup: $(STAMP)
+
+# Re-install only when the pinned requirements or the package metadata change.
+$(STAMP): requirements.txt requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements.txt -c requirements.lock
+	$(BIN)/pip install --quiet --no-deps tilse==0.2.1
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+# dvc pull is a no-op when data/raw already matches data/raw.dvc.
+data: setup
+	$(BIN)/dvc pull --quiet data/raw.dvc
+
+repro: data
+	$(BIN)/dvc repro
+
+test: setup
+	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/python -m pytest -q
+
+bench: data
+	$(BIN)/python -m benchmarks

@@ -1,0 +1,54 @@
+"""Atomic output writers: a crash mid-write never leaves a file that the next run would trust.
+
+Every writer renders to a temporary file in the destination folder, flushes it to disk and then
+renames it over the target (`os.replace` is atomic on POSIX within one file system).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; move it onto `target` only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(target: str | os.PathLike[str], text: str) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(target: str | os.PathLike[str], data: Any) -> None:
+    """Write JSON with sorted keys and a trailing newline, so equal data gives equal bytes."""
+    write_text(target, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
+
+
+def write_parquet(target: str | os.PathLike[str], frame: pd.DataFrame, schema: pa.Schema | None = None) -> None:
+    """Write a DataFrame as Parquet without pandas metadata, so identical frames give identical bytes."""
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    table = table.replace_schema_metadata(None)
+    with atomic_path(target) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
