@@ -13,6 +13,7 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("pipeline.ingest.stage", "parse, clean, date and deduplicate a corpus"),
+    "embed": ("pipeline.embed", "embed each article's text (cached: only new texts are embedded)"),
 }
 
 

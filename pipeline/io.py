@@ -46,7 +46,9 @@ def write_json(target: str | os.PathLike[str], data: Any) -> None:
     write_text(target, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
 
 
-def write_parquet(target: str | os.PathLike[str], frame: pd.DataFrame, schema: pa.Schema | None = None) -> None:
+def write_parquet(
+    target: str | os.PathLike[str], frame: pd.DataFrame, schema: pa.Schema | None = None
+) -> None:
     """Write a DataFrame as Parquet without pandas metadata, so identical frames give identical bytes."""
     table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     table = table.replace_schema_metadata(None)

@@ -1,0 +1,115 @@
+"""Exact and near-duplicate detection (syndicated or lightly edited copies) with MinHash LSH.
+
+Nothing is deleted: every article gets a cluster id and one canonical member per cluster, so later stages
+can use canonical members only while the report can still show who syndicated whom.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+from tqdm import tqdm
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    num_perm: int = 128
+    shingle_words: int = 5
+    threshold: float = 0.8
+    seed: int = 13
+
+
+def shingles(text: str, size: int) -> set[bytes]:
+    """Word n-grams of the lower-cased text; short texts fall back to their whole word sequence."""
+    words = _WORD.findall(text.lower())
+    if len(words) < size:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)}
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a != root_b:
+            self.parent[max(root_a, root_b)] = min(root_a, root_b)
+
+
+def _canonical_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefer the earliest dated copy, then the longest body, then the smallest id (for determinism)."""
+    return frame.assign(
+        _date=pd.to_datetime(frame["date"], errors="coerce"), _len=-frame["body"].str.len()
+    ).sort_values(["_date", "_len", "id"], na_position="last")
+
+
+def _similarity(a: LeanMinHash | None, b: LeanMinHash | None) -> float:
+    """Estimated Jaccard similarity; exact duplicates share one signature slot, so a missing one means 1."""
+    if a is None or b is None or a is b:
+        return 1.0
+    return round(float(a.jaccard(b)), 3)
+
+
+def find_duplicates(frame: pd.DataFrame, params: DedupParams, progress: bool = True) -> pd.DataFrame:
+    """Return `frame` with dup_cluster, dup_cluster_size, is_canonical and dup_similarity columns added.
+
+    Articles with identical normalised bodies are exact duplicates; others join a cluster when their
+    MinHash-estimated Jaccard similarity of word shingles is at least `params.threshold` (transitively).
+    """
+    bodies: Sequence[str] = frame["body"].tolist()
+    n = len(bodies)
+    union = _UnionFind(n)
+    exact: dict[str, int] = {}
+    first_copy: list[int] = []
+    for i, body in enumerate(bodies):
+        key = hashlib.sha1(" ".join(_WORD.findall(body.lower())).encode()).hexdigest()
+        first_copy.append(exact.setdefault(key, i))
+        union.union(first_copy[i], i)
+
+    lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm)
+    template = MinHash(num_perm=params.num_perm, seed=params.seed)
+    signatures: list[LeanMinHash | None] = [None] * n
+    for i in tqdm(sorted(exact.values()), desc="minhash", unit="doc", disable=not progress):
+        grams = shingles(bodies[i], params.shingle_words)
+        if not grams:
+            continue
+        minhash = template.copy()
+        minhash.update_batch(list(grams))
+        signature = LeanMinHash(minhash)
+        for j in lsh.query(signature):
+            if signature.jaccard(signatures[j]) >= params.threshold:
+                union.union(j, i)
+        lsh.insert(i, signature)
+        signatures[i] = signature
+    signatures = [signatures[first] for first in first_copy]
+
+    out = frame.copy()
+    out["_root"] = [union.find(i) for i in range(n)]
+    canonical = _canonical_order(out).drop_duplicates("_root")
+    canonical_row = dict(zip(canonical["_root"], canonical.index, strict=True))
+    # Cluster ids follow the canonical members' ids, so they do not depend on the input order.
+    cluster_ids = {root: k for k, root in enumerate(canonical.sort_values("id")["_root"])}
+    position = {label: i for i, label in enumerate(out.index)}
+    out["dup_cluster"] = out["_root"].map(cluster_ids).astype("int64")
+    out["canonical_id"] = out["_root"].map(lambda root: out.at[canonical_row[root], "id"])
+    out["is_canonical"] = out["id"] == out["canonical_id"]
+    out["dup_cluster_size"] = out.groupby("dup_cluster")["id"].transform("size").astype("int64")
+    out["dup_similarity"] = [
+        _similarity(signatures[i], signatures[position[canonical_row[root]]])
+        for i, root in enumerate(out["_root"])
+    ]
+    return out.drop(columns="_root")

@@ -1,0 +1,362 @@
+"""The ingest stage: read every source, keep clean dated English articles, quarantine the rest with a reason.
+
+Outputs (written atomically):
+- `articles.parquet`: one row per kept article (schema: `ARTICLE_SCHEMA`, documented in the README);
+- `quarantine.parquet`: one row per rejected record, with its source, locator, reason and detail;
+- `metrics/ingest.json`: counts that reconcile, per source and per reason: read = kept + quarantined.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pandas as pd
+import pyarrow as pa
+from tqdm import tqdm
+
+from pipeline import io
+from pipeline.ingest.dating import infer_missing_dates, parse_metadata_date
+from pipeline.ingest.dedup import DedupParams, find_duplicates
+from pipeline.ingest.language import detect_language
+from pipeline.ingest.parse import parse_article
+from pipeline.ingest.readers import RawRecord, SourceError, read_source
+from pipeline.params import ParamsError, load_params, section
+
+log = logging.getLogger(__name__)
+
+ARTICLE_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("source", pa.string()),
+        ("locator", pa.string()),
+        ("url", pa.string()),
+        ("outlet", pa.string()),
+        ("source_country", pa.string()),
+        ("title", pa.string()),
+        ("lead", pa.string()),
+        ("body", pa.string()),
+        ("paragraphs", pa.list_(pa.string())),
+        ("headings", pa.list_(pa.struct([("before_paragraph", pa.int64()), ("text", pa.string())]))),
+        ("photo_credit", pa.string()),
+        ("photo_slug", pa.string()),
+        ("captions", pa.list_(pa.string())),
+        ("date", pa.date32()),
+        ("date_source", pa.string()),
+        ("date_confidence", pa.float64()),
+        ("date_evidence", pa.string()),
+        ("language", pa.string()),
+        ("language_confidence", pa.float64()),
+        ("encoding", pa.string()),
+        ("n_chars", pa.int64()),
+        ("n_words", pa.int64()),
+        ("boilerplate_removed", pa.int64()),
+        ("dup_cluster", pa.int64()),
+        ("dup_cluster_size", pa.int64()),
+        ("canonical_id", pa.string()),
+        ("is_canonical", pa.bool_()),
+        ("dup_similarity", pa.float64()),
+    ]
+)
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("locator", pa.string()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("encoding", pa.string()),
+        ("n_bytes", pa.int64()),
+        ("text_preview", pa.string()),
+    ]
+)
+LEAD_SENTENCES_CHARS = 400  # the lead is the first paragraph, or its first sentences up to about this length
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    sources: list[str]
+    columns: dict[str, str]
+    max_bytes: int = 2_000_000
+    min_chars: int = 200
+    min_words: int = 30
+    languages: tuple[str, ...] = ("en",)
+    min_language_confidence: float = 0.5
+    split_sentences_over: int = 1200
+    dedup: DedupParams = field(default_factory=DedupParams)
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> IngestConfig:
+        settings = section(params, "ingest")
+        sources = settings.get("sources")
+        if not sources or not isinstance(sources, list):
+            raise ParamsError("ingest.sources must be a non-empty list of files or folders")
+        columns = {"url": "url", "date": "date", "outlet": "outlet", "source_country": "source_country"}
+        columns |= {"title": "title", "text": "text"} | dict(settings.get("columns") or {})
+        try:
+            return cls(
+                sources=[str(source) for source in sources],
+                columns=columns,
+                max_bytes=int(settings.get("max_bytes", cls.max_bytes)),
+                min_chars=int(settings.get("min_chars", cls.min_chars)),
+                min_words=int(settings.get("min_words", cls.min_words)),
+                languages=tuple(settings.get("languages", cls.languages)),
+                min_language_confidence=float(settings.get("min_language_confidence", cls.min_language_confidence)),
+                split_sentences_over=int(settings.get("split_sentences_over", cls.split_sentences_over)),
+                dedup=DedupParams(**(settings.get("dedup") or {})),
+            )
+        except (TypeError, ValueError) as error:
+            raise ParamsError(f"invalid ingest parameter: {error}") from None
+
+
+@dataclass
+class IngestResult:
+    articles: pd.DataFrame
+    quarantine: pd.DataFrame
+    metrics: dict[str, Any]
+
+
+class Rejected(Exception):
+    """A record that cannot become an article; carries the quarantine reason code and a detail."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
+def stable_id(url: str | None, body: str) -> str:
+    """Hash of the URL when there is one, else of the whitespace- and case-normalised text."""
+    key = url.strip() if url else " ".join(body.lower().split())
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _clean_string(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def outlet_from_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = urlparse(url).netloc.lower()
+    return host.removeprefix("www.") or None
+
+
+def make_lead(paragraphs: list[str]) -> str:
+    """The first paragraph, cut at a sentence end near LEAD_SENTENCES_CHARS when it is a long run-on."""
+    if not paragraphs:
+        return ""
+    first = paragraphs[0]
+    if len(first) <= LEAD_SENTENCES_CHARS * 1.5:
+        return first
+    cut = first.find(". ", LEAD_SENTENCES_CHARS)
+    return first if cut < 0 else first[: cut + 1]
+
+
+def build_article(record: RawRecord, config: IngestConfig) -> dict[str, Any]:
+    """Turn a raw record into an article row, or raise `Rejected` with the quarantine reason."""
+    if record.problem:
+        raise Rejected(record.problem, record.detail)
+    fields = record.fields
+    text = fields.get("text")
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        raise Rejected("empty_text", "no text")
+    if not isinstance(text, str):
+        raise Rejected("invalid_record", f"text is {type(text).__name__}, not a string")
+    if not text.strip():
+        raise Rejected("empty_text", "text is empty or whitespace only")
+
+    plain_layout = fields.get("layout") == "plain"
+    title = None if plain_layout else (_clean_string(fields.get("title")) or "")
+    parsed = parse_article(text, title=title, max_paragraph_chars=config.split_sentences_over)
+    body = parsed.body
+    n_words = len(body.split())
+    if len(body) < config.min_chars or n_words < config.min_words:
+        raise Rejected("too_short", f"{len(body)} chars, {n_words} words after cleaning")
+
+    language, confidence = detect_language(f"{parsed.title}\n{body}")
+    if language not in config.languages or confidence < config.min_language_confidence:
+        raise Rejected("non_english", f"detected {language} (p={confidence})")
+
+    raw_date = fields.get("date")
+    metadata_date = parse_metadata_date(raw_date)
+    if metadata_date is None and _clean_string(raw_date) is not None:
+        raise Rejected("unparseable_date", f"date {raw_date!r} is not a calendar date")
+
+    url = _clean_string(fields.get("url"))
+    return {
+        "id": stable_id(url, body),
+        "source": record.source,
+        "locator": record.locator,
+        "url": url,
+        "outlet": _clean_string(fields.get("outlet")) or outlet_from_url(url),
+        "source_country": _clean_string(fields.get("source_country")),
+        "title": parsed.title,
+        "lead": make_lead(parsed.paragraphs),
+        "body": body,
+        "paragraphs": parsed.paragraphs,
+        "headings": parsed.headings,
+        "photo_credit": parsed.photo_credit,
+        "photo_slug": parsed.photo_slug,
+        "captions": parsed.captions,
+        "date": metadata_date,
+        "date_source": "metadata" if metadata_date else "unknown",
+        "date_confidence": 1.0 if metadata_date else 0.0,
+        "date_evidence": "source metadata" if metadata_date else "",
+        "language": language,
+        "language_confidence": confidence,
+        "encoding": record.encoding,
+        "n_chars": len(body),
+        "n_words": n_words,
+        "boilerplate_removed": parsed.boilerplate_removed,
+    }
+
+
+def _quarantine_row(record: RawRecord, reason: str, detail: str) -> dict[str, Any]:
+    text = record.fields.get("text")
+    return {
+        "source": record.source,
+        "locator": record.locator,
+        "reason": reason,
+        "detail": detail,
+        "url": _clean_string(record.fields.get("url")),
+        "title": _clean_string(record.fields.get("title")),
+        "encoding": record.encoding,
+        "n_bytes": record.n_bytes,
+        "text_preview": text[:300] if isinstance(text, str) else None,
+    }
+
+
+def _reconcile(
+    read: Counter[str], kept: Counter[str], quarantine: pd.DataFrame, sources: list[str]
+) -> dict[str, Any]:
+    per_source = {}
+    for source in sources:
+        rows = quarantine[quarantine["source"] == source] if len(quarantine) else quarantine
+        by_reason = {str(k): int(v) for k, v in rows["reason"].value_counts().sort_index().items()} if len(rows) else {}
+        per_source[source] = {
+            "read": read[source],
+            "kept": kept[source],
+            "quarantined": len(rows),
+            "quarantined_by_reason": by_reason,
+        }
+        if read[source] != kept[source] + len(rows):
+            raise AssertionError(f"records of {source} do not reconcile: {per_source[source]}")
+    return per_source
+
+
+def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
+    """Read, clean, date and deduplicate every configured source."""
+    articles: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    read: Counter[str] = Counter()
+    kept: Counter[str] = Counter()
+    seen_ids: dict[str, str] = {}
+    for source in config.sources:
+        records = read_source(source, config.columns, config.max_bytes)
+        for record in tqdm(records, desc=f"ingest {Path(source).name}", unit="rec", disable=not progress):
+            record.source = source
+            read[source] += 1
+            try:
+                article = build_article(record, config)
+                if article["id"] in seen_ids:
+                    raise Rejected("duplicate_id", f"id {article['id']} already used by {seen_ids[article['id']]}")
+            except Rejected as rejection:
+                rejected.append(_quarantine_row(record, rejection.reason, rejection.detail))
+                continue
+            seen_ids[article["id"]] = f"{source}:{record.locator}"
+            articles.append(article)
+            kept[source] += 1
+
+    frame = pd.DataFrame(articles, columns=ARTICLE_SCHEMA.names[:-5])
+    quarantine = pd.DataFrame(rejected, columns=QUARANTINE_SCHEMA.names)
+    if len(frame):
+        frame = find_duplicates(frame, config.dedup, progress=progress)
+        frame = infer_missing_dates(frame)
+    else:
+        frame = frame.reindex(columns=ARTICLE_SCHEMA.names)
+    frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
+    quarantine = quarantine.sort_values(["source", "locator"], kind="stable").reset_index(drop=True)
+    metrics = _metrics(frame, quarantine, read, kept, config.sources)
+    return IngestResult(frame[ARTICLE_SCHEMA.names], quarantine, metrics)
+
+
+def _counts(series: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in series.value_counts(dropna=False).sort_index().items()}
+
+
+def _metrics(
+    frame: pd.DataFrame, quarantine: pd.DataFrame, read: Counter[str], kept: Counter[str], sources: list[str]
+) -> dict[str, Any]:
+    duplicates = frame[frame["dup_cluster_size"] > 1] if len(frame) else frame
+    return {
+        "records_read": sum(read.values()),
+        "kept": len(frame),
+        "quarantined": len(quarantine),
+        "quarantined_by_reason": _counts(quarantine["reason"]) if len(quarantine) else {},
+        "per_source": _reconcile(read, kept, quarantine, sources),
+        "date_source": _counts(frame["date_source"]) if len(frame) else {},
+        "date_range": [str(frame["date"].min()), str(frame["date"].max())] if frame["date"].notna().any() else None,
+        "outlets": _counts(frame["outlet"].fillna("(unknown)")) if len(frame) else {},
+        "encodings": _counts(frame["encoding"].fillna("(unknown)")) if len(frame) else {},
+        "duplicates": {
+            "clusters": int(frame["dup_cluster"].nunique()) if len(frame) else 0,
+            "clusters_with_copies": int(duplicates["dup_cluster"].nunique()) if len(frame) else 0,
+            "articles_in_such_clusters": len(duplicates),
+            "non_canonical_articles": int((~frame["is_canonical"]).sum()) if len(frame) else 0,
+            "canonical_articles": int(frame["is_canonical"].sum()) if len(frame) else 0,
+        },
+        "boilerplate_units_removed": int(frame["boilerplate_removed"].sum()) if len(frame) else 0,
+    }
+
+
+def write_outputs(result: IngestResult, out_dir: Path, metrics_path: Path) -> None:
+    io.write_parquet(out_dir / "articles.parquet", result.articles, schema=ARTICLE_SCHEMA)
+    io.write_parquet(out_dir / "quarantine.parquet", result.quarantine, schema=QUARANTINE_SCHEMA)
+    io.write_json(metrics_path, result.metrics)
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--params", default="params.yaml", help="parameter file (default: params.yaml)")
+    parser.add_argument(
+        "--source",
+        action="append",
+        dest="sources",
+        metavar="PATH",
+        help="ingest this file or folder instead of ingest.sources (repeatable): run on your own corpus",
+    )
+    parser.add_argument("--out-dir", type=Path, default=Path("data/interim"), help="where the Parquet files go")
+    parser.add_argument("--metrics", type=Path, default=Path("metrics/ingest.json"), help="metrics JSON path")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        params = load_params(args.params)
+        if args.sources:
+            params.setdefault("ingest", {})["sources"] = args.sources
+        config = IngestConfig.from_params(params)
+        result = ingest(config, progress=not args.no_progress)
+    except (ParamsError, SourceError) as error:
+        log.error("%s", error)
+        return 2
+    write_outputs(result, args.out_dir, args.metrics)
+    metrics = result.metrics
+    log.info(
+        "read %d records: kept %d, quarantined %d %s; %d duplicate clusters with copies",
+        metrics["records_read"],
+        metrics["kept"],
+        metrics["quarantined"],
+        metrics["quarantined_by_reason"],
+        metrics["duplicates"]["clusters_with_copies"],
+    )
+    return 0

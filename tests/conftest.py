@@ -1,0 +1,47 @@
+"""Shared fixtures. Integration tests read the real corpus straight from the shared DVC remote in ../shared."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or a skip when the shared folder is not beside the repository."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not available (../shared holds the real corpora)")
+    return path
+
+
+def _remote_file(md5: str) -> Path:
+    return shared_path("dvc-remote", "files", "md5", md5[:2], md5[2:])
+
+
+def corpus_file(relpath: str) -> Path:
+    """Resolve a file of the default corpus (data/raw/<relpath>) inside the shared DVC remote."""
+    pointer = yaml.safe_load(shared_path("corpus", "raw.dvc").read_text())
+    listing = json.loads(_remote_file(pointer["outs"][0]["md5"].removesuffix(".dir") + ".dir").read_text())
+    for entry in listing:
+        if entry["relpath"] == relpath:
+            return _remote_file(entry["md5"])
+    pytest.skip(f"{relpath} is not in the shared corpus")
+
+
+@pytest.fixture(scope="session")
+def corpus_slice() -> pd.DataFrame:
+    """300 articles of csli.parquet spread over outlets and time (deterministic)."""
+    frame = pd.read_parquet(corpus_file("csli.parquet"))
+    return frame.sample(300, random_state=7).sort_values(["date", "url"]).reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def seed_article() -> Path:
+    return shared_path("seeds", "000_9ef5f17bb255e9d8.txt")

@@ -1,0 +1,250 @@
+"""The ingest stage: parsing the plain-text layout, every kind of bad input, dedup, dates, reconciliation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.ingest.dating import parse_metadata_date
+from pipeline.ingest.parse import parse_article, repair_title
+from pipeline.ingest.readers import SourceError, decode_bytes
+from pipeline.ingest.stage import IngestConfig, ingest, stable_id, write_outputs
+from pipeline.text import split_sentences
+from tests.conftest import corpus_file
+
+# Written for these tests: an article in the seed's plain-text layout.
+PLAIN_ARTICLE = """Officials Meet In Geneva To Discuss Grain Corridor Over Black Sea Ports
+(Photo : JOHN DOE)
+SWITZERLAND-DIPLOMACY-GRAIN
+Delegates arrive for talks at the United Nations office in Geneva, Switzerland, on May 2, 2022. (Photo by John Doe / AFP)
+
+Negotiators from four governments met on Tuesday to discuss a corridor that would let grain ships leave ports on the Black Sea. The talks lasted most of the day and ended without a statement.
+
+A spokesperson said on Wednesday that a second round was planned. Diplomats described the mood as cautious but constructive, and said technical teams would keep working over the weekend.
+
+Read Also: Unrelated Story About Something Else Entirely
+
+Shipping Companies Wait For Guarantees
+
+Insurers said premiums for vessels in the region had tripled since the start of the year. Several shipping companies said they would wait for written guarantees before sending ships.
+
+Related Article: Another Unrelated Story
+
+@YouTube
+"""
+
+ENGLISH_BODY = (
+    "The city council approved a new budget on Monday after a long debate about schools, roads and the "
+    "local hospital. Council members said the plan would raise spending on public transport and repair "
+    "several bridges that had been closed for safety reasons last year. Residents who attended the meeting "
+    "asked questions about taxes and about the timetable for the bridge repairs."
+)
+GERMAN_BODY = (
+    "Der Stadtrat hat am Montag nach einer langen Debatte über Schulen, Straßen und das örtliche Krankenhaus "
+    "einen neuen Haushalt beschlossen. Die Mitglieder des Rates sagten, der Plan werde die Ausgaben für den "
+    "öffentlichen Nahverkehr erhöhen und mehrere Brücken reparieren, die im vergangenen Jahr gesperrt wurden."
+)
+
+
+def make_config(sources: list[Path], **overrides: object) -> IngestConfig:
+    params = {"ingest": {"sources": [str(s) for s in sources], "min_chars": 200, "min_words": 30, **overrides}}
+    return IngestConfig.from_params(params)
+
+
+def test_plain_layout_separates_title_photo_caption_headings_and_boilerplate() -> None:
+    article = parse_article(PLAIN_ARTICLE)
+    assert article.title.startswith("Officials Meet In Geneva")
+    assert article.photo_credit == "JOHN DOE"
+    assert article.photo_slug == "SWITZERLAND-DIPLOMACY-GRAIN"
+    assert article.captions == [
+        "Delegates arrive for talks at the United Nations office in Geneva, Switzerland, on May 2, 2022. "
+        "(Photo by John Doe / AFP)"
+    ]
+    assert article.headings == [{"before_paragraph": 2, "text": "Shipping Companies Wait For Guarantees"}]
+    assert len(article.paragraphs) == 3
+    assert not any("Read Also" in p or "Related Article" in p or "@YouTube" in p for p in article.paragraphs)
+    assert article.boilerplate_removed == 3
+
+
+def test_run_on_text_is_split_into_sentence_paragraphs_and_inline_furniture_removed() -> None:
+    sentences = [f"Sentence number {i} reports that officials met again in the capital." for i in range(40)]
+    text = " ".join(sentences) + " Our Standards: The Thomson Reuters Trust Principles. A teaser for another story."
+    article = parse_article(text, title="t", max_paragraph_chars=300)
+    assert len(article.paragraphs) > 5
+    assert all(len(p) <= 300 for p in article.paragraphs)
+    assert "Our Standards" not in article.body and "teaser" not in article.body
+    assert article.body.count("Sentence number") == 40
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Georgia says its ex - president arrested", "Georgia says its ex-president arrested"),
+        ("U . S . warns Russia over troops", "U.S. warns Russia over troops"),
+        ("Russia 's gas : Europe waits", "Russia's gas: Europe waits"),
+        ("Blinken says  \" no \"  to talks ( AP )", 'Blinken says "no" to talks (AP)'),
+    ],
+)
+def test_title_tokeniser_spacing_is_repaired(raw: str, expected: str) -> None:
+    assert repair_title(raw) == expected
+
+
+def test_sentence_splitter_keeps_abbreviations_and_initials() -> None:
+    text = "Mr. Blinken met Gen. Milley in the U.S. capital on Jan. 5. John F. Kennedy was mentioned. Then they left."
+    assert split_sentences(text) == [
+        "Mr. Blinken met Gen. Milley in the U.S. capital on Jan. 5.",
+        "John F. Kennedy was mentioned.",
+        "Then they left.",
+    ]
+
+
+def test_decoding_falls_back_and_records_the_encoding() -> None:
+    assert decode_bytes("café".encode()) == ("café", "utf-8", "")
+    assert decode_bytes("naïve “quotes”".encode("cp1252"))[1] == "cp1252"
+    assert decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")[2] == "binary_file"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2022-03-15", dt.date(2022, 3, 15)),
+        ("2022-03-15T08:30:00Z", dt.date(2022, 3, 15)),
+        ("March 15, 2022", dt.date(2022, 3, 15)),
+        (dt.datetime(2022, 3, 15, 9), dt.date(2022, 3, 15)),
+        ("not a date", None),
+        ("2022-13-45", None),
+        (None, None),
+    ],
+)
+def test_metadata_dates_are_parsed_or_rejected(value: object, expected: dt.date | None) -> None:
+    assert parse_metadata_date(value) == expected
+
+
+@pytest.fixture()
+def messy_corpus(tmp_path: Path) -> dict[str, Path]:
+    """One source of each type, with every kind of bad input the stage must quarantine."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "good.txt").write_text(PLAIN_ARTICLE, encoding="utf-8")
+    (folder / "latin.txt").write_bytes(("Caf\u00e9 owners protest \u201cnew rules\u201d\n\n" + ENGLISH_BODY).encode("cp1252"))
+    (folder / "empty.txt").write_text("   \n\t\n", encoding="utf-8")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02\x03binary\x00payload" * 20)
+    (folder / "huge.txt").write_text("word " * 5000, encoding="utf-8")
+    (folder / "short.txt").write_text("A title\n\nToo short to be an article.", encoding="utf-8")
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+
+    table = pd.DataFrame(
+        {
+            "url": ["https://a.example/1", "https://b.example/2", "https://a.example/1", "https://c.example/3",
+                    "https://d.example/4"],
+            "date": ["2022-03-01", "2022-03-02", "2022-03-03", "yesterday-ish", "2022-03-04"],
+            "outlet": ["a.example", "b.example", "a.example", "c.example", "d.example"],
+            "title": ["Budget approved", "Haushalt beschlossen", "Budget approved again", "Bad date", "Syndicated"],
+            "text": [ENGLISH_BODY, GERMAN_BODY, ENGLISH_BODY + " More.", ENGLISH_BODY + " Other.", ENGLISH_BODY],
+        }
+    )
+    parquet = tmp_path / "table.parquet"
+    table.to_parquet(parquet)
+    csv_path = tmp_path / "table.csv"
+    table.iloc[[1]].assign(url="https://e.example/5").to_csv(csv_path, index=False)
+    jsonl = tmp_path / "table.jsonl"
+    jsonl.write_text(
+        json.dumps({"url": "https://f.example/6", "date": "2022-03-05", "title": "JSON", "text": ENGLISH_BODY + " J."})
+        + "\n{not json\n"
+        + json.dumps(["a", "list"])
+        + "\n",
+        encoding="utf-8",
+    )
+    no_text = tmp_path / "no_text.csv"
+    no_text.write_text("url,title\nhttps://g.example/7,Only a title\n", encoding="utf-8")
+    return {"folder": folder, "parquet": parquet, "csv": csv_path, "jsonl": jsonl, "no_text": no_text}
+
+
+def test_every_bad_input_is_quarantined_with_a_reason_and_counts_reconcile(messy_corpus: dict[str, Path]) -> None:
+    config = make_config(list(messy_corpus.values()), max_bytes=10_000)
+    result = ingest(config, progress=False)
+    reasons = result.quarantine.groupby("locator")["reason"].first().to_dict()
+    assert reasons["empty.txt"] == "empty_text"
+    assert reasons["binary.txt"] == "binary_file"
+    assert reasons["huge.txt"] == "too_large"
+    assert reasons["short.txt"] == "too_short"
+    assert reasons["photo.jpg"] == "unsupported_file"
+    assert reasons["line 2"] == "invalid_record" and reasons["line 3"] == "invalid_record"
+    by_source = result.quarantine.groupby("source")["reason"].apply(list).to_dict()
+    assert sorted(by_source[str(messy_corpus["parquet"])]) == ["duplicate_id", "non_english", "unparseable_date"]
+    assert by_source[str(messy_corpus["csv"])] == ["non_english"]
+    assert by_source[str(messy_corpus["no_text"])] == ["missing_columns"]
+
+    metrics = result.metrics
+    assert metrics["records_read"] == metrics["kept"] + metrics["quarantined"] == 17
+    for counts in metrics["per_source"].values():
+        assert counts["read"] == counts["kept"] + counts["quarantined"]
+    assert sum(metrics["quarantined_by_reason"].values()) == metrics["quarantined"]
+
+    latin = result.articles[result.articles["locator"] == "latin.txt"].iloc[0]
+    assert latin["encoding"] == "cp1252" and latin["title"] == "Café owners protest “new rules”"
+
+
+def test_near_duplicates_share_a_cluster_with_one_canonical_member(messy_corpus: dict[str, Path]) -> None:
+    result = ingest(make_config([messy_corpus["parquet"], messy_corpus["jsonl"]]), progress=False)
+    articles = result.articles.set_index("url")
+    budget = articles.loc[["https://a.example/1", "https://d.example/4", "https://f.example/6"]]
+    assert budget["dup_cluster"].nunique() == 1
+    assert budget["is_canonical"].sum() == 1
+    # The earliest copy is canonical.
+    assert articles.loc["https://a.example/1", "is_canonical"]
+    assert (budget["canonical_id"] == stable_id("https://a.example/1", "")).all()
+
+
+def test_unknown_source_type_is_a_clear_error_naming_the_file(tmp_path: Path) -> None:
+    odd = tmp_path / "corpus.xlsx"
+    odd.write_bytes(b"x")
+    with pytest.raises(SourceError, match=r"corpus\.xlsx"):
+        ingest(make_config([odd]), progress=False)
+    with pytest.raises(SourceError, match="not found"):
+        ingest(make_config([tmp_path / "missing.parquet"]), progress=False)
+
+
+def test_outputs_are_byte_identical_across_runs(messy_corpus: dict[str, Path], tmp_path: Path) -> None:
+    config = make_config(list(messy_corpus.values()))
+    digests = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        write_outputs(ingest(config, progress=False), out, out / "ingest.json")
+        digests.append([(out / name).read_bytes() for name in ("articles.parquet", "quarantine.parquet", "ingest.json")])
+        assert not list(out.glob("*.tmp")) and not list(out.glob(".*"))
+    assert digests[0] == digests[1]
+
+
+@pytest.mark.integration
+def test_seed_and_corpus_slice(corpus_slice: pd.DataFrame, seed_article: Path, tmp_path: Path) -> None:
+    """The seed is dated from its text within two days of 2022-03-15; the slice keeps its metadata dates."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(seed_article, folder / seed_article.name)
+    table = tmp_path / "slice.parquet"
+    corpus_slice.to_parquet(table)
+    result = ingest(make_config([table, folder]), progress=False)
+    articles = result.articles
+    assert result.metrics["records_read"] == len(corpus_slice) + 1
+
+    seed = articles[articles["source"] == str(folder)].iloc[0]
+    assert seed["date_source"] == "inferred"
+    assert abs((seed["date"] - dt.date(2022, 3, 15)).days) <= 2
+    assert seed["title"].startswith("Russian Soldiers Admit")
+    assert seed["photo_credit"] == "DIMITAR DILKOFF"
+    assert "Read Also" not in seed["body"] and "@YouTube" not in seed["body"]
+
+    from_table = articles[articles["source"] == str(table)]
+    assert (from_table["date_source"] == "metadata").all()
+    assert not from_table["title"].str.contains(r"\b[A-Z] \. [A-Z] \.", regex=True).any()
+    assert len(from_table) >= 0.95 * len(corpus_slice)
+
+
+def test_corpus_file_resolves_through_the_dvc_remote() -> None:
+    assert corpus_file("articles/000_9ef5f17bb255e9d8.txt").read_text().startswith("Russian Soldiers Admit")
