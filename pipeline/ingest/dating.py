@@ -31,6 +31,7 @@ LATE_LAG = 15  # lags from this many days on share one bucket
 LAG_SUPPORT = range(LATE_LAG + 1)
 EARLY_LOG_PROB = math.log(1e-3)  # publication before a date the text states is rare (previews, schedules)
 NEIGHBOURS = 15
+NEIGHBOUR_TEMPERATURE = 0.05  # similarity units: a neighbour 0.05 less similar weighs e times less
 NEIGHBOUR_SPREAD = 2  # days: the scale of the kernel around each neighbour's date
 NEIGHBOUR_CHARS = 3000
 FIT_SAMPLE = 2000  # dated articles used to learn the lag and weekday-offset distributions
@@ -118,7 +119,7 @@ class DateInferrer:
         lags: Counter[int] = Counter()
         offsets: Counter[int] = Counter()
         late: list[int] = []
-        for date, text in zip(sample["date"], _texts(sample), strict=True):
+        for date, text in zip(sample["date"], sample["body"], strict=True):
             if days := explicit_dates(text):
                 lag = (date - max(days)).days
                 lags[_lag_bucket(lag)] += 1
@@ -167,24 +168,38 @@ class DateInferrer:
         top = top[similarity[top] > 0]
         if not len(top):
             return {}
-        # Squared similarity lets the closest stories dominate the merely topical ones.
-        days, weights = self.reference_days[top], similarity[top] ** 2
+        # A softmax over similarity lets the closest stories dominate the merely topical ones.
+        days = self.reference_days[top]
+        weights = np.exp((similarity[top] - similarity[top[0]]) / NEIGHBOUR_TEMPERATURE)
         candidates = np.arange(days.min() - NEIGHBOUR_SPREAD, days.max() + NEIGHBOUR_SPREAD + 1)
         density = (weights[None, :] * np.exp(-np.abs(candidates[:, None] - days[None, :]) / NEIGHBOUR_SPREAD)).sum(1)
         density = density / density.sum()
         return {int(day): math.log(value + 1e-4) for day, value in zip(candidates, density, strict=True)}
 
-    def infer(self, text: str, neighbour_text: str | None = None, exclude: np.ndarray | None = None) -> DateGuess:
-        """Infer the publication day of `text`; `exclude` masks reference articles (for honest evaluation)."""
-        days = explicit_dates(text)
+    def infer(
+        self,
+        body: str,
+        captions: list[str] | tuple[str, ...] = (),
+        neighbour_text: str | None = None,
+        exclude: np.ndarray | None = None,
+    ) -> DateGuess:
+        """Infer the publication day of an article; `exclude` masks reference articles (for honest evaluation).
+
+        Dates in the body anchor the lag model; dates in photo captions only bound the day from below,
+        because photos (file photos especially) are often much older than the article.
+        """
+        days = explicit_dates(body)
         anchor = max(days) if days else None
-        neighbours = self._neighbour_scores(neighbour_text or text, exclude)
+        caption_days = [day for caption in captions for day in explicit_dates(caption)]
+        floor = max(caption_days) if caption_days else None
+        neighbours = self._neighbour_scores(neighbour_text or body, exclude)
         candidates = set(neighbours)
-        if anchor is not None:
-            candidates.update(anchor.toordinal() + lag for lag in range(LATE_LAG))
+        for start in (anchor, floor):
+            if start is not None:
+                candidates.update(start.toordinal() + lag for lag in range(LATE_LAG))
         if not candidates:
             return DateGuess(None, 0.0, "no explicit calendar date and no similar dated article")
-        weekdays = weekday_mentions(text)
+        weekdays = weekday_mentions("\n".join([*captions, body]))
         floor_score = min(neighbours.values()) if neighbours else 0.0
         scored = []
         for ordinal in candidates:
@@ -193,19 +208,23 @@ class DateInferrer:
             if anchor is not None:
                 lag = (day - anchor).days
                 score += self._lag_score(lag)
+            if floor is not None and day < floor:
+                score += EARLY_LOG_PROB
             score += sum(self.weekday_log_prob[(day.weekday() - weekday) % 7] for weekday in weekdays)
             scored.append((score, ordinal))
         best_score, best = max(scored)
         confidence = 1.0 / sum(math.exp(score - best_score) for score, _ in scored)
-        return DateGuess(dt.date.fromordinal(best), round(confidence, 3), _evidence(anchor, weekdays, neighbours))
+        evidence = _evidence(anchor, floor, weekdays, neighbours)
+        return DateGuess(dt.date.fromordinal(best), round(confidence, 3), evidence)
 
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Fill date, date_source, date_confidence and date_evidence for articles without a metadata date."""
         out = frame.copy()
         undated = out.index[out["date_source"] != "metadata"]
         subset = out.loc[undated]
-        for index, text, neighbour_text in zip(undated, _texts(subset), _neighbour_texts(subset), strict=True):
-            guess = self.infer(text, neighbour_text)
+        rows = zip(undated, subset["body"], subset["captions"], _neighbour_texts(subset), strict=True)
+        for index, body, captions, neighbour_text in rows:
+            guess = self.infer(body, list(captions), neighbour_text)
             out.at[index, "date_evidence"] = guess.evidence
             if guess.date is not None:
                 out.at[index, "date"] = guess.date
@@ -218,20 +237,17 @@ def _lag_bucket(lag: int) -> int:
     return min(max(lag, 0), LATE_LAG)
 
 
-def _evidence(anchor: dt.date | None, weekdays: list[int], neighbours: dict[int, float]) -> str:
+def _evidence(anchor: dt.date | None, floor: dt.date | None, weekdays: list[int], neighbours: dict[int, float]) -> str:
     parts = []
     if anchor is not None:
         parts.append(f"latest explicit date {anchor.isoformat()}")
+    if floor is not None:
+        parts.append(f"photo caption dated {floor.isoformat()}")
     if weekdays:
         parts.append("weekdays named: " + ", ".join(_WEEKDAYS[w].title() for w in sorted(set(weekdays))))
     if neighbours:
         parts.append(f"dates of the {NEIGHBOURS} most similar dated articles")
     return "; ".join(parts)
-
-
-def _texts(frame: pd.DataFrame) -> list[str]:
-    """What date evidence is read from: the photo captions (which often carry a full date) and the body."""
-    return ["\n".join([*captions, body]) for captions, body in zip(frame["captions"], frame["body"], strict=True)]
 
 
 def _neighbour_texts(frame: pd.DataFrame) -> list[str]:
