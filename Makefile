@@ -22,12 +22,13 @@ $(STAMP): requirements.txt requirements.lock pyproject.toml
 data: setup
 	$(BIN)/dvc pull --quiet data/raw.dvc
 
+# Stages call `python`: put the project's environment first on PATH so that is the venv's interpreter.
 repro: data
-	$(BIN)/dvc repro
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
 test: setup
 	$(BIN)/ruff check pipeline tests benchmarks
 	$(BIN)/python -m pytest -q
 
 bench: data
-	$(BIN)/python -m benchmarks
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
