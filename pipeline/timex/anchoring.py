@@ -1,0 +1,56 @@
+"""Resolving relative expressions against a reference date: which Friday, which March, which third quarter.
+
+Each function takes the document date (or None) and returns a Period, or None when there is no reference
+(the caller then writes an underspecified value such as XXXX-03-07).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from pipeline.timex.tense import FUTURE, PAST
+from pipeline.timex.values import Period, first_day, floor, last_day, shift
+
+
+def weekday_near(reference: dt.date, weekday: int, way: int) -> dt.date:
+    """The `weekday` (0 = Monday) nearest `reference` in direction `way`: on or before it for the past (and
+    by default, as news mostly reports), strictly after it for the future."""
+    if way == FUTURE:
+        return reference + dt.timedelta(days=(weekday - reference.weekday() - 1) % 7 + 1)
+    return reference - dt.timedelta(days=(reference.weekday() - weekday) % 7)
+
+
+def weekday_relative(reference: dt.date, weekday: int, relation: str) -> dt.date:
+    """'last Friday' (the one before the reference), 'next Friday' (the one after), 'this Friday' (in the
+    reference's week)."""
+    if relation == "last":
+        return reference - dt.timedelta(days=(reference.weekday() - weekday - 1) % 7 + 1)
+    if relation == "next":
+        return reference + dt.timedelta(days=(weekday - reference.weekday() - 1) % 7 + 1)
+    return reference + dt.timedelta(days=weekday - reference.weekday())
+
+
+def pick_year(reference: dt.date, make: Callable[[int], Period | None], way: int) -> Period | None:
+    """The occurrence of a yearly recurring period (March 7, March, the third quarter, summer) nearest the
+    reference in direction `way`: the latest one that has begun by the reference date for the past (the
+    default), the earliest one that has not ended yet for the future."""
+    candidates = [period for year in (reference.year - 1, reference.year, reference.year + 1)
+                  if (period := make(year)) is not None]
+    if not candidates:
+        return None
+    if way == FUTURE:
+        upcoming = [period for period in candidates if last_day(period) >= reference]
+        return min(upcoming, key=first_day) if upcoming else candidates[-1]
+    begun = [period for period in candidates if first_day(period) <= reference]
+    return max(begun, key=first_day) if begun else candidates[0]
+
+
+def relative_period(reference: dt.date, granularity: str, offset: int) -> Period:
+    """The period of `granularity` `offset` steps from the one containing the reference ('last week' is -1)."""
+    return shift(floor(granularity, reference), offset)
+
+
+def direction_or_past(way: int) -> int:
+    """News reports the past unless told otherwise."""
+    return FUTURE if way == FUTURE else PAST

@@ -1,0 +1,157 @@
+"""`tag(text, dct)`: every temporal expression in a text, as TIMEX3 spans with normalised values.
+
+All rules compile into one regex at import; a text is lower-cased once and scanned once. Handlers run only
+where a rule matched, so the cost is dominated by the scan (several million characters per second).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+
+from pipeline.timex.dispatch import ANY, DIGIT, start_words
+from pipeline.timex.lexicon import POINT_MODIFIERS, QUANTITY_MODIFIERS, alternation
+from pipeline.timex.model import Timex, granularity_of
+from pipeline.timex.rules import MODIFIER, RULES, Context, Found, Groups, Rule
+
+
+def _scoped(name: str, pattern: str) -> str:
+    """Prefix a rule's group names with the rule's name, so several rules fit in one regex."""
+    pattern = re.sub(r"\(\?P<(\w+)>", lambda m: f"(?P<{name}__{m.group(1)}>", pattern)
+    return re.sub(r"\(\?P=(\w+)\)", lambda m: f"(?P={name}__{m.group(1)})", pattern)
+
+
+_PREFIX = rf"(?:(?P<pre>{MODIFIER})(?:\s+|(?<=-)))?"
+_BOUNDARY = r"(?<![a-z0-9$£€#@_])"
+
+
+@functools.cache
+def _rule_set(names: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, tuple[Rule, dict[str, int]]]]:
+    """One regex trying `names` (in rule order) after an optional modifier, and each rule's group indices."""
+    chosen = [r for r in RULES if r.name in names]
+    alternatives = "|".join(f"(?P<{r.name}>{_scoped(r.name, r.pattern)})" for r in chosen)
+    pattern = re.compile(rf"{_PREFIX}(?:{alternatives})(?![a-z0-9_])")
+    by_name = {}
+    for r in chosen:
+        prefix = f"{r.name}__"
+        index = {name[len(prefix):]: number for name, number in pattern.groupindex.items()
+                 if name.startswith(prefix)}
+        by_name[r.name] = (r, index)
+    return pattern, by_name
+
+
+def _index() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
+    """The trigger regex (an optional modifier, then a word some rule can start with) and, per start word,
+    the rules to try."""
+    starts: dict[str, list[str]] = {}
+    everywhere = []
+    for r in RULES:
+        words = start_words(r.pattern)
+        if ANY in words:
+            everywhere.append(r.name)
+        for word in words - {ANY}:
+            starts.setdefault(word, []).append(r.name)
+    table = {word: tuple(n for n in (r.name for r in RULES) if n in names or n in everywhere)
+             for word, names in starts.items()}
+    words = [word for word in table if word[-1].isalpha()]
+    # "the #" and "the '" (the 1990s, the '90s): the word, spaces, then a digit or another character
+    word_then_char = [word for word in table if len(word) > 1 and not word[-1].isalpha()]
+    characters = "".join("0-9" if c == DIGIT else re.escape(c)
+                         for c in sorted(w for w in table if len(w) == 1 and not w.isalpha()))
+    trigger = re.compile(
+        rf"{_BOUNDARY}(?:{MODIFIER}(?:\s+|(?<=-)))?(?:"
+        + (rf"(?P<mixed>{alternation(word_then_char).replace(re.escape(DIGIT), '[0-9]')})|" if word_then_char
+           else "")
+        + rf"(?P<word>{alternation(words)})(?![a-z])|(?P<char>[{characters}]))"
+    )
+    return trigger, table
+
+
+def _key(trigger: re.Match[str]) -> str:
+    """The start word a trigger found, as written in the table: 'the quarter', 'the #', '#', 'march'."""
+    word = trigger.group("word")
+    if word is not None:
+        return word if " " not in word and "\n" not in word and "\t" not in word else " ".join(word.split())
+    mixed = trigger.group("mixed") if "mixed" in trigger.re.groupindex else None
+    if mixed is not None:
+        head, _, last = " ".join(mixed.split()).rpartition(" ")
+        return f"{head} {DIGIT if last.isdigit() else last}"
+    char = trigger.group("char")
+    return DIGIT if char.isdigit() else char
+
+
+_TRIGGER, _RULES_FOR_WORD = _index()
+
+
+def parse_dct(dct: dt.date | str | None) -> dt.date | None:
+    """The reference date from a date, a datetime or an ISO string ('2022-03-15', '1998-02-06T22:19:00',
+    '19980206')."""
+    if dct is None or (isinstance(dct, dt.date) and not isinstance(dct, dt.datetime)):
+        return dct
+    if isinstance(dct, dt.datetime):
+        return dct.date()
+    text = str(dct).strip()
+    for candidate in (text[:10], text[:8]):
+        try:
+            return dt.date.fromisoformat(candidate)
+        except ValueError:
+            continue
+    raise ValueError(f"cannot read a date from {dct!r}: expected YYYY-MM-DD")
+
+
+def _lower(text: str) -> str:
+    """Lower-case without changing any offset (a few characters, like 'İ', lower-case to two)."""
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower
+    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
+
+
+def _with_prefix(found: Found, prefix: str | None, prefix_start: int, core_start: int) -> Found:
+    """Attach a modifier ('early', 'nearly', 'the end of') that TimeBank keeps inside the extent."""
+    if prefix is None or found.start != core_start:
+        return found
+    key = " ".join(prefix.split())
+    if key in POINT_MODIFIERS and found.type in ("DATE", "TIME") and not found.value.endswith("_REF"):
+        return found._replace(start=prefix_start, mod=POINT_MODIFIERS[key])
+    if key in QUANTITY_MODIFIERS and (found.type == "DURATION" or (found.mod is None and found.anchored)):
+        return found._replace(start=prefix_start, mod=QUANTITY_MODIFIERS[key] or found.mod)
+    return found
+
+
+def tag(text: str, dct: dt.date | str | None = None) -> list[Timex]:
+    """Temporal expressions in `text`, ordered by start, normalised against the document date `dct`.
+
+    Without `dct`, relative expressions get underspecified TimeML values (XXXX-03-07, XXXX-WXX-1) and
+    absolute ones ("March 7, 2022") their full value.
+    """
+    context = Context(text, _lower(text), parse_dct(dct))
+    lower = context.lower
+    trigger_search = _TRIGGER.search
+    timexes: list[Timex] = []
+    position = 0
+    while (trigger := trigger_search(lower, position)) is not None:
+        pattern, rules = _rule_set(_RULES_FOR_WORD[_key(trigger)])
+        match = pattern.match(lower, trigger.start())
+        result = None
+        if match is not None:
+            name = match.lastgroup
+            rule, index = rules[name]
+            core_start = match.start(name)
+            result = rule.handler(context, Groups(match, index), core_start, match.end())
+        if not result:
+            position = trigger.start() + 1
+            continue
+        founds = result if isinstance(result, list) else [result]
+        prefix = match.group("pre")
+        for found in founds:
+            found = _with_prefix(found, prefix, match.start(), core_start)
+            if timexes and found.start < timexes[-1].end:
+                continue
+            if found.period is not None and found.type in ("DATE", "TIME"):
+                context.last = found.period
+            timexes.append(Timex(found.start, found.end, text[found.start:found.end], found.type, found.value,
+                                 granularity_of(found.type, found.value), found.mod, found.anchored))
+        position = max(match.end(), trigger.start() + 1)
+    return timexes
