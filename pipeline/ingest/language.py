@@ -6,7 +6,7 @@ from functools import cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-SAMPLE_CHARS = 3000  # the opening of an article is enough to tell its language, and keeps this fast
+SAMPLE_CHARS = 1000  # the opening of an article (title and lead) is enough to tell its language, and keeps this fast
 
 
 @cache
