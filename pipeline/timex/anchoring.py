@@ -12,6 +12,10 @@ from collections.abc import Callable
 from pipeline.timex.tense import FUTURE, PAST
 from pipeline.timex.values import Period, first_day, floor, last_day, shift
 
+# How much farther an occurrence on the wrong side of the document date counts (see `pick_year`).
+AGAINST_TENSE = 4.0
+UNSTATED_FUTURE = 1.5
+
 
 def weekday_near(reference: dt.date, weekday: int, way: int) -> dt.date:
     """The `weekday` (0 = Monday) nearest `reference` in direction `way`: on or before it for the past (and
@@ -32,18 +36,25 @@ def weekday_relative(reference: dt.date, weekday: int, relation: str) -> dt.date
 
 
 def pick_year(reference: dt.date, make: Callable[[int], Period | None], way: int) -> Period | None:
-    """The occurrence of a yearly recurring period (March 7, March, the third quarter, summer) nearest the
-    reference in direction `way`: the latest one that has begun by the reference date for the past (the
-    default), the earliest one that has not ended yet for the future."""
+    """The occurrence of a yearly recurring period (March 7, March, the third quarter, summer) that the text
+    most likely means: the one nearest the reference date, where an occurrence on the wrong side of it for
+    the tense counts as `AGAINST_TENSE` times farther. News rarely says "in March" for a March eleven months
+    away, whatever the tense."""
     candidates = [period for year in (reference.year - 1, reference.year, reference.year + 1)
                   if (period := make(year)) is not None]
     if not candidates:
         return None
-    if way == FUTURE:
-        upcoming = [period for period in candidates if last_day(period) >= reference]
-        return min(upcoming, key=first_day) if upcoming else candidates[-1]
-    begun = [period for period in candidates if first_day(period) <= reference]
-    return max(begun, key=first_day) if begun else candidates[0]
+
+    def cost(period: Period) -> float:
+        first, last = first_day(period), last_day(period)
+        if first <= reference <= last:
+            return 0.0
+        if last < reference:
+            return (reference - last).days * (AGAINST_TENSE if way == FUTURE else 1.0)
+        return (first - reference).days * (AGAINST_TENSE if way == PAST else UNSTATED_FUTURE if way != FUTURE
+                                           else 1.0)
+
+    return min(candidates, key=cost)
 
 
 def relative_period(reference: dt.date, granularity: str, offset: int) -> Period:

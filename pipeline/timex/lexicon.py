@@ -104,6 +104,9 @@ for _value in range(1, 100):
         _ordinals = [f"{_TENS[_tens]}{sep}{_ORDINAL_ONES[_ones]}" for sep in ("-", " ")]
     for _word in _cardinals:
         NUMBER_WORDS[_word] = _value
+        if _value < 10:
+            NUMBER_WORDS[f"{_word} hundred"] = _value * 100
+            NUMBER_WORDS[f"{_word} thousand"] = _value * 1000
     for _word in _ordinals:
         ORDINAL_WORDS[_word] = _value
 
@@ -126,11 +129,12 @@ QUANTITY_MODIFIERS = {
     "just about": "APPROX", "nearly": "APPROX", "almost": "LESS_THAN", "more than": "MORE_THAN",
     "over": "MORE_THAN", "just over": "MORE_THAN", "well over": "MORE_THAN", "upwards of": "MORE_THAN",
     "less than": "LESS_THAN", "fewer than": "LESS_THAN", "just under": "LESS_THAN", "under": "LESS_THAN",
-    "barely": "LESS_THAN", "at least": "EQUAL_OR_MORE", "no less than": "EQUAL_OR_MORE",
+    "at least": "EQUAL_OR_MORE", "no less than": "EQUAL_OR_MORE",
     "at most": "EQUAL_OR_LESS", "no more than": "EQUAL_OR_LESS", "up to": "EQUAL_OR_LESS",
-    "only": None, "just": None, "exactly": "EQUAL", "precisely": "EQUAL", "a full": None, "full": None,
-    "another": None, "an additional": None, "the first": None,
+    "exactly": "EQUAL", "precisely": "EQUAL",
 }
+# "over the weekend" is not "more than a weekend": these modify only a count that follows directly.
+COUNT_ONLY_MODIFIERS = frozenset({"over", "under", "just over", "well over", "just under", "some"})
 
 
 def alternation(words: Iterable[str]) -> str:

@@ -33,7 +33,7 @@ from pipeline.timex.lexicon import (
     ordinal_value,
     spelled_year,
 )
-from pipeline.timex.values import Period, floor, format_period, season_period, shift
+from pipeline.timex.values import Period, floor, format_period, last_day, parse_value, season_period, shift
 
 
 class Found(NamedTuple):
@@ -56,6 +56,7 @@ class Context:
     lower: str
     dct: dt.date | None
     last: Period | None = None
+    last_end: int = 0  # where the last date mention ends
 
     def way(self, start: int, end: int) -> int:
         return tense.direction(self.text, self.lower, start, end)
@@ -76,6 +77,14 @@ class Context:
 
     def capitalised(self, position: int) -> bool:
         return self.text[position:position + 1].isupper()
+
+    def last_day_in_sentence(self, position: int) -> Period | None:
+        """The day mentioned last, if it was mentioned earlier in the same sentence ('Tuesday ... at 18:00')."""
+        if self.last is None or self.last.granularity != "day" or position - self.last_end > 200:
+            return None
+        if tense.SENTENCE_END.search(self.text, self.last_end, position):
+            return None
+        return self.last
 
 
 _PREVIOUS_WORD = re.compile(r"([a-z0-9$%'’]+)[^a-z0-9$%'’]*$")
@@ -130,7 +139,7 @@ MONTH = alternation(MONTHS) + r"(?![a-z])"
 BARE_MONTH = alternation(name for name in MONTHS if len(name) > 3 or name.endswith(".") or name == "may")
 BARE_MONTH += _END
 WEEKDAY = alternation(WEEKDAYS) + r"(?![a-z])"
-YEAR = r"(?:1[0-9]\d\d|20\d\d)(?![0-9])"
+YEAR = r"(?:1[0-9]\d\d|20\d\d)(?![0-9]|[.,]\d)"
 DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?(?![0-9a-z])"
 ORDINAL_WORD = alternation(ORDINAL_WORDS) + _END
 _NUMBER_WORD = alternation(NUMBER_WORDS) + r"(?![a-z])"
@@ -269,9 +278,10 @@ def _numeric(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
 _CLOCK_CONTEXT = frozenset(("at", "by", "from", "until", "till", "to", "after", "before", "around", "about", "since",
                             "approximately"))
 _AMPM = r"(?P<ampm>[ap])\.?\s?m(?![a-z])\.?"
+# The day a clock time is on may follow it, after an aside: "10:35 a.m. (0735 GMT) Friday".
 _CLOCK_DAY = (
-    rf"(?:,?\s+(?P<dword>today|yesterday|tomorrow|tonight|{WEEKDAY})(?![a-z])"
-    rf"|,?\s+(?P<dmonth>{MONTH})\.?\s*(?P<dday>{DAY})(?:,?\s+(?P<dyear>{YEAR}))?)?"
+    rf"(?:(?P<aside>\s*\([^()]{{1,25}}\))?(?:,?\s+(?P<dword>today|yesterday|tomorrow|tonight|{WEEKDAY})(?![a-z])"
+    rf"|,?\s+(?P<dmonth>{MONTH})\.?\s*(?P<dday>{DAY})(?:,?\s+(?P<dyear>{YEAR}))?))?"
 )
 
 
@@ -281,7 +291,8 @@ _CLOCK_DAY = (
       rf"|(?P<hh>[01]\d|2[0-3])(?P<mm>[0-5]\d)(?=\s*(?:hrs|hours|h(?![a-z])|z(?![a-z])|{_ZONE_NAME}))"
       rf"(?:\s*(?:hrs|hours|h)(?![a-z]))?"
       r"|(?P<named>noon|midday|midnight)(?![a-z])"
-      rf"|(?P<h3>[01]?\d|{_NUMBER_WORD})\s+o['’]clock)"
+      rf"|(?P<h3>[01]?\d|{_NUMBER_WORD})(?:\s+o['’]clock|(?=\s+in\s+the\s+(?:morning|afternoon|evening)"
+      r"|\s+at\s+night)))"
       rf"(?P<zone>{ZONE})?"
       r"(?:\s+(?P<pod>in\s+the\s+(?:morning|afternoon|evening)|at\s+night)(?![a-z]))?"
       + _CLOCK_DAY)
@@ -314,6 +325,11 @@ def _clock(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     if zone in ("gmt", "utc", "z"):
         clock += "Z"
     day_found = _clock_day(ctx, g, start, end)
+    if g["aside"]:
+        end = g.span("aside")[0]  # the aside and the day after it are tagged on their own
+    mentioned = ctx.last_day_in_sentence(start) if day_found is None else None
+    if mentioned is not None:
+        return Found(start, end, "TIME", format_period(mentioned) + clock, anchored=True, period=mentioned)
     if day_found is None:
         if ctx.dct is None:
             return Found(start, end, "TIME", "XXXX-XX-XX" + clock)
@@ -416,14 +432,29 @@ def _month_year(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
       rf"ten\s+days|half|fortnight)\s+of\s+(?:(?P<month>{MONTH})(?:,?\s+(?P<year>{YEAR}))?|(?P<rel>this|last|"
       r"next)\s+month|the\s+month)")
 def _nth_week_of(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
-    mod = "END" if g["ord"] in ("last", "final") else "START" if g["ord"] in ("first", "1st") else None
     if g["month"]:
         if not _month_ok(ctx, g["month"], g.span("month")[0]):
             return None
         found = _month_found(ctx, start, end, MONTHS[g["month"]], g["year"], None)
     else:
         found = _relative_found(ctx, start, end, "month", {"last": -1, "next": 1}.get(g["rel"] or "", 0))
-    return found._replace(mod=mod) if found else None
+    if found is None:
+        return None
+    ordinal = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "final": "last"}.get(
+        g["ord"], g["ord"])
+    month = parse_value(found.value)
+    if month is None or g["unit"] not in ("week", "weekend"):
+        return found._replace(mod="END" if ordinal == "last" else "START" if ordinal == "first" else None)
+    first, last = month.start, last_day(month)
+    if g["unit"] == "week":  # the week holding most of its days in the month, counted from either end
+        day = first + dt.timedelta(days=3) if ordinal != "last" else last - dt.timedelta(days=3)
+    else:  # weekends are counted by their Saturdays
+        day = first + dt.timedelta(days=(5 - first.weekday()) % 7)
+        if ordinal == "last":
+            day = last - dt.timedelta(days=(last.weekday() - 5) % 7)
+    steps = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": 0}[ordinal]
+    period = shift(floor(g["unit"], day), steps)
+    return found._replace(value=format_period(period), period=period)
 
 
 # ---------------------------------------------------------------- quarters, halves, decades, centuries
@@ -433,13 +464,16 @@ _QUARTER_ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 
 
 
 @rule("quarter",
-      rf"(?:(?P<y1>{YEAR})(?:['’]s)?\s+|(?P<yrel>this|last|next)\s+year['’]s\s+|the\s+(?:(?P<qrel>same|latest|"
+      rf"(?:(?:the\s+)?(?P<y1>{YEAR})(?:['’]s)?\s+|(?P<yrel>this|last|next)\s+year['’]s\s+|the\s+(?:(?P<qrel>same|latest|"
       r"previous|past|prior|current|year-earlier|year-ago|year\s+earlier|year\s+ago|comparable|"
       r"corresponding)\s+)?)?(?:fiscal[\s-]+)?(?P<ord>first|second|third|fourth|final|1st|2nd|3rd|4th)[\s-]+"
       rf"(?:fiscal\s+)?quarters?(?![a-z])(?:\s+(?:of\s+)?(?:fiscal\s+)?(?P<y2>{YEAR})|\s+of\s+(?P<yrel2>this|last|"
       r"next)\s+year|\s+of\s+the\s+year)?")
 def _quarter(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     number = _QUARTER_ORD[g["ord"]]
+    ordinal_end = g.span("ord")[1]
+    if ctx.lower.startswith("the", start) and ctx.lower[ordinal_end:ordinal_end + 1] == "-" and not g["qrel"]:
+        start = g.span("ord")[0]  # "the third-quarter [loss]": the adjective is the timex
     year_text = g["y1"] or g["y2"]
     relation = g["yrel"] or g["yrel2"]
     if year_text or relation or (ctx.dct and g["qrel"] is None):
@@ -484,27 +518,45 @@ def _quarter_code(ctx: Context, g: Groups, start: int, end: int) -> Found | None
     return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
 
 
-@rule("the_quarter",
-      r"the\s+(?:(?P<rel>latest|same|year-earlier|year-ago|year\s+earlier|year\s+ago|comparable|corresponding|"
-      r"just-ended|just\s+ended|recent|most\s+recent)\s+)?(?:fiscal\s+)?(?P<what>quarter|period)(?![a-z])"
-      r"(?P<ago>\s+a\s+year\s+(?:ago|earlier))?")
-def _the_quarter(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
-    relation = g["rel"] or ""
-    if g["what"] == "period" and not relation:
-        return None
-    if ctx.last is not None and ctx.last.granularity == "quarter":
-        period: Period | None = ctx.last
+@rule("same_period_last_year",
+      r"the\s+same\s+(?P<unit>period|time|day|week|month|quarter|season)(?:\s+of)?\s+(?:the\s+)?(?:last\s+year|"
+      r"a\s+year\s+(?:ago|earlier)|previous\s+year|prior\s+year|year\s+before)(?![a-z])")
+def _same_period_last_year(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
+    """'the same month a year ago': the period mentioned last (or the document's), one year back."""
+    granularity = {"period": None, "time": None}.get(g["unit"], g["unit"])
+    if ctx.last is not None and (granularity is None or not _finer(granularity, ctx.last.granularity)):
+        base = ctx.last if granularity is None else floor(granularity, ctx.last.start)
     elif ctx.dct is not None:
-        period = shift(floor("quarter", ctx.dct), -1)
+        base = floor(granularity or "month", ctx.dct)
     else:
-        period = None
-    if "year" in relation or relation in ("comparable", "corresponding") or g["ago"]:
-        if period is None:
-            return Found(start, end, "DATE", "XXXX-QX")
-        period = shift(period, -4)
-        return Found(start, end, "DATE", format_period(period), anchored=True)
+        return Found(start, end, "DATE", "XXXX")
+    day = base.start
+    year_before = day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
+    period = floor(base.granularity, year_before)
+    return Found(start, end, "DATE", format_period(period), anchored=True)
+
+
+@rule("the_quarter",
+      r"the\s+(?P<rel>(?:latest|same|comparable|corresponding|just-ended|just\s+ended|recent|most\s+recent|"
+      r"current)\s+)?(?P<ago>(?:year-earlier|year-ago|year\s+earlier|year\s+ago|prior-year)\s+)?(?:fiscal\s+)?"
+      r"(?P<what>quarter|period)(?![a-z])(?P<ago2>\s+a\s+year\s+(?:ago|earlier)|\s+(?:of\s+)?last\s+year)?")
+def _the_quarter(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
+    relation = (g["rel"] or "").strip()
+    year_ago = bool(g["ago"] or g["ago2"]) or relation in ("comparable", "corresponding")
+    if g["what"] == "period" and not relation and not year_ago:
+        return None
+    if relation in ("latest", "just-ended", "just ended", "most recent", "recent") or (
+            ctx.last is None or ctx.last.granularity != "quarter"):
+        # the latest quarter is the last one completed before the document date
+        period = shift(floor("quarter", ctx.dct), -1) if ctx.dct else None
+    else:
+        period = ctx.last
+    if relation == "current" and ctx.dct:
+        period = floor("quarter", ctx.dct)
     if period is None:
         return Found(start, end, "DATE", "XXXX-QX")
+    if year_ago:
+        return Found(start, end, "DATE", format_period(shift(period, -4)), anchored=True)
     return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
 
 
@@ -593,9 +645,13 @@ def _century(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
 
 # ---------------------------------------------------------------- counted units: ago, durations, sets
 
+# Words between a count and its unit: "six straight days", "eight trading days", "20 more years".
+_UNIT_ADJECTIVE = (r"(?:straight|consecutive|successive|more|additional|extra|further|full|whole|trading|business|"
+                   r"working|calendar|long|short|brief|difficult|hard)")
 _AGO_DIRECTIONS = {"ago": -1, "earlier": -1, "before": -1, "prior": -1, "previously": -1, "back": -1,
                    "later": 1, "after": 1, "from now": 1, "hence": 1, "on": 1}
-_COUNT = rf"(?P<num>{NUMBER}(?:\s*(?:to|or|-|–)\s*{NUMBER})?|{FUZZY})(?P<half>\s+and\s+a\s+half)?"
+_COUNT = (rf"(?P<num>{NUMBER}(?:\s*(?:to|or|-|–)\s*{NUMBER})?|{FUZZY})"
+          r"(?P<half>\s+and\s+a\s+half|\s+1/2|\s*½|\s+and\s+one-half)?")
 
 
 @rule("ago",
@@ -617,7 +673,6 @@ def _ago(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
         return Found(start, end, "DATE", "PAST_REF" if sign < 0 else "FUTURE_REF")
     code = UNITS[unit]
     granularity = _unit_granularity(unit)
-    relative_to_dct = direction_word in ("ago", "from now", "hence", "back")
     if granularity is None:  # hours and minutes: the day is all a date-only reference can give
         if ctx.dct is None:
             return Found(start, end, "DATE", "XXXX-XX-XX")
@@ -632,9 +687,12 @@ def _ago(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
             return Found(start, end, "DATE", "PAST_REF" if sign < 0 else "FUTURE_REF")
         steps, granularity = steps * 12, "month"
     steps = int(steps)
-    # "up from a year ago" in earnings news means the same quarter last year
-    quarter_context = ctx.last is not None and ctx.last.granularity == "quarter"
-    if relative_to_dct and not (quarter_context and granularity == "year" and steps == 1):
+    # "A year earlier" in news compares with now, like "a year ago"; in earnings news, with the quarter
+    # being reported, whose year-ago twin is not a new reference for what follows.
+    one_year = granularity == "year" and steps == 1 and sign < 0
+    if one_year and ctx.last is not None and ctx.last.granularity == "quarter":
+        return Found(start, end, "DATE", format_period(shift(ctx.last, -4)), anchored=True)
+    if direction_word in ("ago", "from now", "hence", "back") or one_year:
         if ctx.dct is None:
             return Found(start, end, "DATE", _underspecified(granularity))
         period = shift(floor(granularity, ctx.dct), sign * steps)
@@ -643,15 +701,11 @@ def _ago(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     if reference_date is None:
         return Found(start, end, "DATE", _underspecified(granularity))
     if reference_period is not None and _finer(reference_period.granularity, granularity):
-        granularity = reference_period.granularity
-        steps_in_reference = _convert_steps(steps, _unit_granularity(unit) or "day", granularity)
-        if steps_in_reference is None:
-            granularity = _unit_granularity(unit) or "day"
-            period = shift(floor(granularity, reference_date), sign * steps)
-        else:
+        steps_in_reference = _convert_steps(steps, granularity, reference_period.granularity)
+        if steps_in_reference is not None:
             period = shift(reference_period, sign * steps_in_reference)
-    else:
-        period = shift(floor(granularity, reference_date), sign * steps)
+            return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+    period = shift(floor(granularity, reference_date), sign * steps)
     return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
 
 
@@ -664,7 +718,7 @@ def _finer(granularity: str, than: str) -> bool:
 
 def _convert_steps(steps: int, unit: str, granularity: str) -> int | None:
     """Steps of `unit` expressed in steps of the finer `granularity` (a year is 4 quarters), when exact."""
-    months = {"month": 1, "quarter": 3, "half": 6, "year": 12, "decade": 120, "century": 1200}
+    months = {"month": 1, "quarter": 3, "half": 6, "year": 12}
     if unit in months and granularity in months:
         return steps * months[unit] // months[granularity]
     if unit == "week" and granularity == "day":
@@ -678,9 +732,9 @@ def _underspecified(granularity: str) -> str:
 
 
 def _unit_granularity(unit: str) -> str | None:
+    if unit == "centuries":
+        return "century"
     singular = unit[:-1] if unit.endswith("s") and unit[:-1] in UNIT_GRANULARITY else unit
-    if singular == "centurie" or unit == "centuries":
-        singular = "century"
     return UNIT_GRANULARITY.get(singular)
 
 
@@ -693,13 +747,8 @@ def _introduces_phrase(ctx: Context, end: int) -> bool:
 def _count(number_text: str, half: str | None) -> float | None:
     """The number in a count ('three', '2', 'a'), with 'and a half'; None for vague counts and ranges."""
     text = " ".join(number_text.split())
-    if text in FUZZY_QUANTITIES or re.search(r"\s(?:to|or)\s|\d\s*[-–]\s*\d|[a-z]\s*[-–]\s*\d", text):
-        return None
     value = number_value(text)
     if value is None:
-        for separator in (" to ", " or ", "-", "–"):
-            if separator in text:
-                return None
         return None
     return value + 0.5 if half else float(value)
 
@@ -708,9 +757,14 @@ def _number_text(count: float) -> str:
     return str(int(count)) if count == int(count) else f"{count:g}"
 
 
-_SET_CONTEXT = re.compile(r"(?:\d|%|\btimes|\bonce|\btwice|\bdollars|\beuros|\bmillion|\bbillion|\btrillion|"
-                          r"\bhryvnias?|\brubles?|\bpounds|\bcents?|\btons|\btonnes|\bbarrels|\bkm|\bmiles)"
-                          r"[^.;:!?]{0,25}$")
+_NUMBER_CONTEXT = "|".join(word for word in NUMBER_WORDS if " " not in word and len(word) > 2)
+_SET_CONTEXT = re.compile(
+    rf"(?:\d|%|\b(?:times|once|twice|dollars|euros|million|billion|trillion|hryvnias?|rubles?|pounds|cents?|"
+    rf"tons|tonnes|barrels|km|miles|dozens|hundreds|thousands|{_NUMBER_CONTEXT})\b)[^.;:!?]{{0,25}}$"
+)
+
+
+_QUARTER_SPAN_BEFORE = frozenset(("in", "for", "within", "during", "per", "each", "every"))
 
 
 def _duration_found(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
@@ -720,39 +774,59 @@ def _duration_found(ctx: Context, g: Groups, start: int, end: int) -> Found | No
     count = _count(number_text, g["half"])
     if number_text in ("a", "an") and unit in ("second", "sec", "min"):
         return None  # "a second round", "a min."
-    if count is not None and number_text in ("a", "an", "one") and _SET_CONTEXT.search(
-            ctx.lower, max(0, start - 40), start):
-        return Found(start, end, "SET", _duration_value(1, code))
+    if code == "TS" and len(number_text) == 4 and number_text.isdigit():
+        return None  # "the 1988 second quarter"
+    fraction = number_text in ("a", "one") and ctx.previous_word(start) not in _QUARTER_SPAN_BEFORE
+    if code == "Q" and (fraction or ctx.next_word(end) == "of"):
+        return None  # "three-quarters of its food", "about a quarter of its dealers" are fractions
+    if number_text in ("a", "an") and ctx.lower[g.span("num")[1]:g.span("unit")[0]].isspace() and (
+            _SET_CONTEXT.search(ctx.lower, max(0, start - 40), start)):
+        return Found(start, end, "SET", _duration_value(1, code))  # "$5 billion a year", "four flights a week"
     return Found(start, end, "DURATION", _duration_value(count, code))
 
 
+# Half a unit in the next smaller one: 2 1/2 years is P2Y6M, an hour and a half PT1H30M.
+_HALF_OF = {"Y": ("M", 6), "M": ("D", 15), "D": ("TH", 12), "TH": ("TM", 30), "TM": ("TS", 30)}
+
+
 def _duration_value(count: float | None, code: str) -> str:
-    """ISO 8601 duration: P3D, PT2H, P2W, P1.5Y, PXY for a vague count; decades and centuries in years."""
+    """ISO 8601 duration: P3D, PT2H, P2W, P2Y6M, PXY for a vague count; decades and centuries in years."""
     if code in ("DE", "CE", "ML"):
         factor = {"DE": 10, "CE": 100, "ML": 1000}[code]
-        return f"PX{code}" if count is None else f"P{_number_text(count * factor)}Y"
+        if count is None:
+            return "PXY" if code == "DE" else f"PX{code}"
+        return f"P{_number_text(count * factor)}Y"
     if code == "2W":
         return "PXW" if count is None else f"P{_number_text(count * 2)}W"
-    amount = "X" if count is None else _number_text(count)
-    if code.startswith("T"):
-        return f"PT{amount}{code[1]}"
-    return f"P{amount}{code}"
+    if count is None:
+        return f"PTX{code[1]}" if code.startswith("T") else f"PX{code}"
+    parts = [(int(count), code)] if count >= 1 else []
+    if count != int(count):
+        if code not in _HALF_OF or count * 2 != int(count * 2):
+            parts = [(count, code)]
+        else:
+            smaller, amount = _HALF_OF[code]
+            parts.append((amount, smaller))
+    date_part = "".join(f"{_number_text(n)}{c}" for n, c in parts if not c.startswith("T"))
+    time_part = "".join(f"{_number_text(n)}{c[1]}" for n, c in parts if c.startswith("T"))
+    return "P" + date_part + ("T" + time_part if time_part else "")
 
 
-_SET_UNIT = alternation([*UNITS, *WEEKDAYS, "morning", "afternoon", "evening", "night"]) + r"(?![a-z])"
+_SET_UNIT = alternation([*UNITS, *WEEKDAYS, *MONTHS, *SEASONS, "morning", "afternoon", "evening", "night"])
+_SET_UNIT += r"(?![a-z])"
 
 
 @rule("set",
       rf"(?P<q>every|each|per)\s+(?:other\s+|single\s+|passing\s+)?(?:(?P<num>{NUMBER})\s+)?(?P<unit>{_SET_UNIT})"
       rf"|(?P<freq>once|twice|thrice|{NUMBER}\s+times)\s+(?:a|an|per|each|every)\s+(?P<unit2>{_SET_UNIT})"
-      r"|(?P<adv>daily|weekly|bi-?weekly|monthly|bi-?monthly|quarterly|annually|yearly|hourly|nightly|"
+      r"|(?P<adv>daily|weekly|bi-?weekly|monthly|bi-?monthly|annually|yearly|hourly|nightly|"
       r"fortnightly|semi-?annually)(?![a-z])"
       rf"|(?P<wds>(?:mon|tues|wednes|thurs|fri|satur|sun)days)(?:\s+(?P<pods>mornings|afternoons|evenings|nights))?"
       r"(?![a-z])")
 def _set(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     if g["adv"]:
         code = {"daily": "P1D", "weekly": "P1W", "biweekly": "P2W", "bi-weekly": "P2W", "monthly": "P1M",
-                "bimonthly": "P2M", "bi-monthly": "P2M", "quarterly": "P3M", "annually": "P1Y", "yearly": "P1Y",
+                "bimonthly": "P2M", "bi-monthly": "P2M", "annually": "P1Y", "yearly": "P1Y",
                 "hourly": "PT1H", "nightly": "P1D", "fortnightly": "P2W", "semiannually": "P6M",
                 "semi-annually": "P6M"}[g["adv"]]
         return Found(start, end, "SET", code)
@@ -765,6 +839,10 @@ def _set(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
         return Found(start, end, "SET", f"XXXX-WXX-{WEEKDAYS[unit] + 1}")
     if unit in PARTS_OF_DAY:
         return Found(start, end, "SET", f"XXXX-XX-XXT{PARTS_OF_DAY[unit]}")
+    if unit in MONTHS:
+        return Found(start, end, "SET", f"XXXX-{MONTHS[unit]:02d}")
+    if unit in SEASONS:
+        return Found(start, end, "SET", f"XXXX-{SEASONS[unit]}")
     if g["q"] == "each" and ctx.next_word(end) == "of":
         return None  # "each of the past three years" is a duration (tagged by the duration rule below)
     count = number_value(" ".join(g["num"].split())) if g["num"] else 1
@@ -777,21 +855,28 @@ def _set(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
       r"(?:the\s+(?:(?P<rel>past|last|next|coming|previous|first|following|final|initial|remaining|same|latest|"
       r"full|entire|whole|better\s+part\s+of\s+the|last\s+several|past\s+several|ensuing|subsequent|"
       r"preceding|prior)\s+)?|(?P<rel2>past|last|next|coming|previous|first|following|final|initial|remaining|"
-      r"another|additional|further|over\s+the\s+past|over\s+the\s+last)\s+)?"
-      rf"{_COUNT}[\s-]+(?P<unit>{UNIT})(?P<half2>\s+and\s+a\s+half)?(?P<tail>[\s-]+long|[\s-]+old)?(?![a-z])"
-      r"|(?P<halfof>half\s+(?:an?\s+)?(?P<hunit>hour|day|week|month|year|decade|century))(?![a-z])")
+      r"another|additional|further)\s+)?"
+      rf"{_COUNT}(?:\s+{_UNIT_ADJECTIVE})?[\s-]+(?P<unit>{UNIT})(?!-(?:earlier|ago|end|on-|over-|to-date|round))"
+      r"(?P<half2>\s+and\s+a\s+half)?(?P<tail>-long|[\s-]+old)?(?![a-z])"
+      r"|(?P<one>another|an\s+additional|a\s+further|one\s+more|a\s+full|an\s+entire|a\s+whole)\s+"
+      r"(?P<unit1>second|minute|hour|day|night|week|weekend|fortnight|month|quarter|year|decade|century)(?![a-z-])"
+      r"|half\s+(?:an?\s+)?(?P<hunit>hour|day|week|month|year|decade|century)(?![a-z])")
 def _duration(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
-    if g["halfof"]:
-        value = {"hour": "PT30M", "day": "PT12H", "week": "P3.5D", "month": "P0.5M", "year": "P6M",
-                 "decade": "P5Y", "century": "P50Y"}[g["hunit"]]
-        return Found(start, end, "DURATION", value)
-    number_text = " ".join(g["num"].split())
+    if g["hunit"]:
+        return Found(start, end, "DURATION", _duration_value(0.5, UNITS[g["hunit"]]))
+    if g["unit1"]:
+        return Found(start, end, "DURATION", _duration_value(1, UNITS[g["unit1"]]))
+    tail = (g["tail"] or "").strip(" -")
+    if tail == "old":
+        return None  # ages ("a 45-year-old man") are not temporal expressions in TimeML corpora
     found = _duration_found(ctx, g, start, end)
     if found is None:
         return None
+    number_end = g.span("num")[1]
+    if ctx.lower.startswith("the", start) and ctx.lower[number_end:number_end + 1] == "-" and not g["rel"]:
+        found = found._replace(start=g.span("num")[0])  # "the eight-year [war]": the adjective is the timex
     if g["half2"]:
-        count = _count(number_text, "half")
-        found = found._replace(value=_duration_value(count, UNITS[g["unit"]]))
+        found = found._replace(value=_duration_value(_count(g["num"], "half"), UNITS[g["unit"]]))
     return found
 
 
@@ -811,13 +896,18 @@ _YEAR_CONTEXT_BEFORE = frozenset(
       rf"\s+year)[\s-]*)?(?P<year>{YEAR})(?:\s*(?P<rsep>[-–—/]|to|and|or|through|until)\s*(?P<y2>1[0-9]\d\d|20\d\d|"
       rf"\d\d)(?![0-9]))?(?![0-9])"
       rf"|(?:the\s+year\s+)?(?P<spelled>{SPELLED_YEAR})"
-      r"|fy\s*['’]?(?P<fy>\d\d)(?![0-9])")
+      r"|fy\s*['’]?(?P<fy>\d\d)(?![0-9])"
+      r"|['’](?P<apos>\d\d)(?![0-9a-z'’])")
 def _year(ctx: Context, g: Groups, start: int, end: int) -> Found | list[Found] | None:
     if g["fy"]:
         year = _two_digit_year(int(g["fy"]), ctx)
         return _year_found(start, end, year)
+    if g["apos"]:  # "since '82"
+        if ctx.previous_word(start) not in _YEAR_CONTEXT_BEFORE:
+            return None
+        return _year_found(start, end, _two_digit_year(int(g["apos"]), ctx))
     following = ctx.next_word(end)
-    if following in _COUNT_NOUNS or ctx.lower.startswith(("-strong", "-member", "%"), end):
+    if following in _COUNT_NOUNS or following in UNITS or ctx.lower.startswith(("-strong", "-member", "%"), end):
         return None
     if g["spelled"]:
         year = spelled_year(g["spelled"].replace("the year", ""))
@@ -830,8 +920,12 @@ def _year(ctx: Context, g: Groups, start: int, end: int) -> Found | list[Found] 
     if before.endswith(("$", "€", "£", "#", "№", "+", "/", ":")) or re.search(r"\d[.,]$|no\.\s?$", before):
         return None
     year = int(g["year"])
-    if year < 1900 and not g["fiscal"] and ctx.previous_word(start) not in _YEAR_CONTEXT_BEFORE:
+    previous = ctx.previous_word(start)
+    if year < 1900 and not g["fiscal"] and previous not in _YEAR_CONTEXT_BEFORE:
         return None
+    named = ctx.text[start - 2:start - 1].isalpha() and _name_around(ctx, start, end)
+    if named and previous not in _YEAR_CONTEXT_BEFORE:
+        return None  # "the Russell 2000 Index", "Windows 2000 Server"
     first_end = g.span("year")[1]
     found = _year_found(start, first_end if g["y2"] else end, year)
     if not g["y2"]:
@@ -848,6 +942,13 @@ def _year(ctx: Context, g: Groups, start: int, end: int) -> Found | list[Found] 
     return [found, _year_found(g.span("y2")[0], end, second)]
 
 
+def _name_around(ctx: Context, start: int, end: int) -> bool:
+    """A number between two capitalised words is part of a name."""
+    before = ctx.text.rfind(" ", 0, start - 1) + 1
+    after = re.match(r"\s+(\S)", ctx.text[end:end + 3])
+    return ctx.text[before:before + 1].isupper() and after is not None and after.group(1).isupper()
+
+
 def _year_found(start: int, end: int, year: int) -> Found:
     period = Period("year", dt.date(year, 1, 1))
     return Found(start, end, "DATE", format_period(period), period=period)
@@ -859,11 +960,13 @@ _SEASON_RELATION = {"this": 0, "last": -1, "next": 1, "past": -1, "coming": 1, "
 @rule("season",
       r"(?:(?P<rel>this|last|next|past|coming|previous|this\s+past|this\s+coming|the\s+(?:past|last|coming|next|"
       r"previous))\s+|(?P<the>the)\s+)?(?P<season>spring|summer|fall|autumn|winter)(?![a-z])"
-      rf"(?:\s+(?:of\s+)?(?P<year>{YEAR})|\s+(?P<y2>['’]\d\d)(?![0-9]))?")
+      rf"(?:\s+(?:of\s+)?(?P<year>{YEAR}|{SPELLED_YEAR})|\s+(?P<y2>['’]\d\d)(?![0-9]))?")
 def _season(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     code = SEASONS[g["season"]]
     if g["year"] or g["y2"]:
-        year = int(g["year"]) if g["year"] else _two_digit_year(int(g["y2"][1:]), ctx)
+        year = _year_of(g["year"] or g["y2"], ctx)
+        if year is None:
+            return None
         period = season_period(year, code)
         return Found(start, end, "DATE", format_period(period), period=period)
     previous = ctx.previous_word(start)
@@ -879,17 +982,16 @@ def _season(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
         relation = g["rel"].split()[-1]
         if ctx.dct is None:
             return Found(start, end, "DATE", f"XXXX-{code}")
-        if relation == "this" and g["rel"].strip() == "this":
-            value, anchored, period = _season_or_x(ctx, start, end, code)
-            return Found(start, end, "DATE", value, anchored=anchored, period=period)
-        offset = _SEASON_RELATION.get(relation, 0)
-        way = tense.FUTURE if offset > 0 else tense.PAST
-        current = anchoring.pick_year(ctx.dct, lambda year: season_period(year, code), way)
-        if current is None:
-            return None
-        if offset < 0 and current == floor("season", ctx.dct):
-            current = shift(current, -1)  # "last summer", said in summer, is the one before
-        return Found(start, end, "DATE", format_period(current), anchored=True, period=current)
+        offset = 0 if g["rel"].strip() == "this" else _SEASON_RELATION.get(relation, 0)
+        options = [season_period(year, code) for year in range(ctx.dct.year - 1, ctx.dct.year + 3)]
+        now = floor("season", ctx.dct)
+        if offset < 0:  # "last summer", said in summer, is the one before
+            chosen = max(p for p in options if p.start < now.start)
+        elif offset > 0:
+            chosen = min(p for p in options if p.start > now.start)
+        else:  # "this winter": the nearest one, on either side
+            chosen = anchoring.pick_year(ctx.dct, lambda year: season_period(year, code), tense.UNKNOWN)
+        return Found(start, end, "DATE", format_period(chosen), anchored=True, period=chosen)
     value, anchored, period = _season_or_x(ctx, start, end, code)
     return Found(start, end, "DATE", value, anchored=anchored, period=period)
 
@@ -985,9 +1087,12 @@ _RELATIVE_DAYS = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}
 @rule("relative_day",
       r"(?:the\s+day\s+(?P<dd>before|after)\s+)?(?P<rd>yesterday|today|tomorrow|tonight)(?![a-z])"
       rf"(?:\s+(?P<pod>{PART_OF_DAY}))?"
-      rf"|(?P<rel>last|this|tomorrow|yesterday)\s+(?P<pod2>{PART_OF_DAY})")
+      rf"|(?P<rel>last|this|tomorrow|yesterday)\s+(?P<pod2>{PART_OF_DAY})"
+      r"|(?P<pod3>morning|afternoon|evening|night)\s+(?P<rd3>yesterday|today|tomorrow)(?![a-z])")
 def _relative_day(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
-    if g["rd"]:
+    if g["rd3"]:  # "mid-afternoon yesterday"
+        offset, part = _RELATIVE_DAYS[g["rd3"]], g["pod3"]
+    elif g["rd"]:
         offset = _RELATIVE_DAYS[g["rd"]] + {"before": -1, "after": 1}.get(g["dd"] or "", 0)
         part = "night" if g["rd"] == "tonight" else g["pod"]
     else:
@@ -1004,9 +1109,18 @@ def _relative_day(ctx: Context, g: Groups, start: int, end: int) -> Found | None
 @rule("mentioned_day",
       r"the\s+(?P<rel>previous|next|following|same|preceding|prior)\s+(?P<unit>day|morning|afternoon|evening|"
       r"night)(?![a-z])|the\s+day\s+(?P<dir>before|after|earlier|later)(?![a-z])"
-      r"|that\s+(?P<unit2>day|morning|afternoon|evening|night)(?![a-z])"
+      r"|that\s+(?:same\s+)?(?P<unit2>day|morning|afternoon|evening|night)(?![a-z])"
+      r"|that\s+(?:same\s+)?(?P<that>week|month|quarter|year)(?![a-z])"
       r"|(?P<weekend>the\s+weekend|weekend)(?![a-z])")
 def _mentioned_day(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
+    if g["that"]:  # "that year": the year of the date mentioned last
+        if ctx.last is None:
+            return None
+        granularity = UNIT_GRANULARITY[g["that"]]
+        if _finer(granularity, ctx.last.granularity):
+            return None
+        period = floor(granularity, ctx.last.start)
+        return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
     if g["weekend"]:
         if g["weekend"] == "weekend" and ctx.previous_word(start) not in ("this", "last", "next"):
             return None
@@ -1107,12 +1221,12 @@ def _holiday(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
 
 
 @rule("reference",
-      r"(?P<present>right\s+now|just\s+now|now|nowadays|currently|presently|at\s+present|the\s+moment|"
+      r"(?P<present>now|nowadays|currently|presently|at\s+present|the\s+moment|"
       r"these\s+days|the\s+present(?:\s+(?:day|time))?|current|present-day|this\s+time)"
       r"|(?P<past>(?:more\s+|most\s+|very\s+|only\s+)?recently|lately|previously|formerly|the\s+past|"
       r"recent\s+(?:days|weeks|months|years|decades|times|history)|recent|once\s+upon\s+a\s+time)"
       r"|(?P<future>the\s+(?:near\s+|distant\s+|foreseeable\s+|immediate\s+|not-too-distant\s+)?future|future|"
-      r"soon|the\s+(?:near|short|long|medium)[\s-]+term|a\s+later\s+date|"
+      r"(?:very\s+)?soon|the\s+(?:near|short|long|medium)[\s-]+term|a\s+later\s+date|"
       r"(?:the\s+)?(?:coming|next\s+few|days\s+and)\s+(?:days|weeks|months|years)(?:\s+ahead)?|"
       r"the\s+(?:days|weeks|months|years)\s+ahead)"
       r"(?![a-z])")
@@ -1202,7 +1316,7 @@ _MONTH_CONTEXT = frozenset(
 
 @rule("month",
       r"(?:(?P<rel>this\s+past|this\s+coming|this|last|next|past|previous|coming|the\s+following|"
-      rf"the\s+previous)\s+)?(?P<month>{BARE_MONTH})")
+      rf"the\s+previous)\s+)?(?P<month>{BARE_MONTH})(?:\s+(?:of\s+)?(?P<yrel>this|last|next)\s+year(?![a-z'’]))?")
 def _month(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     name = g["month"]
     month_start = g.span("month")[0]
@@ -1212,6 +1326,12 @@ def _month(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
         return None
     if name == "may" and ctx.text[month_start:month_start + 3] == "MAY" and not g["rel"]:
         return None
+    if g["yrel"]:  # "in June last year"
+        if ctx.dct is None:
+            return Found(start, end, "DATE", f"XXXX-{MONTHS[name]:02d}")
+        year = ctx.dct.year + {"this": 0, "last": -1, "next": 1}[g["yrel"]]
+        period = Period("month", dt.date(year, MONTHS[name], 1))
+        return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
     relation = " ".join(g["rel"].split()) if g["rel"] else None
     return _month_found(ctx, start, end, MONTHS[name], None, relation)
 
@@ -1231,6 +1351,8 @@ def _month_found(ctx: Context, start: int, end: int, month: int, year_text: str 
     if relation in ("last", "past", "previous", "this past"):
         period = max((p for y in (ctx.dct.year - 1, ctx.dct.year) if (p := make(y)).start < current.start),
                      key=lambda p: p.start)
+        if relation == "last" and shift(period, 1) == current:
+            period = shift(period, -12)  # "last February", said in March, is not last month
     elif relation in ("next", "coming", "this coming"):
         period = min((p for y in (ctx.dct.year, ctx.dct.year + 1) if (p := make(y)).start > current.start),
                      key=lambda p: p.start)
@@ -1246,7 +1368,8 @@ def _month_found(ctx: Context, start: int, end: int, month: int, year_text: str 
 _BARE_UNIT_CONTEXT = frozenset(
     (
         "for", "in", "over", "within", "after", "took", "take", "takes", "lasted", "last", "lasting", "spent",
-        "spend", "spending", "nearly", "almost", "past", "coming", "next", "several", "few", "many",
+        "spend", "spending", "nearly", "almost", "past", "coming", "next", "several", "few", "many", "just",
+        "only", "mere",
     )
 )
 
@@ -1259,19 +1382,39 @@ def _bare_units(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     return Found(start, end, "DURATION", _duration_value(None, UNITS[g["unit"]]))
 
 
-@rule("period_end", r"(?:the\s+)?(?P<unit>year|month)[\s-]end(?![a-z])|(?P<unit2>year|month)['’]s\s+end(?![a-z])"
-      r"|the\s+(?P<unit3>year|month|week)(?![a-z])")
-def _period_end(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
+_THE_UNIT_BEFORE = frozenset(("for", "during", "throughout", "end", "ended", "ending", "ends", "close", "closed",
+                              "closing", "start", "started", "starting", "begin", "began", "beginning", "finish",
+                              "finished", "finishing", "through", "over", "across"))
+_THE_UNIT_OF = frozenset(("rest", "remainder", "end", "start", "beginning", "middle", "most", "part", "half",
+                          "close"))
+_THE_UNIT_AFTER = frozenset(("of", "when", "that", "before", "after", "which", "since", "following", "ahead",
+                             "in", "on", "two", "three", "2000", "and", "or"))
+
+
+@rule("the_unit",
+      r"(?:the\s+)?(?P<unit>year|month)[\s-]end(?![a-z])|(?P<unit2>year|month)['’]s\s+end(?![a-z])"
+      r"|the\s+(?P<unit3>day|week|month|year|years|decades)(?![a-z])")
+def _the_unit(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
+    """'year-end', and 'the day', 'the week', 'the year' where the context makes them dates ('for the
+    week', 'the end of the year'); 'over the years' is a vague duration."""
     unit = g["unit"] or g["unit2"]
+    mod = "END" if unit else None
     if unit is None:
-        prefix = (g.prefix or "").strip()
-        if prefix not in POINT_MODIFIERS:
-            return None  # "the year" alone is too often not a date; "the end of the year" is
         unit = g["unit3"]
-    reference = ctx.last if ctx.last is not None and ctx.last.granularity == UNIT_GRANULARITY[unit] else None
-    if reference is None:
-        if ctx.dct is None:
-            return Found(start, end, "DATE", _underspecified(UNIT_GRANULARITY[unit]), mod="END")
-        reference = floor(UNIT_GRANULARITY[unit], ctx.dct)
-    return Found(start, end, "DATE", format_period(reference), mod="END" if g["unit3"] is None else None,
-                 anchored=True, period=reference)
+        previous = ctx.previous_word(start)
+        if unit in ("years", "decades"):
+            if previous not in _THE_UNIT_BEFORE:
+                return None
+            return Found(start, end, "DURATION", "PXY")
+        if (g.prefix or "").strip() not in POINT_MODIFIERS:
+            before_of = previous == "of" and ctx.previous_word(ctx.lower.rfind("of", 0, start)) in _THE_UNIT_OF
+            if not (previous in _THE_UNIT_BEFORE or before_of) or ctx.next_word(end) in _THE_UNIT_AFTER:
+                return None
+    granularity = UNIT_GRANULARITY[unit]
+    if ctx.last is not None and not _finer(granularity, ctx.last.granularity):
+        reference: Period | None = floor(granularity, ctx.last.start)
+    elif ctx.dct is not None:
+        reference = floor(granularity, ctx.dct)
+    else:
+        return Found(start, end, "DATE", _underspecified(granularity), mod=mod)
+    return Found(start, end, "DATE", format_period(reference), mod=mod, anchored=True, period=reference)

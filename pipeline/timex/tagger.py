@@ -11,9 +11,9 @@ import functools
 import re
 
 from pipeline.timex.dispatch import ANY, DIGIT, start_words
-from pipeline.timex.lexicon import POINT_MODIFIERS, QUANTITY_MODIFIERS, alternation
+from pipeline.timex.lexicon import COUNT_ONLY_MODIFIERS, POINT_MODIFIERS, QUANTITY_MODIFIERS, alternation
 from pipeline.timex.model import Timex, granularity_of
-from pipeline.timex.rules import MODIFIER, RULES, Context, Found, Groups, Rule
+from pipeline.timex.rules import MODIFIER, NUMBER, RULES, Context, Found, Groups, Rule
 
 
 def _scoped(name: str, pattern: str) -> str:
@@ -108,13 +108,18 @@ def _lower(text: str) -> str:
     return "".join(c if len(low := c.lower()) != 1 else low for c in text)
 
 
-def _with_prefix(found: Found, prefix: str | None, prefix_start: int, core_start: int) -> Found:
+_COUNT_START = re.compile(rf"\d|{NUMBER}\W|a\s+(?:few|couple)|several|many")
+
+
+def _with_prefix(found: Found, prefix: str | None, prefix_start: int, core_start: int, lower: str) -> Found:
     """Attach a modifier ('early', 'nearly', 'the end of') that TimeBank keeps inside the extent."""
     if prefix is None or found.start != core_start:
         return found
     key = " ".join(prefix.split())
     if key in POINT_MODIFIERS and found.type in ("DATE", "TIME") and not found.value.endswith("_REF"):
         return found._replace(start=prefix_start, mod=POINT_MODIFIERS[key])
+    if key in COUNT_ONLY_MODIFIERS and not _COUNT_START.match(lower, core_start):
+        return found
     if key in QUANTITY_MODIFIERS and (found.type == "DURATION" or (found.mod is None and found.anchored)):
         return found._replace(start=prefix_start, mod=QUANTITY_MODIFIERS[key] or found.mod)
     return found
@@ -146,12 +151,12 @@ def tag(text: str, dct: dt.date | str | None = None) -> list[Timex]:
         founds = result if isinstance(result, list) else [result]
         prefix = match.group("pre")
         for found in founds:
-            found = _with_prefix(found, prefix, match.start(), core_start)
+            found = _with_prefix(found, prefix, match.start(), core_start, lower)
             if timexes and found.start < timexes[-1].end:
                 continue
             if found.period is not None and found.type in ("DATE", "TIME"):
-                context.last = found.period
+                context.last, context.last_end = found.period, found.end
             timexes.append(Timex(found.start, found.end, text[found.start:found.end], found.type, found.value,
                                  granularity_of(found.type, found.value), found.mod, found.anchored))
-        position = max(match.end(), trigger.start() + 1)
+        position = max(founds[-1].end if founds[-1].end > trigger.start() else match.end(), trigger.start() + 1)
     return timexes

@@ -161,7 +161,11 @@ _NO_SPACE_AFTER = frozenset({"(", "[", "{", "$", "“", "#"})
 
 def meantime_to_timeml(path: str | Path) -> str:
     """A MEANTIME CAT XML document as TimeML: title and body in <TEXT>, gold TIMEX3 inline, and the
-    document-date line (the CREATION_TIME TIMEX3) in <DCT>."""
+    document-date line (the CREATION_TIME TIMEX3) in <DCT>.
+
+    MEANTIME annotates only the title and the first sentences of each article, so <TEXT> stops at the
+    last sentence holding any annotation: a tagger is not charged for dates in unannotated sentences.
+    """
     path = Path(path)
     try:
         root = ET.parse(path).getroot()
@@ -176,6 +180,10 @@ def meantime_to_timeml(path: str | Path) -> str:
     creation_ids = {a.get("t_id") for a in creation.findall("token_anchor")} if creation is not None else set()
     dct_sentences = {sentence for token_id, _, sentence in tokens if token_id in creation_ids}
     dropped = dct_sentences if dct_sentences == {1} else set()
+    sentence_of = {token_id: sentence for token_id, _, sentence in tokens}
+    annotated = [sentence_of.get(anchor.get("t_id"), -1) for anchor in markables.iter("token_anchor")] if (
+        markables is not None) else []
+    last_sentence = max(annotated, default=max(sentence for _, _, sentence in tokens))
 
     text_parts: list[str] = []
     positions: dict[str, tuple[int, int]] = {}
@@ -183,7 +191,7 @@ def meantime_to_timeml(path: str | Path) -> str:
     previous_sentence = None
     previous_token = ""
     for token_id, word, sentence in tokens:
-        if sentence in dropped:
+        if sentence in dropped or sentence > last_sentence:
             continue
         if previous_sentence is None:
             separator = ""
