@@ -14,6 +14,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("pipeline.ingest.stage", "parse, clean, date and deduplicate a corpus"),
     "embed": ("pipeline.embed", "embed each article's text (cached: only new texts are embedded)"),
+    "topics": ("pipeline.topics.stage", "fit BERTopic on the embeddings; topic tables over time and per outlet"),
 }
 
 

@@ -1,0 +1,397 @@
+"""The topic model: BERTopic over cached embeddings, every step built from params and seeded.
+
+Steps, each an injected object as BERTopic intends: seeded UMAP (reduction) -> HDBSCAN (clustering) ->
+CountVectorizer with stop words and min_df -> c-TF-IDF -> representation models (KeyBERTInspired and/or
+MaximalMarginalRelevance) for readable words. Outliers are then reassigned with `reduce_outliers`, and the
+representations recomputed on the final assignment.
+
+A model saved with safetensors keeps topics, c-TF-IDF and topic embeddings but drops UMAP and HDBSCAN, after
+which `transform` falls back to nearest topic embeddings and disagrees with the fit. `save_model` therefore
+stores the fitted UMAP and HDBSCAN beside it (joblib) and `load_model` puts them back, so `assign_topics`
+gives the same answers before and after a reload.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+from pipeline import io
+from pipeline.embed import EmbedConfig, Encoder, build_encoder, minilm_path
+from pipeline.params import ParamsError
+
+log = logging.getLogger(__name__)
+
+OUTLIER_STRATEGIES = ("embeddings", "c-tf-idf", "distributions", "none")
+REPRESENTATIONS = ("keybert", "mmr")
+DOCUMENT_TEXTS = ("full", "title_lead")
+WORDS_ONLY = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # tokens of two or more letters: no numbers, no "000"
+
+
+@dataclass(frozen=True)
+class UmapParams:
+    n_neighbors: int = 15
+    n_components: int = 5
+    min_dist: float = 0.0
+    metric: str = "cosine"
+
+
+@dataclass(frozen=True)
+class HdbscanParams:
+    min_cluster_size: int = 40
+    min_samples: int = 10
+    cluster_selection_method: str = "eom"
+
+
+@dataclass(frozen=True)
+class VectorizerParams:
+    min_df: int = 5
+    max_df: float = 1.0
+    ngram_range: tuple[int, int] = (1, 1)
+    token_pattern: str = WORDS_ONLY
+    extra_stop_words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutlierParams:
+    strategy: str = "embeddings"
+    threshold: float = 0.0
+
+
+@dataclass(frozen=True)
+class TopicsConfig:
+    seed: int = 42
+    document_text: str = "full"
+    umap: UmapParams = field(default_factory=UmapParams)
+    hdbscan: HdbscanParams = field(default_factory=HdbscanParams)
+    vectorizer: VectorizerParams = field(default_factory=VectorizerParams)
+    reduce_frequent_words: bool = True
+    representation: tuple[str, ...] = ("keybert", "mmr")
+    keybert_candidates: int = 50
+    mmr_diversity: float = 0.3
+    top_n_words: int = 25
+    label_words: int = 4
+    outliers: OutlierParams = field(default_factory=OutlierParams)
+    stability: bool = True
+    npmi_top_n: int = 10
+    diversity_top_n: int = 25
+    coherence_processes: int = 1
+    plot_topics: int = 8
+
+    def __post_init__(self) -> None:
+        if self.document_text not in DOCUMENT_TEXTS:
+            raise ParamsError(f"topics.document_text must be one of {DOCUMENT_TEXTS}")
+        if unknown := set(self.representation) - set(REPRESENTATIONS):
+            raise ParamsError(f"topics.representation: unknown model(s) {sorted(unknown)}; use {REPRESENTATIONS}")
+        if self.outliers.strategy not in OUTLIER_STRATEGIES:
+            raise ParamsError(f"topics.outliers.strategy must be one of {OUTLIER_STRATEGIES}")
+        if self.top_n_words < max(self.npmi_top_n, self.diversity_top_n, self.label_words):
+            raise ParamsError("topics.top_n_words must cover npmi_top_n, diversity_top_n and label_words")
+        if self.hdbscan.min_cluster_size < 2 or self.umap.n_neighbors < 2:
+            raise ParamsError("topics.hdbscan.min_cluster_size and topics.umap.n_neighbors must be >= 2")
+
+    @classmethod
+    def from_params(cls, settings: dict[str, Any]) -> TopicsConfig:
+        settings = dict(settings)
+        try:
+            vectorizer = dict(settings.pop("vectorizer", None) or {})
+            if "ngram_range" in vectorizer:
+                vectorizer["ngram_range"] = tuple(vectorizer["ngram_range"])
+            vectorizer["extra_stop_words"] = tuple(vectorizer.get("extra_stop_words") or ())
+            metrics = dict(settings.pop("metrics", None) or {})
+            return cls(
+                umap=UmapParams(**(settings.pop("umap", None) or {})),
+                hdbscan=HdbscanParams(**(settings.pop("hdbscan", None) or {})),
+                vectorizer=VectorizerParams(**vectorizer),
+                outliers=OutlierParams(**(settings.pop("outliers", None) or {})),
+                representation=tuple(settings.pop("representation", cls.representation) or ()),
+                **metrics,
+                **settings,
+            )
+        except (TypeError, ValueError) as error:
+            raise ParamsError(f"invalid topics parameter: {error}") from None
+
+
+def _bertopic_backend(encoder: Encoder, known: dict[str, np.ndarray] | None = None) -> Any:
+    """Wrap an embed-stage encoder so BERTopic's representation models embed text with the same model.
+
+    `known` maps documents of the fit to their cached vectors: `update_topics` then reuses them for the
+    representative documents (as `fit_transform` does with precomputed embeddings) instead of re-encoding.
+    """
+    from bertopic.backend import BaseEmbedder
+
+    class EncoderBackend(BaseEmbedder):
+        def embed(self, documents: Sequence[str], verbose: bool = False) -> np.ndarray:
+            documents = list(documents)
+            if not known:
+                return encoder.encode(documents)
+            missing = [doc for doc in dict.fromkeys(documents) if doc not in known]
+            fresh = dict(zip(missing, encoder.encode(missing), strict=True)) if missing else {}
+            return np.stack([known[doc] if doc in known else fresh[doc] for doc in documents])
+
+    return EncoderBackend()
+
+
+def make_vectorizer(params: VectorizerParams) -> CountVectorizer:
+    stop_words = sorted(ENGLISH_STOP_WORDS | {word.lower() for word in params.extra_stop_words})
+    return CountVectorizer(
+        stop_words=stop_words,
+        min_df=params.min_df,
+        max_df=params.max_df,
+        ngram_range=params.ngram_range,
+        token_pattern=params.token_pattern,
+    )
+
+
+def make_umap(params: UmapParams, seed: int) -> Any:
+    from umap import UMAP
+
+    return UMAP(
+        n_neighbors=params.n_neighbors,
+        n_components=params.n_components,
+        min_dist=params.min_dist,
+        metric=params.metric,
+        random_state=seed,  # fixes the layout; UMAP then runs single-threaded, which is what makes it repeatable
+        low_memory=True,
+    )
+
+
+def make_hdbscan(params: HdbscanParams) -> Any:
+    from hdbscan import HDBSCAN
+
+    return HDBSCAN(
+        min_cluster_size=params.min_cluster_size,
+        min_samples=params.min_samples,
+        cluster_selection_method=params.cluster_selection_method,
+        metric="euclidean",
+        prediction_data=True,  # needed by `transform` (approximate_predict) on new documents
+    )
+
+
+def make_representation(config: TopicsConfig) -> list[Any] | None:
+    from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
+
+    models: list[Any] = []
+    for name in config.representation:
+        if name == "keybert":
+            models.append(
+                KeyBERTInspired(
+                    top_n_words=config.top_n_words,
+                    nr_candidate_words=max(config.keybert_candidates, config.top_n_words),
+                    random_state=config.seed,
+                )
+            )
+        else:
+            models.append(MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words))
+    return models or None
+
+
+def make_ctfidf(config: TopicsConfig) -> Any:
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    return ClassTfidfTransformer(reduce_frequent_words=config.reduce_frequent_words)
+
+
+def build_topic_model(config: TopicsConfig, encoder: Encoder | None, known: dict[str, np.ndarray] | None = None) -> Any:
+    """An unfitted BERTopic whose steps all come from `config` (representation models are applied later)."""
+    from bertopic import BERTopic
+
+    return BERTopic(
+        embedding_model=_bertopic_backend(encoder, known) if encoder is not None else None,
+        umap_model=make_umap(config.umap, config.seed),
+        hdbscan_model=make_hdbscan(config.hdbscan),
+        vectorizer_model=make_vectorizer(config.vectorizer),
+        ctfidf_model=make_ctfidf(config),
+        top_n_words=config.top_n_words,
+        calculate_probabilities=False,
+    )
+
+
+_NON_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9 ]+")
+
+
+def clean_for_vectorizer(doc: str) -> str:
+    """What BERTopic does to English text before its vectorizer sees it (whitespace, then non-alphanumerics)."""
+    return _NON_ALPHANUMERIC.sub("", doc.replace("\n", " ").replace("\t", " ")) or "emptydoc"
+
+
+def tokenise(docs: Sequence[str], vectorizer: CountVectorizer) -> list[list[str]]:
+    """The corpus as the topic model's vectorizer reads it: BERTopic's cleaning, then the same analyzer."""
+    analyzer = vectorizer.build_analyzer()
+    return [analyzer(clean_for_vectorizer(doc)) for doc in docs]
+
+
+def topic_words(model: Any) -> dict[int, list[str]]:
+    """Each topic's words in the order of its main representation (outliers excluded)."""
+    return {
+        int(topic): [word for word, _ in words if word]
+        for topic, words in sorted(model.get_topics().items())
+        if topic != -1
+    }
+
+
+def make_label(words: Sequence[str], n_words: int) -> str:
+    """The first `n_words` words, skipping a plural or singular form of a word already taken."""
+    chosen: list[str] = []
+    for word in words:
+        if not any(word.rstrip("s") == taken.rstrip("s") for taken in chosen):
+            chosen.append(word)
+        if len(chosen) == n_words:
+            break
+    return ", ".join(chosen)
+
+
+def centroids(embeddings: np.ndarray, topics: np.ndarray) -> np.ndarray:
+    """Mean embedding of each topic in sorted topic order (-1 first when present)."""
+    return np.stack([embeddings[topics == topic].mean(axis=0) for topic in np.unique(topics)])
+
+
+def similarity_to_topic(embeddings: np.ndarray, topics: np.ndarray, topic_embeddings: np.ndarray) -> np.ndarray:
+    """Cosine similarity of each document to the embedding of its topic; NaN for outliers."""
+    first_topic = int(topics.min()) if (topics == -1).any() else 0
+    rows = topic_embeddings[np.clip(topics - first_topic, 0, None)]
+    norms = np.linalg.norm(embeddings, axis=1) * np.linalg.norm(rows, axis=1)
+    scores = (embeddings * rows).sum(axis=1) / np.where(norms == 0, 1, norms)
+    return np.where(topics == -1, np.nan, scores).astype(np.float64)
+
+
+@dataclass
+class TopicFit:
+    model: Any
+    topics: np.ndarray  # final topic per document, after outlier reduction
+    clusters: np.ndarray  # the topic HDBSCAN gave each document (-1: outlier), before reduction
+    scores: np.ndarray
+    labels: dict[int, str]
+    words: dict[int, list[str]]
+    seconds: float
+
+
+def fit_topics(docs: Sequence[str], embeddings: np.ndarray, config: TopicsConfig, encoder: Encoder | None) -> TopicFit:
+    """Fit BERTopic on precomputed embeddings, reduce outliers, and derive words and labels."""
+    if len(docs) != len(embeddings):
+        raise ValueError(f"{len(docs)} documents but {len(embeddings)} embeddings")
+    if len(docs) <= config.umap.n_neighbors:
+        raise ValueError(f"{len(docs)} documents are too few for umap.n_neighbors={config.umap.n_neighbors}")
+    started = time.perf_counter()
+    docs = list(docs)
+    model = build_topic_model(config, encoder, known=dict(zip(docs, embeddings, strict=True)))
+    clusters = np.asarray(model.fit_transform(docs, embeddings)[0], dtype=int)
+    core_embeddings = np.asarray(model.topic_embeddings_)
+    topics = clusters
+    if config.outliers.strategy != "none" and (clusters == -1).any() and (clusters != -1).any():
+        topics = np.asarray(
+            model.reduce_outliers(
+                docs,
+                clusters.tolist(),
+                strategy=config.outliers.strategy,
+                threshold=config.outliers.threshold,
+                embeddings=embeddings,
+            ),
+            dtype=int,
+        )
+    model.update_topics(
+        docs,
+        topics=topics.tolist(),
+        top_n_words=config.top_n_words,
+        vectorizer_model=make_vectorizer(config.vectorizer),
+        ctfidf_model=make_ctfidf(config),
+        representation_model=make_representation(config),
+    )
+    # Keep the topic embeddings of the clustered documents: outliers of new documents are then assigned by
+    # the same rule as at fit time (update_topics would otherwise re-derive them from topic words).
+    model.topic_embeddings_ = (
+        core_embeddings[1:] if (clusters == -1).any() and not (topics == -1).any() else core_embeddings
+    )
+    words = topic_words(model)
+    labels = {topic: make_label(topic_list, config.label_words) for topic, topic_list in words.items()}
+    if (topics == -1).any():
+        labels[-1] = "(outliers)"
+    model.set_topic_labels(labels)
+    scores = similarity_to_topic(embeddings, topics, model.topic_embeddings_)
+    return TopicFit(model, topics, clusters, scores, labels, words, time.perf_counter() - started)
+
+
+def cluster_labels(embeddings: np.ndarray, config: TopicsConfig, seed: int) -> np.ndarray:
+    """UMAP + HDBSCAN alone, as in the fit but with another seed: the second clustering for stability."""
+    reduced = make_umap(config.umap, seed).fit_transform(embeddings)
+    return np.asarray(make_hdbscan(config.hdbscan).fit(reduced).labels_, dtype=int)
+
+
+def reassign_outliers(
+    model: Any, docs: Sequence[str], embeddings: np.ndarray, topics: np.ndarray, params: OutlierParams
+) -> np.ndarray:
+    """Give outliers of new documents a topic by the rule `reduce_outliers` applied at fit time."""
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    topics = np.asarray(topics, dtype=int).copy()
+    outliers = np.flatnonzero(topics == -1)
+    if params.strategy == "none" or not len(outliers):
+        return topics
+    first = model._outliers  # the fitted tables start with an outlier row only if outliers remained
+    if params.strategy == "embeddings":
+        similarity = cosine_similarity(embeddings[outliers], model.topic_embeddings_[first:])
+    elif params.strategy == "c-tf-idf":
+        counts = model.vectorizer_model.transform([clean_for_vectorizer(docs[index]) for index in outliers])
+        similarity = cosine_similarity(model.ctfidf_model.transform(counts), model.c_tf_idf_[first:])
+    else:
+        distribution, _ = model.approximate_distribution([docs[index] for index in outliers], min_similarity=0)
+        similarity = np.asarray(distribution)
+    similarity[similarity < params.threshold] = 0
+    best = similarity.argmax(axis=1)
+    topics[outliers] = np.where(similarity.max(axis=1) > 0, best, -1)
+    return topics
+
+
+def assign_topics(model: Any, docs: Sequence[str], embeddings: np.ndarray, params: OutlierParams) -> np.ndarray:
+    """Topics of new documents: UMAP transform, HDBSCAN approximate_predict, then outlier reassignment."""
+    topics, _ = model.transform(list(docs), embeddings)
+    return reassign_outliers(model, docs, embeddings, np.asarray(topics, dtype=int), params)
+
+
+def save_model(fit: TopicFit, folder: Path, embed_config: EmbedConfig, outliers: OutlierParams) -> None:
+    """BERTopic with safetensors, plus the fitted UMAP and HDBSCAN and what `load_model` needs to rebuild it."""
+    import joblib
+
+    folder = Path(folder)
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    pointer = str(minilm_path()) if embed_config.backend == "minilm" else False
+    fit.model.save(tmp / "bertopic", serialization="safetensors", save_ctfidf=True, save_embedding_model=pointer)
+    joblib.dump(fit.model.umap_model, tmp / "umap.joblib")
+    joblib.dump(fit.model.hdbscan_model, tmp / "hdbscan.joblib")
+    io.write_json(tmp / "assignment.json", {"embed": asdict(embed_config), "outliers": asdict(outliers)})
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(tmp, folder)
+
+
+@dataclass
+class LoadedModel:
+    model: Any
+    outliers: OutlierParams
+    embed_config: EmbedConfig
+
+
+def load_model(folder: Path, encoder: Encoder | None = None) -> LoadedModel:
+    """The saved model with UMAP and HDBSCAN restored; `encoder` defaults to the one it was fitted with."""
+    import joblib
+    from bertopic import BERTopic
+
+    folder = Path(folder)
+    settings = json.loads((folder / "assignment.json").read_text(encoding="utf-8"))
+    embed_config = EmbedConfig(**{**settings["embed"], "cache_dir": Path(settings["embed"]["cache_dir"])})
+    encoder = encoder or build_encoder(embed_config)
+    model = BERTopic.load(str(folder / "bertopic"), embedding_model=_bertopic_backend(encoder))
+    model.umap_model = joblib.load(folder / "umap.joblib")
+    model.hdbscan_model = joblib.load(folder / "hdbscan.joblib")
+    return LoadedModel(model, OutlierParams(**settings["outliers"]), embed_config)

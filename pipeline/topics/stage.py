@@ -1,0 +1,233 @@
+"""The topics stage: BERTopic on the embed stage's vectors, then prevalence tables and quality metrics.
+
+Outputs (written atomically) in the output folder, `data/processed/topics/` by default:
+- `topic_info.csv`: topic, label, size, share, NPMI, top words and the titles of the three closest articles;
+- `doc_topics.parquet`: article id, topic, score (cosine similarity to the topic's embedding), and whether
+  the article was an outlier that `reduce_outliers` placed;
+- `topics_over_time.csv`, `topics_per_outlet.csv`, `topics_per_country.csv`, `topics_per_outlet_over_time.csv`:
+  counts and shares per week, outlet, source country and outlet-week (see `pipeline.topics.tables`);
+- `model/`: the BERTopic model (safetensors) with its UMAP and HDBSCAN, loadable with `load_model`.
+Beside them: `metrics/topics.json` (identical for identical data and params), `metrics/topics_timing.json`
+(wall-clock seconds, which vary run to run) and `metrics/topics_prevalence.csv` (weekly shares of the largest
+topics, for `dvc plots`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline import io
+from pipeline.embed import EmbedConfig, Encoder, article_texts, build_encoder, load_embeddings, select_articles
+from pipeline.params import ParamsError, load_params, section
+from pipeline.topics.metrics import npmi_coherence, stability, topic_diversity
+from pipeline.topics.model import TopicFit, TopicsConfig, cluster_labels, fit_topics, save_model, tokenise
+from pipeline.topics.tables import assignments_frame, largest_topics_over_time, prevalence
+
+log = logging.getLogger(__name__)
+
+EXAMPLE_TITLES = 3
+LARGEST_TOPICS_IN_METRICS = 10
+
+
+def full_texts(articles: pd.DataFrame) -> list[str]:
+    """Title and body: the text c-TF-IDF reads by default, and always the reference corpus for NPMI."""
+    return (articles["title"].fillna("") + "\n\n" + articles["body"].fillna("")).str.strip().tolist()
+
+
+def document_texts(articles: pd.DataFrame, mode: str) -> list[str]:
+    return full_texts(articles) if mode == "full" else article_texts(articles, "title_lead")
+
+
+def align(articles: pd.DataFrame, ids: pd.DataFrame, canonical_only: bool) -> pd.DataFrame:
+    """The selected articles in the order of the embedding rows; stale embeddings are an error, not a guess."""
+    selected = select_articles(articles, canonical_only)
+    if len(selected) != len(ids) or not (selected["id"].to_numpy() == ids["id"].to_numpy()).all():
+        raise ValueError(
+            f"the embeddings ({len(ids)} rows) do not match the selected articles ({len(selected)}); "
+            "re-run the embed stage"
+        )
+    return selected
+
+
+@dataclass
+class TopicsResult:
+    fit: TopicFit
+    doc_topics: pd.DataFrame
+    topic_info: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    metrics: dict[str, Any]
+    timing: dict[str, float]
+
+
+def _rounded(value: float, digits: int = 4) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), digits)
+
+
+def topic_info_table(
+    fit: TopicFit, articles: pd.DataFrame, npmi_per_topic: dict[int, float], words_shown: int
+) -> pd.DataFrame:
+    sizes = pd.Series(fit.topics).value_counts()
+    rows = []
+    for topic in sorted(fit.labels):
+        members = np.flatnonzero(fit.topics == topic)
+        closest = members[np.argsort(-np.nan_to_num(fit.scores[members], nan=-1.0), kind="stable")][:EXAMPLE_TITLES]
+        rows.append(
+            {
+                "topic": topic,
+                "label": fit.labels[topic],
+                "size": int(sizes.get(topic, 0)),
+                "share": round(int(sizes.get(topic, 0)) / len(fit.topics), 6),
+                "npmi": _rounded(npmi_per_topic.get(topic, float("nan"))),
+                "words": ", ".join(fit.words.get(topic, [])[:words_shown]),
+                "example_titles": " | ".join(articles["title"].iloc[closest].fillna("")),
+            }
+        )
+    return pd.DataFrame(rows).sort_values(["size", "topic"], ascending=[False, True], kind="stable")
+
+
+def model_topics(
+    articles: pd.DataFrame,
+    embeddings: np.ndarray,
+    config: TopicsConfig,
+    encoder: Encoder | None,
+    embedding_info: dict[str, Any],
+) -> TopicsResult:
+    """Fit, measure and tabulate; `articles` are the selected articles in embedding-row order."""
+    timing: dict[str, float] = {}
+    started = time.perf_counter()
+    docs = document_texts(articles, config.document_text)
+    fit = fit_topics(docs, embeddings, config, encoder)
+    timing["fit_seconds"] = fit.seconds
+
+    stability_metrics: dict[str, Any] | None = None
+    if config.stability:
+        begun = time.perf_counter()
+        second = cluster_labels(embeddings, config, config.seed + 1)
+        stability_metrics = {key: _rounded(value) for key, value in stability(fit.clusters, second).items()}
+        stability_metrics["seeds"] = [config.seed, config.seed + 1]
+        timing["stability_seconds"] = time.perf_counter() - begun
+
+    begun = time.perf_counter()
+    reference = full_texts(articles) if config.document_text != "full" else docs
+    tokens = tokenise(reference, fit.model.vectorizer_model)
+    topic_ids = sorted(fit.words)
+    words = [fit.words[topic] for topic in topic_ids]
+    npmi, per_topic = npmi_coherence(words, tokens, config.npmi_top_n, config.coherence_processes)
+    diversity = topic_diversity(words, config.diversity_top_n)
+    timing["coherence_seconds"] = time.perf_counter() - begun
+
+    doc_topics = pd.DataFrame(
+        {
+            "id": articles["id"].to_numpy(),
+            "topic": fit.topics.astype("int64"),
+            "score": np.round(fit.scores, 6),
+            "reassigned": (fit.clusters == -1) & (fit.topics != -1),
+        }
+    )
+    topic_info = topic_info_table(fit, articles, dict(zip(topic_ids, per_topic, strict=True)), config.top_n_words)
+    sizes = {int(topic): int(size) for topic, size in pd.Series(fit.topics).value_counts().items()}
+    assignments = assignments_frame(articles, doc_topics)
+    over_time = prevalence(assignments, ["week"], fit.labels)
+    tables = {
+        "topics_over_time": over_time,
+        "topics_per_outlet": prevalence(assignments, ["outlet", "source_country"], fit.labels),
+        "topics_per_country": prevalence(assignments, ["source_country"], fit.labels),
+        "topics_per_outlet_over_time": prevalence(assignments, ["outlet", "week"], fit.labels, complete=False),
+        "prevalence_plot": largest_topics_over_time(over_time, sizes, config.plot_topics),
+    }
+    largest = topic_info[topic_info["topic"] != -1].head(LARGEST_TOPICS_IN_METRICS)
+    metrics = {
+        "documents": len(docs),
+        "document_text": config.document_text,
+        "embedding_model": embedding_info.get("model_key"),
+        "embedded_text": embedding_info.get("text"),
+        "topics": len(topic_ids),
+        "outlier_share_before_reduction": _rounded(float((fit.clusters == -1).mean()), 6),
+        "outlier_share": _rounded(float((fit.topics == -1).mean()), 6),
+        "outlier_strategy": config.outliers.strategy,
+        "npmi": _rounded(npmi),
+        "npmi_top_n": config.npmi_top_n,
+        "npmi_unscored_topics": int(sum(math.isnan(score) for score in per_topic)),
+        "diversity": _rounded(diversity),
+        "diversity_top_n": config.diversity_top_n,
+        "stability": stability_metrics,
+        "largest_topics": [
+            {"topic": int(row.topic), "label": row.label, "size": int(row.size)} for row in largest.itertuples()
+        ],
+        "undated_documents": int(assignments["week"].isna().sum()),
+    }
+    timing["total_seconds"] = time.perf_counter() - started
+    return TopicsResult(fit, doc_topics, topic_info, tables, metrics, {k: round(v, 2) for k, v in timing.items()})
+
+
+def write_outputs(
+    result: TopicsResult, out_dir: Path, metrics_dir: Path, embed_config: EmbedConfig, config: TopicsConfig
+) -> None:
+    io.write_parquet(out_dir / "doc_topics.parquet", result.doc_topics)
+    io.write_text(out_dir / "topic_info.csv", result.topic_info.to_csv(index=False))
+    for name in ("topics_over_time", "topics_per_outlet", "topics_per_country", "topics_per_outlet_over_time"):
+        io.write_text(out_dir / f"{name}.csv", result.tables[name].to_csv(index=False))
+    save_model(result.fit, out_dir / "model", embed_config, config.outliers)
+    io.write_json(metrics_dir / "topics.json", result.metrics)
+    io.write_json(metrics_dir / "topics_timing.json", result.timing)
+    io.write_text(metrics_dir / "topics_prevalence.csv", result.tables["prevalence_plot"].to_csv(index=False))
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--params", default="params.yaml", help="parameter file (default: params.yaml)")
+    parser.add_argument(
+        "--articles", type=Path, default=Path("data/interim/articles.parquet"), help="the ingest stage's table"
+    )
+    parser.add_argument(
+        "--embeddings", type=Path, default=Path("data/processed/embeddings"), help="the embed stage's folder"
+    )
+    parser.add_argument("--out-dir", type=Path, default=Path("data/processed/topics"), help="where outputs go")
+    parser.add_argument("--metrics-dir", type=Path, default=Path("metrics"), help="where the metrics files go")
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.getLogger("gensim").setLevel(logging.WARNING)  # it logs every 1000 sliding windows
+    logging.getLogger("BERTopic").setLevel(logging.ERROR)  # warns about update_topics with our own assignment
+    try:
+        params = load_params(args.params)
+        embed_config = EmbedConfig.from_params(params)
+        config = TopicsConfig.from_params(section(params, "topics"))
+    except ParamsError as error:
+        log.error("%s", error)
+        return 2
+    for path in (args.articles, args.embeddings / "ids.parquet"):
+        if not path.is_file():
+            log.error("input not found: %s (run the ingest and embed stages first)", path)
+            return 2
+    try:
+        ids, embeddings, info = load_embeddings(args.embeddings)
+        encoder = build_encoder(embed_config)
+        if info.get("model_key") != encoder.key:
+            raise ValueError(f"embeddings were made with {info.get('model_key')}, params ask for {encoder.key}")
+        articles = align(pd.read_parquet(args.articles), ids, embed_config.canonical_only)
+        result = model_topics(articles, embeddings, config, encoder, info)
+    except ValueError as error:
+        log.error("%s", error)
+        return 2
+    write_outputs(result, args.out_dir, args.metrics_dir, embed_config, config)
+    metrics = result.metrics
+    log.info(
+        "%d topics over %d articles in %.0f s: NPMI %s, diversity %s, outliers %s -> %s",
+        metrics["topics"],
+        metrics["documents"],
+        result.timing["total_seconds"],
+        metrics["npmi"],
+        metrics["diversity"],
+        metrics["outlier_share_before_reduction"],
+        metrics["outlier_share"],
+    )
+    return 0

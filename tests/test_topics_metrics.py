@@ -1,0 +1,83 @@
+"""Topic metrics on a tiny corpus written here, whose topics are known by construction."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from gensim.corpora import Dictionary
+from gensim.models.coherencemodel import CoherenceModel
+
+from pipeline.topics.metrics import npmi_coherence, stability, topic_diversity
+
+WAR = ["tank", "artillery", "shelling", "frontline", "troops", "missile", "brigade", "offensive", "drone", "trench"]
+ENERGY = ["gas", "pipeline", "oil", "prices", "supply", "winter", "export", "barrel", "embargo", "storage"]
+REFUGEES = ["refugees", "border", "shelter", "aid", "children", "camp", "asylum", "volunteers", "train", "families"]
+FILLER = ["report", "statement", "official", "country", "today", "people"]
+
+
+def _tiny_corpus(n_docs: int = 240, seed: int = 3) -> list[list[str]]:
+    """Each document draws its words from one topic's vocabulary, with some filler words mixed in."""
+    rng = random.Random(seed)
+    docs = []
+    for index in range(n_docs):
+        vocabulary = (WAR, ENERGY, REFUGEES)[index % 3]
+        docs.append([rng.choice(vocabulary) if rng.random() < 0.7 else rng.choice(FILLER) for _ in range(40)])
+    return docs
+
+
+def test_npmi_is_high_for_true_topics_and_negative_for_mixed_ones():
+    docs = _tiny_corpus()
+    mixed = [WAR[:4] + ENERGY[:3] + REFUGEES[:3], ENERGY[5:] + REFUGEES[5:]]
+    true_mean, true_scores = npmi_coherence([WAR, ENERGY, REFUGEES], docs)
+    mixed_mean, _ = npmi_coherence(mixed, docs)
+    assert true_mean > 0.1 and all(score > 0.1 for score in true_scores)
+    assert mixed_mean < 0
+    assert true_mean > mixed_mean + 0.2
+
+
+def test_npmi_equals_gensim_with_a_dictionary_of_the_whole_corpus():
+    docs = _tiny_corpus()
+    topics = [WAR, ENERGY[:5] + REFUGEES[:5], FILLER + WAR[:4]]
+    reference = CoherenceModel(
+        topics=topics, texts=docs, dictionary=Dictionary(docs), coherence="c_npmi", topn=10, processes=1
+    ).get_coherence_per_topic()
+    _, scores = npmi_coherence(topics, docs, top_n=10)
+    assert scores == pytest.approx(reference, abs=1e-12)
+
+
+def test_npmi_skips_words_missing_from_the_corpus_and_unscorable_topics():
+    docs = _tiny_corpus()
+    mean, scores = npmi_coherence([[*WAR[:5], "zeppelin"], ["zeppelin", "tank"], ENERGY], docs, top_n=10)
+    assert scores[0] == pytest.approx(npmi_coherence([WAR[:5]], docs)[1][0])
+    assert math.isnan(scores[1])  # one known word cannot make a pair
+    assert mean == pytest.approx((scores[0] + scores[2]) / 2)
+
+
+def test_diversity_counts_unique_top_words():
+    assert topic_diversity([WAR, ENERGY, REFUGEES], top_n=10) == 1.0
+    assert topic_diversity([WAR, WAR], top_n=10) == 0.5
+    assert topic_diversity([WAR, WAR[:5] + ENERGY[:5]], top_n=10) == pytest.approx(15 / 20)
+    assert topic_diversity([WAR, ENERGY], top_n=3) == 1.0  # only the first three words of each topic count
+
+
+def test_stability_is_one_for_relabelled_clusterings_and_low_for_unrelated_ones():
+    labels = [0, 0, 0, 1, 1, 1, 2, 2, 2, -1, -1, -1]
+    relabelled = [5, 5, 5, 0, 0, 0, 1, 1, 1, -1, -1, -1]
+    assert stability(labels, relabelled)["ari"] == pytest.approx(1.0)
+    rng = random.Random(0)
+    unrelated = [rng.randrange(4) for _ in range(600)]
+    other = [rng.randrange(4) for _ in range(600)]
+    assert abs(stability(unrelated, other)["ari"]) < 0.05
+
+
+def test_stability_separates_outlier_shifts_from_different_cuts():
+    labels = [0, 0, 0, 0, 1, 1, 1, 1]
+    more_outliers = [0, 0, -1, -1, 1, 1, -1, -1]  # same topics, a stricter outlier boundary
+    result = stability(labels, more_outliers)
+    assert result["ari_clustered"] == pytest.approx(1.0)
+    assert result["ari"] < 1.0
+    assert result["clustered_in_both_share"] == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        stability([0, 1], [0, 1, 2])
