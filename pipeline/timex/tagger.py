@@ -7,7 +7,6 @@ where a rule matched, so the cost is dominated by the scan (several million char
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 
 from pipeline.timex.dispatch import ANY, DIGIT, start_words
@@ -26,7 +25,6 @@ _PREFIX = rf"(?:(?P<pre>{MODIFIER})(?:\s+|(?<=-)))?"
 _BOUNDARY = r"(?<![a-z0-9$£€#@_])"
 
 
-@functools.cache
 def _rule_set(names: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, tuple[Rule, dict[str, int]]]]:
     """One regex trying `names` (in rule order) after an optional modifier, and each rule's group indices."""
     chosen = [r for r in RULES if r.name in names]
@@ -82,6 +80,8 @@ def _key(trigger: re.Match[str]) -> str:
 
 
 _TRIGGER, _RULES_FOR_WORD = _index()
+# Compiled once here (about half a second), so no call pays for a first use.
+_RULE_SETS = {names: _rule_set(names) for names in set(_RULES_FOR_WORD.values())}
 
 
 def parse_dct(dct: dt.date | str | None) -> dt.date | None:
@@ -137,7 +137,7 @@ def tag(text: str, dct: dt.date | str | None = None) -> list[Timex]:
     timexes: list[Timex] = []
     position = 0
     while (trigger := trigger_search(lower, position)) is not None:
-        pattern, rules = _rule_set(_RULES_FOR_WORD[_key(trigger)])
+        pattern, rules = _RULE_SETS[_RULES_FOR_WORD[_key(trigger)]]
         match = pattern.match(lower, trigger.start())
         result = None
         if match is not None:
