@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("pipeline.ingest.stage", "parse, clean, date and deduplicate a corpus"),
     "embed": ("pipeline.embed", "embed each article's text (cached: only new texts are embedded)"),
     "topics": ("pipeline.topics.stage", "fit BERTopic on the embeddings; topic tables over time and per outlet"),
+    "timex": ("pipeline.timex.cli", "tag TimeML files and score them (TempEval-3 Task A)"),
 }
 
 
