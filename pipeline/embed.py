@@ -129,6 +129,7 @@ class MiniLMEncoder:
             if self.threads > 0:
                 torch.set_num_threads(self.threads)
             hf_logging.set_verbosity_error()  # silences a harmless "unexpected key position_ids" load report
+            hf_logging.disable_progress_bar()
             self._model = SentenceTransformer(str(minilm_path()), device="cpu")
             self._model.max_seq_length = self.max_seq_length
         return self._model

@@ -162,7 +162,8 @@ def make_umap(params: UmapParams, seed: int) -> Any:
         n_components=params.n_components,
         min_dist=params.min_dist,
         metric=params.metric,
-        random_state=seed,  # fixes the layout; UMAP then runs single-threaded, which is what makes it repeatable
+        random_state=seed,  # fixes the layout
+        n_jobs=1,  # UMAP is only repeatable single-threaded (it would force this itself, with a warning)
         low_memory=True,
     )
 

@@ -1,0 +1,131 @@
+"""The embed stage: what is embedded, the cache (only new texts are encoded), and the outputs' alignment."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.embed import (
+    EmbedConfig,
+    EmbeddingCache,
+    MiniLMEncoder,
+    article_texts,
+    embed_articles,
+    load_embeddings,
+    write_outputs,
+)
+from pipeline.params import ParamsError
+
+
+class CountingEncoder:
+    """A deterministic stand-in for a model that records every text it is asked to encode."""
+
+    key = "counting-encoder"
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.encoded.extend(texts)
+        return np.array([[int(hashlib.md5(t.encode()).hexdigest()[:6], 16) / 1e7, len(t)] for t in texts], np.float32)
+
+
+def _articles(n: int, start: int = 0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [f"{index:016x}" for index in range(start, start + n)],
+            "title": [f"Title {index}" for index in range(start, start + n)],
+            "lead": [f"Lead sentence of article {index}." for index in range(start, start + n)],
+            "body": [f"Lead sentence of article {index}.\n\nMore text {index}." for index in range(start, start + n)],
+            "is_canonical": True,
+        }
+    )
+
+
+def test_only_new_texts_are_encoded_after_articles_are_added(tmp_path):
+    config = EmbedConfig(cache_dir=tmp_path)
+    first_encoder = CountingEncoder()
+    first = embed_articles(_articles(5), config, encoder=first_encoder, progress=False)
+    assert len(first_encoder.encoded) == 5 and first.newly_embedded == 5
+
+    grown = pd.concat([_articles(5), _articles(3, start=5)])
+    second_encoder = CountingEncoder()  # a new run: the cache is read back from disk
+    second = embed_articles(grown, config, encoder=second_encoder, progress=False)
+    assert second_encoder.encoded == article_texts(_articles(3, start=5), "title_lead")
+    assert second.newly_embedded == 3
+    np.testing.assert_array_equal(second.embeddings[:5], first.embeddings)
+
+    third_encoder = CountingEncoder()
+    embed_articles(grown, config, encoder=third_encoder, progress=False)
+    assert third_encoder.encoded == []
+
+
+def test_an_edited_text_is_embedded_again_and_duplicates_once(tmp_path):
+    config = EmbedConfig(cache_dir=tmp_path)
+    embed_articles(_articles(3), config, encoder=CountingEncoder(), progress=False)
+    edited = _articles(3)
+    edited.loc[1, "lead"] = "A corrected lead."
+    edited.loc[2, ["title", "lead"]] = edited.loc[0, ["title", "lead"]].to_numpy()
+    encoder = CountingEncoder()
+    result = embed_articles(edited, config, encoder=encoder, progress=False)
+    assert encoder.encoded == ["Title 1\nA corrected lead."]
+    np.testing.assert_array_equal(result.embeddings[2], result.embeddings[0])
+
+
+def test_canonical_only_keeps_one_member_per_duplicate_cluster_and_sorts_by_id(tmp_path):
+    articles = _articles(4).iloc[::-1]
+    articles["is_canonical"] = [True, False, True, True]
+    result = embed_articles(articles, EmbedConfig(cache_dir=tmp_path), encoder=CountingEncoder(), progress=False)
+    assert result.ids["id"].tolist() == sorted(articles["id"][articles["is_canonical"]])
+    everything = EmbedConfig(cache_dir=tmp_path, canonical_only=False)
+    assert len(embed_articles(articles, everything, encoder=CountingEncoder(), progress=False).ids) == 4
+
+
+def test_text_modes_and_the_fallback_for_a_missing_lead():
+    articles = _articles(2)
+    articles.loc[1, "lead"] = None
+    assert article_texts(articles, "title_lead") == [
+        "Title 0\nLead sentence of article 0.",
+        f"Title 1\n{articles.body[1]}",
+    ]
+    assert article_texts(articles, "full")[0] == "Title 0\nLead sentence of article 0.\n\nMore text 0."
+
+
+def test_outputs_round_trip_aligned_to_ids(tmp_path):
+    result = embed_articles(_articles(4), EmbedConfig(cache_dir=tmp_path), encoder=CountingEncoder(), progress=False)
+    write_outputs(result, tmp_path / "out")
+    ids, embeddings, info = load_embeddings(tmp_path / "out")
+    assert ids["id"].tolist() == result.ids["id"].tolist()
+    assert embeddings.dtype == np.float32 and embeddings.shape == (4, 2)
+    assert info["model_key"] == "counting-encoder" and info["articles"] == 4
+
+
+def test_cache_shards_survive_a_reload_and_reject_mismatched_input(tmp_path):
+    cache = EmbeddingCache(tmp_path / "model")
+    cache.add(["a" * 64, "b" * 64], np.ones((2, 3)))
+    reloaded = EmbeddingCache(tmp_path / "model")
+    assert reloaded.missing(["a" * 64, "c" * 64, "c" * 64]) == ["c" * 64]
+    assert reloaded.matrix(["b" * 64]).dtype == np.float32
+    with pytest.raises(ValueError):
+        cache.add(["d" * 64], np.ones((2, 3)))
+
+
+def test_bad_params_are_reported_clearly():
+    with pytest.raises(ParamsError, match="backend"):
+        EmbedConfig.from_params({"embed": {"backend": "word2vec"}})
+    with pytest.raises(ParamsError, match="text"):
+        EmbedConfig.from_params({"embed": {"text": "abstract"}})
+    assert EmbedConfig.from_params({"embed": {}, "ingest": {"canonical_only": False}}).canonical_only is False
+
+
+def test_minilm_loads_from_the_installed_package_without_network(tmp_path):
+    encoder = MiniLMEncoder(max_seq_length=64, batch_size=4, threads=1)
+    vectors = encoder.encode(["Russian troops withdrew from the north.", "Gas prices rose in Europe."])
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0], abs=1e-4)
+    assert encoder.key.endswith("-seq64")

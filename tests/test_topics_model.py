@@ -1,0 +1,183 @@
+"""The topic model on a synthetic corpus with three known topics and a fake encoder (no model download, fast)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from pipeline.embed import EmbedConfig
+from pipeline.params import ParamsError
+from pipeline.topics.model import (
+    HdbscanParams,
+    OutlierParams,
+    TopicsConfig,
+    UmapParams,
+    VectorizerParams,
+    assign_topics,
+    fit_topics,
+    load_model,
+    make_label,
+    reassign_outliers,
+    save_model,
+)
+from pipeline.topics.stage import model_topics
+
+VOCABULARIES = {
+    0: ["tank", "artillery", "shelling", "frontline", "troops", "missile", "brigade", "offensive", "drone", "trench"],
+    1: ["gas", "pipeline", "oil", "prices", "supply", "winter", "export", "barrel", "embargo", "storage"],
+    2: ["refugees", "border", "shelter", "aid", "children", "camp", "asylum", "volunteers", "train", "families"],
+}
+FILLER = ["report", "statement", "official", "country", "today", "people", "week", "city", "government", "minister"]
+DIMENSIONS = 16
+
+
+class FakeEncoder:
+    """Words of a topic's vocabulary point near that topic's centre, other words anywhere; a text is the mean."""
+
+    key = "fake-encoder"
+
+    def __init__(self) -> None:
+        rng = np.random.default_rng(0)
+        self.centres = {topic: rng.normal(size=DIMENSIONS) * 3 for topic in VOCABULARIES}
+        self.calls = 0
+
+    def word_vector(self, word: str) -> np.ndarray:
+        rng = np.random.default_rng(int(hashlib.sha256(word.encode()).hexdigest()[:8], 16))
+        topic = next((topic for topic, words in VOCABULARIES.items() if word in words), None)
+        return (self.centres[topic] if topic is not None else 0) + rng.normal(size=DIMENSIONS)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        vectors = [
+            np.mean([self.word_vector(word) for word in text.lower().split()] or [np.zeros(DIMENSIONS)], 0)
+            for text in texts
+        ]
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def synthetic_docs(n_per_topic: int, seed: int) -> tuple[list[str], np.ndarray]:
+    rng = random.Random(seed)
+    docs, truth = [], []
+    for topic, vocabulary in VOCABULARIES.items():
+        for _ in range(n_per_topic):
+            words = [rng.choice(vocabulary) if rng.random() < 0.6 else rng.choice(FILLER) for _ in range(30)]
+            docs.append(" ".join(words))
+            truth.append(topic)
+    return docs, np.array(truth)
+
+
+CONFIG = TopicsConfig(
+    seed=7,
+    umap=UmapParams(n_neighbors=10, n_components=3),
+    hdbscan=HdbscanParams(min_cluster_size=15, min_samples=10),
+    vectorizer=VectorizerParams(min_df=1),
+    representation=("keybert", "mmr"),
+    top_n_words=10,
+    diversity_top_n=10,
+    label_words=3,
+    plot_topics=2,
+)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> FakeEncoder:
+    return FakeEncoder()
+
+
+@pytest.fixture(scope="module")
+def corpus(encoder) -> tuple[list[str], np.ndarray, np.ndarray]:
+    docs, truth = synthetic_docs(70, seed=1)
+    return docs, encoder.encode(docs), truth
+
+
+@pytest.fixture(scope="module")
+def fit(corpus, encoder):
+    docs, embeddings, _ = corpus
+    return fit_topics(docs, embeddings, CONFIG, encoder)
+
+
+def test_fit_recovers_the_known_topics_with_words_from_their_vocabulary(fit, corpus):
+    _, _, truth = corpus
+    assert adjusted_rand_score(truth, fit.topics) > 0.9
+    assert len(fit.words) == 3
+    for words in fit.words.values():
+        top = words[:5]
+        assert any(set(top) <= set(vocabulary) for vocabulary in VOCABULARIES.values()), top
+    for topic, label in fit.labels.items():
+        assert label.count(",") == 2 and label.split(", ")[0] == fit.words[topic][0]
+
+
+def test_outlier_reduction_places_every_article_and_is_reproduced_for_new_documents(fit, corpus):
+    docs, embeddings, _ = corpus
+    assert (fit.topics != -1).all()
+    assert (fit.topics[fit.clusters != -1] == fit.clusters[fit.clusters != -1]).all()
+    again = reassign_outliers(fit.model, docs, embeddings, fit.clusters, CONFIG.outliers)
+    assert (again == fit.topics).all()
+
+
+def test_threshold_keeps_dissimilar_outliers_out(fit, corpus):
+    docs, embeddings, _ = corpus
+    clusters = fit.clusters.copy()
+    clusters[:5] = -1
+    strict = reassign_outliers(fit.model, docs, embeddings, clusters, OutlierParams("embeddings", threshold=1.01))
+    assert (strict[:5] == -1).all()
+    none = reassign_outliers(fit.model, docs, embeddings, clusters, OutlierParams("none"))
+    assert (none[:5] == -1).all()
+
+
+def test_a_reloaded_model_assigns_new_documents_like_the_fitted_one(fit, encoder, tmp_path):
+    new_docs, truth = synthetic_docs(10, seed=99)
+    new_embeddings = encoder.encode(new_docs)
+    before = assign_topics(fit.model, new_docs, new_embeddings, CONFIG.outliers)
+    save_model(fit, tmp_path / "model", EmbedConfig(backend="model2vec", cache_dir=tmp_path), CONFIG.outliers)
+    loaded = load_model(tmp_path / "model", encoder=encoder)
+    after = assign_topics(loaded.model, new_docs, new_embeddings, loaded.outliers)
+    assert (before == after).all()
+    assert adjusted_rand_score(truth, after) > 0.9
+    assert loaded.model.custom_labels_ == fit.model.custom_labels_
+
+
+def _articles(docs: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [f"{index:016x}" for index in range(len(docs))],
+            "title": [""] * len(docs),
+            "lead": docs,
+            "body": docs,
+            "outlet": ["tass.com", "bbc.co.uk", "cnn.com"] * (len(docs) // 3),
+            "source_country": ["Russia", "United Kingdom", "United States"] * (len(docs) // 3),
+            "date": pd.date_range("2022-02-01", periods=len(docs), freq="6h").date,
+        }
+    )
+
+
+def test_same_data_and_params_give_identical_assignments_and_metrics(corpus, encoder):
+    docs, embeddings, _ = corpus
+    articles = _articles(docs)
+    first = model_topics(articles, embeddings, CONFIG, encoder, {"model_key": encoder.key})
+    second = model_topics(articles, embeddings, CONFIG, encoder, {"model_key": encoder.key})
+    pd.testing.assert_frame_equal(first.doc_topics, second.doc_topics)
+    assert first.metrics == second.metrics
+    assert first.metrics["topics"] == 3 and first.metrics["stability"]["ari"] > 0.9
+    assert first.metrics["npmi"] > 0.1 and first.metrics["diversity"] > 0.9
+    plotted = first.tables["prevalence_plot"]
+    assert plotted["topic"].nunique() == 2
+
+
+def test_labels_skip_a_plural_of_a_word_already_taken():
+    assert make_label(["sanction", "sanctions", "russia", "oil", "gas"], 3) == "sanction, russia, oil"
+
+
+def test_params_are_validated_with_clear_errors():
+    with pytest.raises(ParamsError, match="representation"):
+        TopicsConfig.from_params({"representation": ["gpt"]})
+    with pytest.raises(ParamsError, match="invalid topics parameter"):
+        TopicsConfig.from_params({"umap": {"neighbours": 5}})
+    with pytest.raises(ParamsError, match="strategy"):
+        TopicsConfig.from_params({"outliers": {"strategy": "magic"}})
+    assert TopicsConfig.from_params({"metrics": {"stability": False}}).stability is False
