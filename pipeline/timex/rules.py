@@ -774,8 +774,8 @@ def _duration_found(ctx: Context, g: Groups, start: int, end: int) -> Found | No
     count = _count(number_text, g["half"])
     if number_text in ("a", "an") and unit in ("second", "sec", "min"):
         return None  # "a second round", "a min."
-    if code == "TS" and len(number_text) == 4 and number_text.isdigit():
-        return None  # "the 1988 second quarter"
+    if len(number_text) == 4 and number_text.isdigit() and 1800 <= int(number_text) <= 2100:
+        return None  # a year: "the 1988 second quarter", "2021 full-year guidance"
     fraction = number_text in ("a", "one") and ctx.previous_word(start) not in _QUARTER_SPAN_BEFORE
     if code == "Q" and (fraction or ctx.next_word(end) == "of"):
         return None  # "three-quarters of its food", "about a quarter of its dealers" are fractions
@@ -923,7 +923,7 @@ def _year(ctx: Context, g: Groups, start: int, end: int) -> Found | list[Found] 
     previous = ctx.previous_word(start)
     if year < 1900 and not g["fiscal"] and previous not in _YEAR_CONTEXT_BEFORE:
         return None
-    named = ctx.text[start - 2:start - 1].isalpha() and _name_around(ctx, start, end)
+    named = start >= 2 and ctx.text[start - 2:start - 1].isalpha() and _name_around(ctx, start, end)
     if named and previous not in _YEAR_CONTEXT_BEFORE:
         return None  # "the Russell 2000 Index", "Windows 2000 Server"
     first_end = g.span("year")[1]
@@ -1245,8 +1245,9 @@ def _reference(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
             return None
         return Found(start, end, "DATE", "PRESENT_REF")
     if g["past"]:
-        if g["past"] == "the past" and word in ("two", "three", "few", "several", "decade", "week", "weeks"):
-            return None
+        if g["past"] == "the past" and (word in NUMBER_WORDS or word in UNITS or word.isdigit()
+                                        or word in ("few", "several", "many", "couple")):
+            return None  # "in the past 10 sessions": a count of something else
         return Found(start, end, "DATE", "PAST_REF")
     phrase = g["future"]
     if phrase == "soon" and (word in ("after", "afterwards", "afterward", "thereafter", "as", "enough")

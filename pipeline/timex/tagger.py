@@ -7,6 +7,7 @@ where a rule matched, so the cost is dominated by the scan (several million char
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from pipeline.timex.dispatch import ANY, DIGIT, start_words
@@ -125,6 +126,30 @@ def _with_prefix(found: Found, prefix: str | None, prefix_start: int, core_start
     return found
 
 
+@functools.lru_cache(maxsize=256)
+def _fallback_rule_set(names: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, tuple[Rule, dict[str, int]]]]:
+    return _rule_set(names)
+
+
+def _first_accepted(context: Context, names: tuple[str, ...], position: int
+                    ) -> tuple[re.Match[str] | None, Found | list[Found] | None, int]:
+    """The first rule that matches at `position` and whose handler accepts the match. A rejected rule
+    ("2021 full-year" is no duration) leaves the others to try the same words ("2021" is a year)."""
+    while names:
+        pattern, rules = _RULE_SETS.get(names) or _fallback_rule_set(names)
+        match = pattern.match(context.lower, position)
+        if match is None:
+            return None, None, position
+        name = match.lastgroup
+        rule, index = rules[name]
+        core_start = match.start(name)
+        result = rule.handler(context, Groups(match, index), core_start, match.end())
+        if result:
+            return match, result, core_start
+        names = tuple(other for other in names if other != name)
+    return None, None, position
+
+
 def tag(text: str, dct: dt.date | str | None = None) -> list[Timex]:
     """Temporal expressions in `text`, ordered by start, normalised against the document date `dct`.
 
@@ -137,15 +162,8 @@ def tag(text: str, dct: dt.date | str | None = None) -> list[Timex]:
     timexes: list[Timex] = []
     position = 0
     while (trigger := trigger_search(lower, position)) is not None:
-        pattern, rules = _RULE_SETS[_RULES_FOR_WORD[_key(trigger)]]
-        match = pattern.match(lower, trigger.start())
-        result = None
-        if match is not None:
-            name = match.lastgroup
-            rule, index = rules[name]
-            core_start = match.start(name)
-            result = rule.handler(context, Groups(match, index), core_start, match.end())
-        if not result:
+        match, result, core_start = _first_accepted(context, _RULES_FOR_WORD[_key(trigger)], trigger.start())
+        if match is None or not result:
             position = trigger.start() + 1
             continue
         founds = result if isinstance(result, list) else [result]
