@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from pipeline.timex.tense import FUTURE, PAST
+from pipeline.timex.tense import FUTURE, PAST, SURELY_PAST
 from pipeline.timex.values import Period, first_day, floor, last_day, shift
 
 # How much farther an occurrence on the wrong side of the document date counts (see `pick_year`).
@@ -42,6 +42,8 @@ def pick_year(reference: dt.date, make: Callable[[int], Period | None], way: int
     away, whatever the tense."""
     candidates = [period for year in (reference.year - 1, reference.year, reference.year + 1)
                   if (period := make(year)) is not None]
+    if way == SURELY_PAST:
+        candidates = [period for period in candidates if first_day(period) <= reference] or candidates
     if not candidates:
         return None
 
@@ -51,8 +53,8 @@ def pick_year(reference: dt.date, make: Callable[[int], Period | None], way: int
             return 0.0
         if last < reference:
             return (reference - last).days * (AGAINST_TENSE if way == FUTURE else 1.0)
-        return (first - reference).days * (AGAINST_TENSE if way == PAST else UNSTATED_FUTURE if way != FUTURE
-                                           else 1.0)
+        return (first - reference).days * (AGAINST_TENSE if way in (PAST, SURELY_PAST) else UNSTATED_FUTURE
+                                           if way != FUTURE else 1.0)
 
     return min(candidates, key=cost)
 

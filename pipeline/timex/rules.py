@@ -1223,8 +1223,9 @@ def _holiday(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
 @rule("reference",
       r"(?P<present>now|nowadays|currently|presently|at\s+present|the\s+moment|"
       r"these\s+days|the\s+present(?:\s+(?:day|time))?|current|present-day|this\s+time)"
+      r"|(?P<recent>recent\s+(?:days|weeks|months|quarters|years|decades))"
       r"|(?P<past>(?:more\s+|most\s+|very\s+|only\s+)?recently|lately|previously|formerly|the\s+past|"
-      r"recent\s+(?:days|weeks|months|years|decades|times|history)|recent|once\s+upon\s+a\s+time)"
+      r"recent\s+(?:times|history)|recent|once\s+upon\s+a\s+time)"
       r"|(?P<future>the\s+(?:near\s+|distant\s+|foreseeable\s+|immediate\s+|not-too-distant\s+)?future|future|"
       r"(?:very\s+)?soon|the\s+(?:near|short|long|medium)[\s-]+term|a\s+later\s+date|"
       r"(?:the\s+)?(?:coming|next\s+few|days\s+and)\s+(?:days|weeks|months|years)(?:\s+ahead)?|"
@@ -1244,6 +1245,8 @@ def _reference(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
         if phrase == "now" and word in ("that",):
             return None
         return Found(start, end, "DATE", "PRESENT_REF")
+    if g["recent"]:  # "in recent weeks": a stretch of time ending now
+        return Found(start, end, "DURATION", _duration_value(None, UNITS[g["recent"].split()[-1]]))
     if g["past"]:
         if g["past"] == "the past" and (word in NUMBER_WORDS or word in UNITS or word.isdigit()
                                         or word in ("few", "several", "many", "couple")):
@@ -1412,10 +1415,17 @@ def _the_unit(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
             if not (previous in _THE_UNIT_BEFORE or before_of) or ctx.next_word(end) in _THE_UNIT_AFTER:
                 return None
     granularity = UNIT_GRANULARITY[unit]
-    if ctx.last is not None and not _finer(granularity, ctx.last.granularity):
-        reference: Period | None = floor(granularity, ctx.last.start)
+    if unit == "day" and ctx.last is not None and ctx.last.granularity == "day":
+        reference: Period | None = ctx.last  # "on Monday ... for the day"
     elif ctx.dct is not None:
         reference = floor(granularity, ctx.dct)
     else:
         return Found(start, end, "DATE", _underspecified(granularity), mod=mod)
+    if mod == "END":  # "by year-end": the last day of this year, or of last year in the past tense
+        if unit == "month":
+            reference = Period("day", last_day(reference))
+        elif ctx.dct is not None:
+            reference = anchoring.pick_year(ctx.dct, lambda year: Period("day", dt.date(year, 12, 31)),
+                                            ctx.way(start, end))
+        return Found(start, end, "DATE", format_period(reference), anchored=True, period=reference)
     return Found(start, end, "DATE", format_period(reference), mod=mod, anchored=True, period=reference)

@@ -12,6 +12,7 @@ import re
 PAST = -1
 UNKNOWN = 0
 FUTURE = 1
+SURELY_PAST = -2  # "since March": the expression itself says it lies before the document date
 
 _FUTURE_CUES = (
     r"will|won['’]t|'ll|’ll|shall|going\s+to|gonna|plans?\s+to|planning\s+to|intends?\s+to|scheduled|is\s+to|"
@@ -33,6 +34,9 @@ _PAST_CUES = (
     r"(?<!bleed)(?<!breed)(?<!embed)(?<!naked)(?<!wicked)(?<!sacred)(?<!kindred)(?<!supposed)(?<!used)"
     r"(?<!unprecedented)(?<!unexpected)(?<!unarmed)(?<!occupied)(?<!backed)(?<!led)(?<!owned)(?<!run)ed"
 )
+_DEADLINE = re.compile(r"\b(?:by|until|till|before)\s+$")
+_SINCE = re.compile(r"\bsince\s+$")
+_PAST_AUXILIARY = re.compile(r"\b(?:had|was|were)\b(?:\s+\w+){0,3}\s+$")
 _CUES = re.compile(rf"\b(?:(?P<future>{_FUTURE_CUES})|(?P<past>{_PAST_CUES}))\b")
 SENTENCE_END = re.compile(r"[.!?]\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*\n|\n")
 
@@ -52,14 +56,20 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def direction(text: str, lower: str, start: int, end: int) -> int:
-    """PAST, FUTURE or UNKNOWN for the expression at [start, end) of `text` (`lower` is text.lower())."""
+    """PAST, FUTURE, UNKNOWN or SURELY_PAST for the expression at [start, end) of `text` (`lower` is
+    text.lower())."""
     sentence_start, sentence_end = sentence_bounds(text, start, end)
+    if _DEADLINE.search(lower, max(sentence_start, start - 7), start):
+        return UNKNOWN  # "by February", "until Friday": deadlines, on either side of the document date
+    if _SINCE.search(lower, max(sentence_start, start - 6), start):
+        return SURELY_PAST
     before = None
     for cue in _CUES.finditer(lower, sentence_start, start):
         before = cue
-    if before is not None:
-        return FUTURE if before.lastgroup == "future" else PAST
-    after = _CUES.search(lower, end, sentence_end)
-    if after is not None:
-        return FUTURE if after.lastgroup == "future" else PAST
-    return UNKNOWN
+    cue = before or _CUES.search(lower, end, sentence_end)
+    if cue is None:
+        return UNKNOWN
+    if cue.lastgroup == "past":
+        return PAST
+    # "had been due to expire Friday", "was to meet on Monday": a future seen from the past
+    return PAST if _PAST_AUXILIARY.search(lower, max(sentence_start, cue.start() - 25), cue.start()) else FUTURE
