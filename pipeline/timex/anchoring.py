@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from pipeline.timex.tense import FUTURE, PAST, SURELY_PAST
+from pipeline.timex.tense import EITHER, FUTURE, PAST, SURELY_PAST, UNKNOWN
 from pipeline.timex.values import Period, first_day, floor, last_day, shift
 
 # How much farther an occurrence on the wrong side of the document date counts (see `pick_year`).
@@ -19,10 +19,14 @@ UNSTATED_FUTURE = 1.5
 
 def weekday_near(reference: dt.date, weekday: int, way: int) -> dt.date:
     """The `weekday` (0 = Monday) nearest `reference` in direction `way`: on or before it for the past (and
-    by default, as news mostly reports), strictly after it for the future."""
+    by default, as news mostly reports), strictly after it for the future, the nearer of the two for a
+    deadline."""
     if way == FUTURE:
         return reference + dt.timedelta(days=(weekday - reference.weekday() - 1) % 7 + 1)
-    return reference - dt.timedelta(days=(reference.weekday() - weekday) % 7)
+    back = reference - dt.timedelta(days=(reference.weekday() - weekday) % 7)
+    if way == EITHER and (reference - back).days > 3:
+        return back + dt.timedelta(days=7)  # the nearer one, after the reference date
+    return back
 
 
 def weekday_relative(reference: dt.date, weekday: int, relation: str) -> dt.date:
@@ -54,7 +58,7 @@ def pick_year(reference: dt.date, make: Callable[[int], Period | None], way: int
         if last < reference:
             return (reference - last).days * (AGAINST_TENSE if way == FUTURE else 1.0)
         return (first - reference).days * (AGAINST_TENSE if way in (PAST, SURELY_PAST) else UNSTATED_FUTURE
-                                           if way != FUTURE else 1.0)
+                                           if way == UNKNOWN else 1.0)
 
     return min(candidates, key=cost)
 

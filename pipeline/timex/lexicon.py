@@ -120,7 +120,7 @@ ORDINAL_SUFFIX = r"(?:st|nd|rd|th)"
 POINT_MODIFIERS = {
     "early": "START", "earlier": "START", "the beginning of": "START", "the start of": "START",
     "the dawn of": "START", "the first days of": "START",
-    "mid": "MID", "mid-": "MID", "the middle of": "MID", "the midst of": "MID",
+    "early-": "START", "mid": "MID", "mid-": "MID", "the middle of": "MID", "the midst of": "MID", "late-": "END",
     "late": "END", "later": "END", "the end of": "END", "the close of": "END", "the turn of": "END",
     "the last days of": "END",
 }

@@ -1040,6 +1040,8 @@ def _weekend(ctx: Context, start: int, end: int, way: int) -> Found:
     return Found(start, end, "DATE", format_period(week), anchored=True, period=week)
 
 
+_NAMED_DAYS = frozenset(("black", "bloody", "cyber", "super", "good", "holy", "ash", "easter", "palm", "maundy",
+                         "orthodox", "clean", "whit", "shrove"))
 _WEEKDAY_RELATIONS = {"last": "last", "past": "last", "previous": "last", "this past": "last",
                       "next": "next", "coming": "next", "this coming": "next", "this": "this",
                       "the following": "following", "the next": "following", "the previous": "preceding",
@@ -1051,6 +1053,9 @@ _WEEKDAY_RELATIONS = {"last": "last", "past": "last", "previous": "last", "this 
       rf"the\s+next|the\s+preceding)\s+)?(?P<wd>{WEEKDAY})(?:\s+(?P<pod>{PART_OF_DAY}))?"
       r"(?:\s+(?P<wk>this|last|next)\s+week(?![a-z]))?")
 def _weekday(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
+    previous = _PREVIOUS_WORD.search(ctx.lower, max(0, start - 40), start)
+    if not g["rel"] and previous and previous.group(1) in _NAMED_DAYS and ctx.capitalised(previous.start(1)):
+        return None  # "Black Monday", "Good Friday": named days, not the weekday around the document date
     weekday = WEEKDAYS[g["wd"]]
     relation = _WEEKDAY_RELATIONS.get(" ".join(g["rel"].split())) if g["rel"] else None
     if g["wk"]:
@@ -1179,7 +1184,9 @@ _HOLIDAYS: dict[str, Callable[[int], dt.date]] = {
     "christmas eve": lambda y: dt.date(y, 12, 24), "orthodox christmas": lambda y: dt.date(y, 1, 7),
     "new year's day": lambda y: dt.date(y, 1, 1), "new year's eve": lambda y: dt.date(y, 12, 31),
     "new year's": lambda y: dt.date(y, 1, 1), "easter": _easter, "easter sunday": _easter,
-    "orthodox easter": _orthodox_easter, "thanksgiving": _thanksgiving, "thanksgiving day": _thanksgiving,
+    "orthodox easter": _orthodox_easter, "good friday": lambda y: _easter(y) - dt.timedelta(days=2),
+    "easter monday": lambda y: _easter(y) + dt.timedelta(days=1), "thanksgiving": _thanksgiving,
+    "thanksgiving day": _thanksgiving,
     "halloween": lambda y: dt.date(y, 10, 31), "valentine's day": lambda y: dt.date(y, 2, 14),
     "victory day": lambda y: dt.date(y, 5, 9), "international women's day": lambda y: dt.date(y, 3, 8),
     "women's day": lambda y: dt.date(y, 3, 8), "may day": lambda y: dt.date(y, 5, 1),
@@ -1190,7 +1197,8 @@ _HOLIDAYS: dict[str, Callable[[int], dt.date]] = {
 
 @rule("holiday",
       r"(?:(?P<rel>this|last|next)\s+)?(?P<name>christmas(?:\s+(?:eve|day))?|orthodox\s+(?:christmas|easter)|"
-      r"new\s+year['’]s(?:\s+(?:eve|day))?|easter(?:\s+sunday)?|thanksgiving(?:\s+day)?|halloween|"
+      r"new\s+year['’]s(?:\s+(?:eve|day))?|easter(?:\s+(?:sunday|monday))?|good\s+friday|thanksgiving(?:\s+day)?|"
+      r"halloween|"
       r"valentine['’]?s\s+day|victory\s+day|(?:international\s+)?women['’]s\s+day|may\s+day|boxing\s+day|"
       rf"defender\s+of\s+ukraine\s+day|unity\s+day|remembrance\s+day)(?![a-z])(?:,?\s+(?P<year>{YEAR}))?")
 def _holiday(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
@@ -1355,8 +1363,6 @@ def _month_found(ctx: Context, start: int, end: int, month: int, year_text: str 
     if relation in ("last", "past", "previous", "this past"):
         period = max((p for y in (ctx.dct.year - 1, ctx.dct.year) if (p := make(y)).start < current.start),
                      key=lambda p: p.start)
-        if relation == "last" and shift(period, 1) == current:
-            period = shift(period, -12)  # "last February", said in March, is not last month
     elif relation in ("next", "coming", "this coming"):
         period = min((p for y in (ctx.dct.year, ctx.dct.year + 1) if (p := make(y)).start > current.start),
                      key=lambda p: p.start)

@@ -112,7 +112,11 @@ def _lower(text: str) -> str:
 _COUNT_START = re.compile(rf"\d|{NUMBER}\W|a\s+(?:few|couple)|several|many")
 
 
-def _with_prefix(found: Found, prefix: str | None, prefix_start: int, core_start: int, lower: str) -> Found:
+_COUNTED_RULES = frozenset(("ago", "clock", "duration", "bare_units"))
+
+
+def _with_prefix(found: Found, prefix: str | None, prefix_start: int, core_start: int, lower: str,
+                 rule_name: str) -> Found:
     """Attach a modifier ('early', 'nearly', 'the end of') that TimeBank keeps inside the extent."""
     if prefix is None or found.start != core_start:
         return found
@@ -121,7 +125,7 @@ def _with_prefix(found: Found, prefix: str | None, prefix_start: int, core_start
         return found._replace(start=prefix_start, mod=POINT_MODIFIERS[key])
     if key in COUNT_ONLY_MODIFIERS and not _COUNT_START.match(lower, core_start):
         return found
-    if key in QUANTITY_MODIFIERS and (found.type == "DURATION" or (found.mod is None and found.anchored)):
+    if key in QUANTITY_MODIFIERS and (found.type == "DURATION" or rule_name in _COUNTED_RULES):
         return found._replace(start=prefix_start, mod=QUANTITY_MODIFIERS[key] or found.mod)
     return found
 
@@ -169,7 +173,7 @@ def tag(text: str, dct: dt.date | str | None = None) -> list[Timex]:
         founds = result if isinstance(result, list) else [result]
         prefix = match.group("pre")
         for found in founds:
-            found = _with_prefix(found, prefix, match.start(), core_start, lower)
+            found = _with_prefix(found, prefix, match.start(), core_start, lower, match.lastgroup)
             if timexes and found.start < timexes[-1].end:
                 continue
             if found.period is not None and found.type in ("DATE", "TIME"):

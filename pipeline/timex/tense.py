@@ -13,14 +13,15 @@ PAST = -1
 UNKNOWN = 0
 FUTURE = 1
 SURELY_PAST = -2  # "since March": the expression itself says it lies before the document date
+EITHER = 2  # "until Friday", "by February": a deadline, as likely just before the document date as after it
 
 _FUTURE_CUES = (
     r"will|won['’]t|'ll|’ll|shall|going\s+to|gonna|plans?\s+to|planning\s+to|intends?\s+to|scheduled|is\s+to|"
     r"are\s+to|set\s+to|due\s+to\s+(?:be|begin|start|hold|meet|arrive|visit|take|return|vote|open|close|end|"
     r"resume|sign)|expected\s+to|expects\s+to|hopes?\s+to|aims?\s+to|would|to\s+(?:be|begin|start|hold|meet|"
     r"arrive|visit|take|return|vote|open|launch|resume|sign|attend|travel|host|decide|announce|present|release|"
-    r"publish|finish|end|close|reopen|leave|go|head|fly)|meets?|visits?|arrives?|travels?|holds?|resumes?|"
-    r"votes?|returns?|heads?|begins?|starts?|opens?|ends|expires?|takes\s+effect|payable"
+    r"publish|finish|end|close|reopen|leave|go|head|fly)|meets?|arrives?|travels?|resumes?|begins?|opens?|"
+    r"expires?|takes\s+effect|payable|planned|planning|should|could|might|must|needs?\s+to"
 )
 # Verbs only: adverbs such as "next" or "ago" usually belong to another expression in the sentence.
 _PAST_CUES = (
@@ -36,7 +37,7 @@ _PAST_CUES = (
 )
 _DEADLINE = re.compile(r"\b(?:by|until|till|before)\s+$")
 _SINCE = re.compile(r"\bsince\s+$")
-_PAST_AUXILIARY = re.compile(r"\b(?:had|was|were)\b(?:\s+\w+){0,3}\s+$")
+_PAST_AUXILIARY = re.compile(r"\bhad\b(?:\s+\w+){0,3}\s+$")
 _CUES = re.compile(rf"\b(?:(?P<future>{_FUTURE_CUES})|(?P<past>{_PAST_CUES}))\b")
 SENTENCE_END = re.compile(r"[.!?]\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*\n|\n")
 
@@ -56,11 +57,11 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def direction(text: str, lower: str, start: int, end: int) -> int:
-    """PAST, FUTURE, UNKNOWN or SURELY_PAST for the expression at [start, end) of `text` (`lower` is
-    text.lower())."""
+    """PAST, FUTURE, UNKNOWN, SURELY_PAST or EITHER for the expression at [start, end) of `text` (`lower`
+    is text.lower())."""
     sentence_start, sentence_end = sentence_bounds(text, start, end)
     if _DEADLINE.search(lower, max(sentence_start, start - 7), start):
-        return UNKNOWN  # "by February", "until Friday": deadlines, on either side of the document date
+        return EITHER
     if _SINCE.search(lower, max(sentence_start, start - 6), start):
         return SURELY_PAST
     before = None
@@ -71,5 +72,5 @@ def direction(text: str, lower: str, start: int, end: int) -> int:
         return UNKNOWN
     if cue.lastgroup == "past":
         return PAST
-    # "had been due to expire Friday", "was to meet on Monday": a future seen from the past
+    # "had been due to expire Friday": a future seen from an earlier past
     return PAST if _PAST_AUXILIARY.search(lower, max(sentence_start, cue.start() - 25), cue.start()) else FUTURE
