@@ -843,6 +843,8 @@ def _set(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
         return Found(start, end, "SET", f"XXXX-{MONTHS[unit]:02d}")
     if unit in SEASONS:
         return Found(start, end, "SET", f"XXXX-{SEASONS[unit]}")
+    if unit in ("second", "seconds") and ctx.next_word(end).isalnum():
+        return None  # "every second person"
     if g["q"] == "each" and ctx.next_word(end) == "of":
         return None  # "each of the past three years" is a duration (tagged by the duration rule below)
     count = number_value(" ".join(g["num"].split())) if g["num"] else 1
@@ -990,7 +992,7 @@ def _season(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
         elif offset > 0:
             chosen = min(p for p in options if p.start > now.start)
         else:  # "this winter": the nearest one, on either side
-            chosen = anchoring.pick_year(ctx.dct, lambda year: season_period(year, code), tense.UNKNOWN)
+            chosen = anchoring.pick_year(ctx.dct, lambda year: season_period(year, code), tense.EITHER)
         return Found(start, end, "DATE", format_period(chosen), anchored=True, period=chosen)
     value, anchored, period = _season_or_x(ctx, start, end, code)
     return Found(start, end, "DATE", value, anchored=anchored, period=period)
@@ -1020,6 +1022,8 @@ def _relative_unit(ctx: Context, g: Groups, start: int, end: int) -> Found | Non
         granularity = "weekend" if unit == "weekend" else UNIT_GRANULARITY[unit]
         period = shift(floor(granularity, base), offset)
         return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+    if unit in ("decade", "century") and relation in ("past", "last"):
+        return Found(start, end, "DURATION", _duration_value(1, UNITS[unit]))  # "for the past decade"
     if unit == "weekend" and ctx.dct is not None and offset == 0:
         return _weekend(ctx, start, end, tense.UNKNOWN)
     return _relative_found(ctx, start, end, UNIT_GRANULARITY[unit], offset)
@@ -1328,7 +1332,7 @@ _MONTH_CONTEXT = frozenset(
 
 @rule("month",
       r"(?:(?P<rel>this\s+past|this\s+coming|this|last|next|past|previous|coming|the\s+following|"
-      rf"the\s+previous)\s+)?(?P<month>{BARE_MONTH})(?:\s+(?:of\s+)?(?P<yrel>this|last|next)\s+year(?![a-z'’]))?")
+      rf"the\s+previous)\s+)?(?P<month>{BARE_MONTH})(?!\.?\s*\d)(?:\s+(?:of\s+)?(?P<yrel>this|last|next)\s+year(?![a-z'’]))?")
 def _month(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     name = g["month"]
     month_start = g.span("month")[0]

@@ -38,6 +38,8 @@ _PAST_CUES = (
 _DEADLINE = re.compile(r"\b(?:by|until|till|before)\s+$")
 _SINCE = re.compile(r"\bsince\s+$")
 _PAST_AUXILIARY = re.compile(r"\bhad\b(?:\s+\w+){0,3}\s+$")
+_PAST_BEFORE_INFINITIVE = re.compile(r"\b(?:was|were|managed|tried|failed|refused|began|started|continued|able|"
+                                     r"wanted|attempted|sought|rushed|scrambled)\s+(?:\w+\s+)?$")
 _CUES = re.compile(rf"\b(?:(?P<future>{_FUTURE_CUES})|(?P<past>{_PAST_CUES}))\b")
 SENTENCE_END = re.compile(r"[.!?]\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*\n|\n")
 
@@ -72,5 +74,10 @@ def direction(text: str, lower: str, start: int, end: int) -> int:
         return UNKNOWN
     if cue.lastgroup == "past":
         return PAST
-    # "had been due to expire Friday": a future seen from an earlier past
-    return PAST if _PAST_AUXILIARY.search(lower, max(sentence_start, cue.start() - 25), cue.start()) else FUTURE
+    # "had been due to expire Friday", "were able to leave Monday": a future seen from the past
+    window = max(sentence_start, cue.start() - 30)
+    if _PAST_AUXILIARY.search(lower, window, cue.start()):
+        return PAST
+    if cue.group(0).startswith("to") and _PAST_BEFORE_INFINITIVE.search(lower, window, cue.start()):
+        return PAST
+    return FUTURE
