@@ -46,6 +46,7 @@ class Found(NamedTuple):
     mod: str | None = None
     anchored: bool = False
     period: Period | None = None
+    floating: bool = False  # a clock time whose day was not written beside it ("at 10:30, on Monday")
 
 
 @dataclass(slots=True)
@@ -288,6 +289,7 @@ _CLOCK_DAY = (
 @rule("clock",
       rf"(?:(?P<h>[01]?\d|2[0-3])(?:[:.](?P<mi>[0-5]\d))?(?::(?P<s>[0-5]\d))?\s*{_AMPM}"
       rf"|(?P<h2>[01]?\d|2[0-4]):(?P<mi2>[0-5]\d)(?::(?P<s2>[0-5]\d))?(?![0-9])"
+      rf"|(?P<h4>[01]?\d|2[0-3])\.(?P<mi4>[0-5]\d)(?=\s*{_ZONE_NAME})"
       rf"|(?P<hh>[01]\d|2[0-3])(?P<mm>[0-5]\d)(?=\s*(?:hrs|hours|h(?![a-z])|z(?![a-z])|{_ZONE_NAME}))"
       rf"(?:\s*(?:hrs|hours|h)(?![a-z]))?"
       r"|(?P<named>noon|midday|midnight)(?![a-z])"
@@ -305,9 +307,9 @@ def _clock(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
         else:
             hour, minute = 12, 0
     else:
-        hour_text = g["h"] or g["h2"] or g["hh"] or g["h3"]
+        hour_text = g["h"] or g["h2"] or g["hh"] or g["h3"] or g["h4"]
         hour = int(hour_text) if hour_text.isdigit() else NUMBER_WORDS.get(hour_text, 99)
-        minute = int(g["mi"] or g["mi2"] or g["mm"] or 0)
+        minute = int(g["mi"] or g["mi2"] or g["mm"] or g["mi4"] or 0)
         meridiem = g["ampm"]
         if meridiem is None and g["pod"]:
             meridiem = "a" if "morning" in g["pod"] else "p"
@@ -330,11 +332,10 @@ def _clock(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     mentioned = ctx.last_day_in_sentence(start) if day_found is None else None
     if mentioned is not None:
         return Found(start, end, "TIME", format_period(mentioned) + clock, anchored=True, period=mentioned)
-    if day_found is None:
+    if day_found is None:  # the document's day, unless a date follows ("at 4 a.m. on Thursday")
         if ctx.dct is None:
-            return Found(start, end, "TIME", "XXXX-XX-XX" + clock)
-        return Found(start, end, "TIME", ctx.dct.isoformat() + clock, anchored=True,
-                     period=Period("day", ctx.dct))
+            return Found(start, end, "TIME", "XXXX-XX-XX" + clock, floating=True)
+        return Found(start, end, "TIME", ctx.dct.isoformat() + clock, anchored=True, floating=True)
     if day_found.period is None:
         return Found(start, end, "TIME", day_found.value + clock, anchored=day_found.anchored)
     return Found(start, end, "TIME", day_found.value + clock, anchored=day_found.anchored,

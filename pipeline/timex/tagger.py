@@ -6,6 +6,7 @@ where a rule matched, so the cost is dominated by the scan (several million char
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -164,6 +165,7 @@ def tag(text: str, dct: dt.date | str | None = None) -> list[Timex]:
     lower = context.lower
     trigger_search = _TRIGGER.search
     timexes: list[Timex] = []
+    floating: list[int] = []
     position = 0
     while (trigger := trigger_search(lower, position)) is not None:
         match, result, core_start = _first_accepted(context, _RULES_FOR_WORD[_key(trigger)], trigger.start())
@@ -178,7 +180,32 @@ def tag(text: str, dct: dt.date | str | None = None) -> list[Timex]:
                 continue
             if found.period is not None and found.type in ("DATE", "TIME"):
                 context.last, context.last_end = found.period, found.end
+            if found.floating:
+                floating.append(len(timexes))
             timexes.append(Timex(found.start, found.end, text[found.start:found.end], found.type, found.value,
                                  granularity_of(found.type, found.value), found.mod, found.anchored))
         position = max(founds[-1].end if founds[-1].end > trigger.start() else match.end(), trigger.start() + 1)
+    for index in floating:
+        _take_following_day(timexes, index, text)
     return timexes
+
+
+_BETWEEN_TIME_AND_DAY = re.compile(r"[\s,()]*(?:on\s+)?")
+_DAY_VALUE = re.compile(r"(?:\d{4}|XXXX)-(?:\d\d|XX)-(?:\d\d|XX)")
+
+
+def _take_following_day(timexes: list[Timex], index: int, text: str) -> None:
+    """A clock time followed by its day ("at 13:50 local time (19:50 GMT) on Thursday") is on that day."""
+    previous_end = timexes[index].end
+    for following in timexes[index + 1:index + 3]:
+        between = text[previous_end:following.start]
+        if len(between) > 30 or not _BETWEEN_TIME_AND_DAY.fullmatch(between):
+            return
+        if following.type == "DATE" and _DAY_VALUE.fullmatch(following.value):
+            time = timexes[index]
+            timexes[index] = dataclasses.replace(time, value=following.value + time.value[10:],
+                                                 anchored=following.anchored)
+            return
+        if following.type != "TIME":
+            return
+        previous_end = following.end
