@@ -387,3 +387,55 @@ def test_word_index_finds_what_trying_every_rule_everywhere_finds(sentence: str)
         else:
             position = trigger.start() + 1
     assert spans == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dct", "value"),
+    [
+        ("Markets will stay closed until Friday.", "2008-09-18", "2008-09-19"),  # Thursday: the coming Friday
+        ("Up until Thursday, police had no suspect.", "1999-05-06", "1999-05-06"),  # the same Thursday
+        ("The change is measured since year-end.", "1989-10-30", "1988-12-31"),
+        ("The deal should close by year-end.", "1989-10-30", "1989-12-31"),
+        ("The offer had been due to expire Friday evening.", "1989-10-30", "1989-10-27TEV"),
+        ("Cars were able to leave Monday via a corridor.", "2022-03-14", "2022-03-14"),
+    ],
+)
+def test_deadlines_since_and_futures_seen_from_the_past(sentence: str, dct: str, value: str) -> None:
+    assert tag(sentence, dct)[0].value == value
+
+
+def test_a_clock_time_takes_the_day_written_after_it() -> None:
+    assert found("Police were called at 13:50 local time (19:50 GMT) on Thursday.", "2021-10-22") == [
+        ("13:50 local time", "TIME", "2021-10-21T13:50"), ("19:50 GMT", "TIME", "2021-10-21T19:50Z"),
+        ("Thursday", "DATE", "2021-10-21")]
+
+
+def test_a_clock_time_takes_the_day_mentioned_earlier_in_the_sentence() -> None:
+    assert found("The jet took off on Tuesday at 18:00 UTC.", "2009-12-16")[-1] == ("18:00 UTC", "TIME",
+                                                                                 "2009-12-15T18:00Z")
+
+
+def test_named_days_are_not_weekdays_near_the_document_date() -> None:
+    assert found("Markets recalled Black Monday.") == []
+    assert found("Churches were full on Good Friday.", "2022-04-20") == [("Good Friday", "DATE", "2022-04-15")]
+
+
+def test_agency_caption_with_a_file_date() -> None:
+    assert found("In this June 5, 2019, file photo, the president speaks.") == [("June 5, 2019", "DATE",
+                                                                                "2019-06-05")]
+
+
+@pytest.mark.parametrize(
+    ("phrase", "kind", "value"),
+    [("the past decade", "DURATION", "P10Y"), ("the same month a year ago", "DATE", "2021-03"),
+     ("the first week of March", "DATE", "2022-W09"), ("the last weekend of February", "DATE", "2022-W08-WE"),
+     ("recent weeks", "DURATION", "PXW"), ("the coming days", "DATE", "FUTURE_REF")],
+)
+def test_periods_described_relative_to_others(phrase: str, kind: str, value: str) -> None:
+    timex = single(f"Fighting eased in {phrase}.")
+    assert (timex.text, timex.type, timex.value) == (phrase, kind, value)
+
+
+def test_that_year_is_the_year_mentioned_last() -> None:
+    assert found("Russia annexed Crimea in 2014. That same year, fighting began in Donbas.") == [
+        ("2014", "DATE", "2014"), ("That same year", "DATE", "2014")]
