@@ -54,7 +54,7 @@ def granularity_of(timex_type: str, value: str) -> str:
     if "T" in value[4:]:
         return "time"
     if "-W" in value:
-        return "week"
+        return "day" if value[-2] == "-" and value[-1].isdigit() else "week"  # XXXX-WXX-7 is a weekday
     if "-Q" in value:
         return "quarter"
     if value[-3:-2] == "-" and value[-2:] in ("SP", "SU", "FA", "WI"):
