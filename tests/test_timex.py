@@ -439,3 +439,26 @@ def test_periods_described_relative_to_others(phrase: str, kind: str, value: str
 def test_that_year_is_the_year_mentioned_last() -> None:
     assert found("Russia annexed Crimea in 2014. That same year, fighting began in Donbas.") == [
         ("2014", "DATE", "2014"), ("That same year", "DATE", "2014")]
+
+
+def test_non_breaking_spaces_and_out_of_calendar_counts() -> None:
+    assert found("in\xa0the\xa0coming days, the\xa0last week") == [
+        ("the\xa0coming days", "DATE", "FUTURE_REF"), ("the\xa0last week", "DATE", "2022-W10")]
+    assert found("The crater formed 3,000 years ago.") == [("3,000 years ago", "DATE", "PAST_REF")]
+
+
+def test_token_soup_never_raises() -> None:
+    """Any mix of calendar words, numbers and punctuation gives timexes inside the text, never an error."""
+    import random
+
+    pieces = ["the", "last", "next", "March", "May", "Monday", "1", "24th", "2022", "'22", "1999-13-45",
+              "31/02/2020", "3,000", "years", "ago", "earlier", "a.m.", "12:99", "GMT", "(", ")", ",", ".",
+              "mid-", "early", "quarter", "fiscal", "half", "of", "week", "decade", "century", "every", "since",
+              "until", "\xa0", "İ", "9999", "0000", "Q5", "twenty", "thousand", "-", "/"]
+    generator = random.Random(13)
+    for dct in ("2022-03-15", "0001-01-01", "9999-12-31", None):
+        for _ in range(150):
+            text = " ".join(generator.choice(pieces) for _ in range(generator.randint(1, 25)))
+            for timex in tag(text, dct):
+                assert text[timex.start:timex.end] == timex.text and timex.type in ("DATE", "TIME", "DURATION",
+                                                                                    "SET")

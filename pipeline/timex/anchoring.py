@@ -44,8 +44,9 @@ def pick_year(reference: dt.date, make: Callable[[int], Period | None], way: int
     most likely means: the one nearest the reference date, where an occurrence on the wrong side of it for
     the tense counts as `AGAINST_TENSE` times farther. News rarely says "in March" for a March eleven months
     away, whatever the tense."""
-    candidates = [period for year in (reference.year - 1, reference.year, reference.year + 1)
-                  if (period := make(year)) is not None]
+    years = [year for year in (reference.year - 1, reference.year, reference.year + 1)
+             if dt.MINYEAR <= year <= dt.MAXYEAR]
+    candidates = [period for year in years if (period := make(year)) is not None]
     if way == SURELY_PAST:
         candidates = [period for period in candidates if first_day(period) <= reference] or candidates
     if not candidates:

@@ -660,6 +660,14 @@ _COUNT = (rf"(?P<num>{NUMBER}(?:\s*(?:to|or|-|–)\s*{NUMBER})?|{FUZZY})"
       r"from\s+now|hence|prior|previously|back|on)(?![a-z])"
       r"|(?P<bare>years|months|weeks|days|decades|hours|moments|minutes)\s+(?P<dir2>ago|earlier|later)(?![a-z])")
 def _ago(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
+    try:
+        return _counted_from_reference(ctx, g, start, end)
+    except OverflowError:  # "66 million years ago", "3,000 years ago": before the calendar's year 1
+        return Found(start, end, "DATE", "PAST_REF" if g["dir"] and _AGO_DIRECTIONS.get(
+            " ".join(g["dir"].split()), -1) < 0 else "FUTURE_REF")
+
+
+def _counted_from_reference(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     if g["bare"]:
         value = "PAST_REF" if g["dir2"] in ("ago", "earlier") else "FUTURE_REF"
         return Found(start, end, "DATE", value)

@@ -72,7 +72,7 @@ def _key(trigger: re.Match[str]) -> str:
     """The start word a trigger found, as written in the table: 'the quarter', 'the #', '#', 'march'."""
     word = trigger.group("word")
     if word is not None:
-        return word if " " not in word and "\n" not in word and "\t" not in word else " ".join(word.split())
+        return word if word.isalpha() else " ".join(word.split())
     mixed = trigger.group("mixed") if "mixed" in trigger.re.groupindex else None
     if mixed is not None:
         head, _, last = " ".join(mixed.split()).rpartition(" ")
@@ -148,7 +148,10 @@ def _first_accepted(context: Context, names: tuple[str, ...], position: int
         name = match.lastgroup
         rule, index = rules[name]
         core_start = match.start(name)
-        result = rule.handler(context, Groups(match, index), core_start, match.end())
+        try:
+            result = rule.handler(context, Groups(match, index), core_start, match.end())
+        except (OverflowError, ValueError):  # a date beyond the calendar (year 0, 10000): no value to give
+            result = None
         if result:
             return match, result, core_start
         names = tuple(other for other in names if other != name)
