@@ -114,8 +114,6 @@ for _value in range(1, 100):
 FUZZY_QUANTITIES = frozenset({"a few", "few", "several", "some", "many", "numerous", "a number of",
                               "dozens of", "hundreds of", "thousands of", "countless", "multiple"})
 
-ORDINAL_SUFFIX = r"(?:st|nd|rd|th)"
-
 # Prefix modifiers, by the TIMEX3 mod they set; the tagger keeps them in the extent (TimeBank does).
 POINT_MODIFIERS = {
     "early": "START", "earlier": "START", "the beginning of": "START", "the start of": "START",
@@ -163,11 +161,6 @@ def alternation(words: Iterable[str]) -> str:
         return body
 
     return "(?:" + render(trie) + ")"
-
-
-def words_alternation(words: Iterable[str]) -> str:
-    """Like `alternation`, but the match must end at a word boundary (unless the word ends in '.' or '-')."""
-    return alternation(words) + r"(?![a-z0-9])"
 
 
 def number_value(phrase: str) -> int | None:

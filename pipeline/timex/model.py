@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from pipeline.timex.values import first_day, last_day, parse_value
 
-TYPES = ("DATE", "TIME", "DURATION", "SET")
 GRANULARITIES = (
     "day", "week", "month", "quarter", "season", "year", "decade", "century",
     "time", "duration", "set", "ref", "unknown",

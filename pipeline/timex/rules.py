@@ -1,9 +1,9 @@
 """Recognition and normalisation rules: one regex alternative and one handler per kind of expression.
 
 Every rule is a pattern over lower-cased text plus a function that turns the match into TIMEX3 values.
-The tagger compiles all patterns into one alternation (in the order they are defined here, so longer and
-more specific forms come first) and scans each text once; handlers run only on matches, and may reject a
-match on context ("2000 troops" is not a year) or split it ("from Feb. 24-28" gives two dates).
+Where several rules can start at the same word they are tried in the order defined here, so longer and more
+specific forms come first. Handlers run only on matches; they may reject a match on context ("2000 troops"
+is not a year), letting the next rule try, or split it ("from Feb. 24-28" gives two dates).
 """
 
 from __future__ import annotations

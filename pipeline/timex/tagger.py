@@ -1,7 +1,8 @@
 """`tag(text, dct)`: every temporal expression in a text, as TIMEX3 spans with normalised values.
 
-All rules compile into one regex at import; a text is lower-cased once and scanned once. Handlers run only
-where a rule matched, so the cost is dominated by the scan (several million characters per second).
+A text is lower-cased once and scanned once by a trigger regex for the words an expression can start with;
+at each, only the rules that can start with that word are tried (see dispatch.py), all compiled at import.
+Handlers run only where a rule matched, so a text costs little more than one regex pass over it.
 """
 
 from __future__ import annotations
@@ -43,17 +44,15 @@ def _rule_set(names: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, tuple[
 
 def _index() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
     """The trigger regex (an optional modifier, then a word some rule can start with) and, per start word,
-    the rules to try."""
+    the rules to try, in rule order."""
     starts: dict[str, list[str]] = {}
-    everywhere = []
     for r in RULES:
         words = start_words(r.pattern)
         if ANY in words:
-            everywhere.append(r.name)
-        for word in words - {ANY}:
+            raise ValueError(f"rule {r.name!r}: the words it can start with cannot be listed; begin it with words")
+        for word in words:
             starts.setdefault(word, []).append(r.name)
-    table = {word: tuple(n for n in (r.name for r in RULES) if n in names or n in everywhere)
-             for word, names in starts.items()}
+    table = {word: tuple(names) for word, names in starts.items()}
     words = [word for word in table if word[-1].isalpha()]
     # "the #" and "the '" (the 1990s, the '90s): the word, spaces, then a digit or another character
     word_then_char = [word for word in table if len(word) > 1 and not word[-1].isalpha()]
@@ -61,9 +60,8 @@ def _index() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
                          for c in sorted(w for w in table if len(w) == 1 and not w.isalpha()))
     trigger = re.compile(
         rf"{_BOUNDARY}(?:{MODIFIER}(?:\s+|(?<=-)))?(?:"
-        + (rf"(?P<mixed>{alternation(word_then_char).replace(re.escape(DIGIT), '[0-9]')})|" if word_then_char
-           else "")
-        + rf"(?P<word>{alternation(words)})(?![a-z])|(?P<char>[{characters}]))"
+        rf"(?P<mixed>{alternation(word_then_char).replace(re.escape(DIGIT), '[0-9]')})"
+        rf"|(?P<word>{alternation(words)})(?![a-z])|(?P<char>[{characters}]))"
     )
     return trigger, table
 
@@ -73,7 +71,7 @@ def _key(trigger: re.Match[str]) -> str:
     word = trigger.group("word")
     if word is not None:
         return word if word.isalpha() else " ".join(word.split())
-    mixed = trigger.group("mixed") if "mixed" in trigger.re.groupindex else None
+    mixed = trigger.group("mixed")
     if mixed is not None:
         head, _, last = " ".join(mixed.split()).rpartition(" ")
         return f"{head} {DIGIT if last.isdigit() else last}"

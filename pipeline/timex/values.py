@@ -12,8 +12,6 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
-GRANULARITIES = ("day", "week", "weekend", "month", "quarter", "half", "season", "year", "decade", "century")
-
 # Seasons start in the first month of each meteorological season; winter YYYY runs Dec (YYYY-1) to Feb YYYY.
 SEASON_CODES = {3: "SP", 6: "SU", 9: "FA", 12: "WI"}
 SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
@@ -79,11 +77,9 @@ def last_day(period: Period) -> dt.date:
     granularity, start = period
     if granularity == "day":
         return start
-    if granularity == "week":
+    if granularity in ("week", "weekend"):  # a weekend period starts on its week's Monday, ends on Sunday
         return start + dt.timedelta(days=6)
-    if granularity == "weekend":
-        return start + dt.timedelta(days=6)
-    months = {"month": 1, "quarter": 3, "half": 6, "season": 3, "year": 12, "decade": 120, "century": 100 * 12}
+    months = {"month": 1, "quarter": 3, "half": 6, "season": 3, "year": 12, "decade": 120, "century": 1200}
     return add_months(start, months[granularity]) - dt.timedelta(days=1)
 
 
