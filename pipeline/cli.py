@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "embed": ("pipeline.embed", "embed each article's text (cached: only new texts are embedded)"),
     "topics": ("pipeline.topics.stage", "fit BERTopic on the embeddings; topic tables over time and per outlet"),
     "timex": ("pipeline.timex.cli", "tag TimeML files and score them (TempEval-3 Task A)"),
+    "timeline": ("pipeline.timeline.stage", "dated events merged across outlets, and a summary timeline"),
+    "tls": ("pipeline.timeline.tls", "timeline summarisation on a news-tls folder, and its evaluation"),
 }
 
 

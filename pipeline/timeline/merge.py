@@ -1,0 +1,315 @@
+"""Merging event mentions across articles and outlets into events, with their provenance.
+
+Mentions are blocked by date: day-precise mentions meet those of the same or an adjacent day, week- and
+month-precise ones those with the same TIMEX value. Within a block, a mention joins the event it is most
+similar to (average cosine of TF-IDF sentence vectors with the event's mentions, plus a bonus for shared
+named entities) if that similarity clears a threshold, else it starts a new event. Average linkage, not a
+single best pair, keeps one ambiguous sentence from chaining two stories together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+from tqdm import tqdm
+
+DAY_PRECISIONS = ("time", "day")
+BLOCK_PRECISIONS = ("week", "month")
+UNGROUPED = "other"
+
+
+@dataclass(frozen=True)
+class MergeConfig:
+    """Knobs of the merge (`timeline.merge` in params.yaml)."""
+
+    max_day_gap: int = 1
+    min_similarity: float = 0.3
+    entity_weight: float = 0.2
+    entity_candidates: int = 5
+    active_window_days: int = 3
+    report_window_days: int = 7
+    min_df: int = 2
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> MergeConfig:
+        known = {item.name for item in fields(cls)}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ValueError(f"timeline.merge: unknown setting(s) {', '.join(unknown)}")
+        config = cls(**{name: params[name] for name in known if name in params})
+        if config.max_day_gap < 0 or config.active_window_days < 0 or config.entity_candidates < 1:
+            raise ValueError("timeline.merge: max_day_gap, active_window_days >= 0 and entity_candidates >= 1")
+        return config
+
+
+def entity_overlap(left: frozenset[str], right: Counter[str]) -> float:
+    """Share of the smaller side's entities found on the other side (0 when either has none)."""
+    if not left or not right:
+        return 0.0
+    shared = sum(1 for name in left if name in right)
+    return shared / min(len(left), len(right))
+
+
+def block_keys(mentions: pd.DataFrame) -> pd.Series:
+    """The merge block of each mention: its day (as an ordinal) for day precision, else its TIMEX value."""
+    day_level = mentions["granularity"].isin(DAY_PRECISIONS)
+    keys = pd.Series("", index=mentions.index, dtype=object)
+    keys[day_level] = [f"day:{day.toordinal()}" for day in mentions.loc[day_level, "date_first"]]
+    keys[~day_level] = "value:" + mentions.loc[~day_level, "date_value"].astype(str)
+    return keys
+
+
+def sentence_vectors(sentences: list[str], min_df: int) -> sparse.csr_matrix:
+    """L2-normalised TF-IDF rows; words in fewer than `min_df` sentences are dropped as noise."""
+    vectoriser = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=min(min_df, len(sentences)))
+    try:
+        return normalize(vectoriser.fit_transform(sentences)).tocsr()
+    except ValueError:  # nothing but stop words: every mention stands alone
+        return sparse.csr_matrix((len(sentences), 1))
+
+
+def cluster_mentions(mentions: pd.DataFrame, vectors: sparse.csr_matrix, config: MergeConfig) -> np.ndarray:
+    """One event label per mention (row order), deterministic for a given input order.
+
+    Needs columns granularity, date_first (date), date_value, entities (list of names) and one vector row
+    per mention; rows should be sorted by date then publication so that the earliest report founds an event.
+    """
+    labels = np.full(len(mentions), -1, dtype=np.int64)
+    if mentions.empty:
+        return labels
+    entities = [frozenset(names) for names in mentions["entities"]]
+    keys = block_keys(mentions).to_numpy()
+    day_level = mentions["granularity"].isin(DAY_PRECISIONS).to_numpy()
+    next_label = 0
+    # Week- and month-precise mentions: one block per TIMEX value.
+    for key in sorted(set(keys[~day_level])):
+        rows = np.flatnonzero(keys == key)
+        next_label = _cluster_block(rows, [], vectors, entities, labels, next_label, config)
+    # Day-precise mentions: day by day, against the events of the last `max_day_gap` days.
+    day_rows = np.flatnonzero(day_level)
+    ordinals = np.array([day.toordinal() for day in mentions["date_first"].to_numpy()[day_rows]])
+    events_by_day: dict[int, list[int]] = defaultdict(list)
+    for ordinal in tqdm(sorted(set(ordinals)), desc="merging", unit="day", leave=False):
+        rows = day_rows[ordinals == ordinal]
+        earlier = [
+            label for gap in range(1, config.max_day_gap + 1) for label in events_by_day.get(ordinal - gap, [])
+        ]
+        first_new = next_label
+        next_label = _cluster_block(rows, earlier, vectors, entities, labels, next_label, config)
+        events_by_day[ordinal] = list(range(first_new, next_label))
+    return labels
+
+
+def _cluster_block(
+    rows: np.ndarray,
+    earlier_events: list[int],
+    vectors: sparse.csr_matrix,
+    entities: Sequence[frozenset[str]],
+    labels: np.ndarray,
+    next_label: int,
+    config: MergeConfig,
+) -> int:
+    """Assign the block's rows, in order, to an earlier event, an event founded in this block, or a new one.
+
+    `linked[i, j]` holds the summed cosine of row i with the members event j has so far, so each decision
+    costs one row read; a new member's similarities to the block are added to its event's column.
+    """
+    earlier_rows = np.flatnonzero(np.isin(labels, earlier_events))
+    slot_of = {label: slot for slot, label in enumerate(earlier_events)}
+    block = vectors[rows]
+    n_earlier, n_rows = len(earlier_events), len(rows)
+    linked = np.zeros((n_rows, n_earlier + n_rows))
+    sizes = np.zeros(n_earlier + n_rows)
+    names: list[Counter[str]] = [Counter() for _ in range(n_earlier + n_rows)]
+    if len(earlier_rows):
+        slots = np.array([slot_of[int(label)] for label in labels[earlier_rows]])
+        membership = sparse.csr_matrix(
+            (np.ones(len(earlier_rows)), (slots, np.arange(len(earlier_rows)))), shape=(n_earlier, len(earlier_rows))
+        )
+        linked[:, :n_earlier] = (block @ (membership @ vectors[earlier_rows]).T).toarray()
+        sizes[:n_earlier] = np.bincount(slots, minlength=n_earlier)
+        for slot, row in zip(slots, earlier_rows, strict=True):
+            names[slot].update(entities[row])
+    pairwise = (block @ block.T).toarray()
+    slot_labels = list(earlier_events)
+    for position, row in enumerate(rows):
+        active = len(slot_labels)
+        best_slot, best_score = -1, -np.inf
+        if active:
+            similarity = linked[position, :active] / np.maximum(sizes[:active], 1)
+            for slot in np.argsort(-similarity, kind="stable")[: config.entity_candidates]:
+                score = similarity[slot] + config.entity_weight * entity_overlap(entities[row], names[slot])
+                if score > best_score:
+                    best_slot, best_score = int(slot), score
+        if best_slot < 0 or best_score < config.min_similarity:
+            best_slot = active
+            slot_labels.append(next_label)
+            next_label += 1
+        labels[row] = slot_labels[best_slot]
+        linked[:, best_slot] += pairwise[:, position]
+        sizes[best_slot] += 1
+        names[best_slot].update(entities[row])
+    return next_label
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who could have reported what: the outlet-to-group and outlet-to-country maps, and each outlet's
+    publication days."""
+
+    outlet_groups: Mapping[str, str]
+    outlet_countries: Mapping[str, str]
+    active_days: Mapping[str, frozenset[dt.date]]
+
+    def group(self, outlet: str) -> str:
+        return self.outlet_groups.get(outlet, UNGROUPED)
+
+    def active_outlets(self, first: dt.date, last: dt.date, window_days: int) -> list[str]:
+        """Outlets that published anything from `window_days` before the event's first day to as many after its last."""
+        low, high = first - dt.timedelta(days=window_days), last + dt.timedelta(days=window_days)
+        return sorted(outlet for outlet, days in self.active_days.items() if any(low <= day <= high for day in days))
+
+
+MENTION_COLUMNS = (
+    "mention_id", "article_id", "outlet", "published", "sentence", "granularity", "date_first", "date_last",
+    "date_value", "trigger", "actors", "targets", "locations",
+)
+
+EVENT_COLUMNS = [
+    "date", "date_last", "precision", "date_value", "n_mentions", "n_articles", "n_outlets", "n_countries",
+    "n_groups", "outlets", "lag_days", "timely_outlets", "countries", "groups", "silent_outlets", "silent_countries",
+    "first_outlet", "first_published", "representative", "representative_article", "representative_outlet",
+    "group_sentences", "trigger", "actors", "targets", "locations", "article_ids", "mention_ids",
+]
+
+
+def describe_events(
+    mentions: pd.DataFrame,
+    labels: np.ndarray,
+    vectors: sparse.csr_matrix,
+    provenance: Provenance,
+    config: MergeConfig,
+) -> pd.DataFrame:
+    """One row per merged event: date and precision, reach (articles, outlets, countries, groups), who
+    reported first and how many days later each other outlet followed (`outlets` and `lag_days` in that
+    order; `timely_outlets` mentioned it within `report_window_days` of the event, the rest only looked
+    back on it later), who published in the days around it without mentioning it, the most central
+    sentence overall and per outlet group, and the most frequent trigger, actors, targets and places."""
+    columns = {name: mentions[name].tolist() for name in MENTION_COLUMNS}
+    groups = pd.Series(np.arange(len(labels))).groupby(labels).indices
+    silent_cache: dict[tuple[dt.date, dt.date], list[str]] = {}
+    records = []
+    for label in tqdm(sorted(groups), desc="describing events", unit="event", leave=False):
+        rows = groups[label]
+        records.append(_describe(columns, rows, vectors[rows], provenance, config, silent_cache))
+    frame = pd.DataFrame.from_records(records, columns=EVENT_COLUMNS)
+    frame = frame.sort_values(
+        ["date", "n_outlets", "n_articles", "first_published", "representative"],
+        ascending=[True, False, False, True, True],
+        kind="stable",
+    )
+    frame["event_id"] = [f"{day.isoformat()}-{number:04d}" for number, day in _numbered(frame["date"])]
+    return frame[["event_id", *EVENT_COLUMNS]].reset_index(drop=True)
+
+
+def _numbered(days: pd.Series) -> list[tuple[int, dt.date]]:
+    seen: Counter[dt.date] = Counter()
+    numbered = []
+    for day in days:
+        seen[day] += 1
+        numbered.append((seen[day], day))
+    return numbered
+
+
+def _describe(
+    columns: Mapping[str, list[Any]],
+    rows: np.ndarray,
+    vectors: sparse.csr_matrix,
+    provenance: Provenance,
+    config: MergeConfig,
+    active_cache: dict[tuple[dt.date, dt.date], list[str]],
+) -> dict[str, Any]:
+    def pick(name: str) -> list[Any]:
+        return [columns[name][row] for row in rows]
+
+    centrality = np.asarray((vectors @ sparse.csr_matrix(vectors.sum(axis=0)).T).todense()).ravel()
+    order = [int(index) for index in np.argsort(-centrality, kind="stable")]
+    central = int(rows[order[0]])
+    outlets_of, published_of = pick("outlet"), pick("published")
+    if columns["granularity"][central] in DAY_PRECISIONS:
+        precision = "day"
+        days = Counter(pick("date_first"))
+        first = last = min(days, key=lambda day: (-days[day], day))
+    else:
+        precision = str(columns["granularity"][central])
+        first, last = columns["date_first"][central], columns["date_last"][central]
+    first_seen: dict[str, dt.date] = {}
+    for outlet, published in zip(outlets_of, published_of, strict=True):
+        if pd.notna(published) and (outlet not in first_seen or published < first_seen[outlet]):
+            first_seen[outlet] = published
+    outlets = sorted(first_seen, key=lambda outlet: (first_seen[outlet], outlet))
+    outlets += sorted(set(outlets_of) - set(first_seen))
+    earliest = first_seen[outlets[0]] if first_seen else None
+    lags = [(first_seen[outlet] - earliest).days if outlet in first_seen and earliest else None for outlet in outlets]
+    deadline = last + dt.timedelta(days=config.report_window_days)
+    timely = [outlet for outlet in outlets if outlet in first_seen and first_seen[outlet] <= deadline]
+    countries = sorted({provenance.outlet_countries.get(outlet, "") for outlet in outlets} - {""})
+    outlet_groups = sorted({provenance.group(outlet) for outlet in outlets})
+    if (first, last) not in active_cache:
+        active_cache[first, last] = provenance.active_outlets(first, last, config.active_window_days)
+    silent = [outlet for outlet in active_cache[first, last] if outlet not in set(outlets)]
+    silent_countries = sorted(
+        {provenance.outlet_countries.get(outlet, "") for outlet in silent} - set(countries) - {""}
+    )
+    group_sentences = []
+    for group in outlet_groups:
+        row = next(int(rows[index]) for index in order if provenance.group(outlets_of[index]) == group)
+        group_sentences.append(
+            {"group": group, "outlet": columns["outlet"][row], "article_id": columns["article_id"][row],
+             "sentence": columns["sentence"][row]}
+        )
+    values = Counter(pick("date_value"))
+    return {
+        "date": first,
+        "date_last": last,
+        "precision": precision,
+        "date_value": min(values, key=lambda value: (-values[value], value)),
+        "n_mentions": len(rows),
+        "n_articles": len(set(pick("article_id"))),
+        "n_outlets": len(outlets),
+        "n_countries": len(countries),
+        "n_groups": len(outlet_groups),
+        "outlets": outlets,
+        "lag_days": lags,
+        "timely_outlets": timely,
+        "countries": countries,
+        "groups": outlet_groups,
+        "silent_outlets": silent,
+        "silent_countries": silent_countries,
+        "first_outlet": outlets[0],
+        "first_published": earliest,
+        "representative": columns["sentence"][central],
+        "representative_article": columns["article_id"][central],
+        "representative_outlet": columns["outlet"][central],
+        "group_sentences": group_sentences,
+        "trigger": next(iter(_most_common(pick("trigger"), 1)), ""),
+        "actors": _most_common(name for names in pick("actors") for name in names),
+        "targets": _most_common(name for names in pick("targets") for name in names),
+        "locations": _most_common(name for names in pick("locations") for name in names),
+        "article_ids": sorted(set(pick("article_id"))),
+        "mention_ids": pick("mention_id"),
+    }
+
+
+def _most_common(values: Any, top: int = 5) -> list[str]:
+    counts = Counter(value for value in values if value)
+    return [value for value, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]]

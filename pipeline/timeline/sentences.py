@@ -1,0 +1,133 @@
+"""Sentences located in their text, and the timexes that fall inside them.
+
+The tagger runs once per article (one call is much cheaper than one per sentence); its character
+offsets are then mapped onto sentence spans, so every sentence knows the dates it mentions.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from pipeline.text import split_sentences
+
+log = logging.getLogger(__name__)
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
+
+# Penn Treebank escapes and the spaces its tokeniser puts around punctuation and clitics.
+_PTB_BRACKETS = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}"}
+_PTB_BRACKET = re.compile("|".join(map(re.escape, _PTB_BRACKETS)))
+_PTB_QUOTES = re.compile(r"``|''")
+_SPACE_BEFORE = re.compile(r" (?=[,.;:?!%)\]}]|n't\b|'(?:s|re|ve|ll|d|m)\b)", re.IGNORECASE)
+_SPACE_AFTER = re.compile(r"(?<=[(\[{$]) ")
+
+DAY_GRANULARITIES = frozenset({"day", "time"})
+
+
+class TimexLike(Protocol):
+    """What this module needs from `pipeline.timex.Timex`."""
+
+    start: int
+    end: int
+    type: str
+    granularity: str
+
+    def date_range(self) -> tuple[dt.date, dt.date] | None: ...
+
+
+TimexT = TypeVar("TimexT", bound=TimexLike)
+
+
+def tag_safely(tag: Callable[..., list[TimexT]], text: str, dct: dt.date | None, where: str) -> list[TimexT]:
+    """Run the tagger; a failure on one odd text costs that text's dates, not the whole run."""
+    try:
+        return tag(text, dct=dct)
+    except (ValueError, OverflowError, IndexError, KeyError, TypeError) as error:
+        log.warning("temporal tagger failed on %s (%s: %s); its dates are skipped", where, type(error).__name__, error)
+        return []
+
+
+def detokenise_ptb(text: str) -> str:
+    """Undo Penn Treebank tokenisation ("Feb. 17 , 2011 -LRB- CNN -RRB-") so a tagger reads plain prose."""
+    text = _PTB_BRACKET.sub(lambda match: _PTB_BRACKETS[match.group(0)], text)
+    text = _PTB_QUOTES.sub('"', text)
+    text = _SPACE_BEFORE.sub("", text)
+    return _SPACE_AFTER.sub("", text).strip()
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of `text`; line and paragraph breaks always end a sentence."""
+    spans: list[tuple[int, int]] = []
+    block_start = 0
+    for block_end, next_start in _block_bounds(text):
+        block = text[block_start:block_end]
+        cursor = 0
+        for sentence in split_sentences(block):
+            found = block.find(sentence, cursor)
+            if found < 0:  # the splitter normalised something; fall back to the rest of the block
+                continue
+            spans.append((block_start + found, block_start + found + len(sentence)))
+            cursor = found + len(sentence)
+        block_start = next_start
+    return spans
+
+
+def _block_bounds(text: str) -> list[tuple[int, int]]:
+    bounds = [(match.start(), match.end()) for match in _PARAGRAPH_BREAK.finditer(text)]
+    bounds.append((len(text), len(text)))
+    return bounds
+
+
+def join_sentences(sentences: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
+    """Join already split sentences with newlines and return the text with each sentence's span."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for sentence in sentences:
+        spans.append((offset, offset + len(sentence)))
+        offset += len(sentence) + 1
+    return "\n".join(sentences), spans
+
+
+def assign_to_sentences(
+    timexes: Sequence[TimexT], spans: Sequence[tuple[int, int]]
+) -> list[list[TimexT]]:
+    """Group timexes by the sentence span that contains their start offset (spans sorted, disjoint)."""
+    starts = [start for start, _ in spans]
+    grouped: list[list[TimexT]] = [[] for _ in spans]
+    for timex in timexes:
+        index = bisect.bisect_right(starts, timex.start) - 1
+        if index >= 0 and timex.start < spans[index][1]:
+            grouped[index].append(timex)
+    return grouped
+
+
+def mentioned_days(timexes: Sequence[TimexLike]) -> tuple[dt.date, ...]:
+    """The single days a sentence's DATE/TIME expressions resolve to, in order, without repeats."""
+    days: list[dt.date] = []
+    for timex in timexes:
+        if timex.type not in ("DATE", "TIME") or timex.granularity not in DAY_GRANULARITIES:
+            continue
+        bounds = timex.date_range()
+        if bounds is not None and bounds[0] == bounds[1] and bounds[0] not in days:
+            days.append(bounds[0])
+    return tuple(days)
+
+
+@dataclass(frozen=True)
+class DatedText:
+    """A text's sentence spans and, per sentence, the timexes inside it (offsets relative to the text)."""
+
+    spans: list[tuple[int, int]]
+    timexes: list[list[Any]]
+
+
+def date_text(tag: Callable[..., list[Any]], text: str, dct: dt.date | None, where: str) -> DatedText:
+    """Split a text into sentences and tag it once; each sentence gets the timexes that start inside it."""
+    spans = sentence_spans(text)
+    return DatedText(spans, assign_to_sentences(tag_safely(tag, text, dct, where), spans))

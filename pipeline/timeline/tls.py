@@ -1,0 +1,337 @@
+"""Timeline summarisation on news-tls folders, and its evaluation with the published protocol.
+
+A news-tls folder holds `articles.jsonl` (one `{"id", "time", "text"}` a line), optionally
+`timelines.clean.jsonl` (ground truth, one `[["YYYY-MM-DDT00:00:00", [sentence, ...]], ...]` a line) and
+`keywords.json` (topic keywords; only sentences containing one may enter a summary).
+
+Evaluation follows Gholipour Ghalandari & Ifrim (2020): one task per ground-truth timeline, as many dates
+as the reference (l) and its average sentences per date, rounded (k); articles published outside the
+reference's first and last date are dropped; Date-F1 and alignment ROUGE-1/2 (tilse 0.2.1,
+`align_date_content_costs_many_to_one`, Python ROUGE re-implementation with stemming and stopwords).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from pipeline.io import write_json
+from pipeline.params import load_params, section
+from pipeline.timeline.sentences import (
+    assign_to_sentences,
+    detokenise_ptb,
+    join_sentences,
+    mentioned_days,
+    sentence_spans,
+    tag_safely,
+)
+from pipeline.timeline.summarise import DatedSentence, SummaryConfig, TimelineEntry, summarise
+
+log = logging.getLogger(__name__)
+
+Timeline = dict[dt.date, list[str]]
+
+
+class TopicError(ValueError):
+    """Raised when a news-tls folder is missing files or holds malformed lines."""
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    published: dt.date
+    text: str
+
+
+@dataclass
+class Topic:
+    name: str
+    articles: list[Article]
+    timelines: list[Timeline] = field(default_factory=list)
+    keywords: tuple[str, ...] = ()
+
+
+def parse_day(value: str) -> dt.date:
+    """Accept "YYYY-MM-DD" with or without a time part ("2011-02-14T00:00:00", "2011-02-14 10:31:00")."""
+    return dt.date.fromisoformat(value.strip()[:10])
+
+
+def read_articles(path: Path) -> list[Article]:
+    articles = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                articles.append(Article(str(record["id"]), parse_day(record["time"]), str(record["text"])))
+            except (ValueError, KeyError, TypeError) as error:
+                raise TopicError(f"{path}:{number}: not an article with id, time and text ({error})") from None
+    return articles
+
+
+def read_timelines(path: Path) -> list[Timeline]:
+    timelines = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                timelines.append({parse_day(day): list(sents) for day, sents in json.loads(line)})
+            except (ValueError, TypeError) as error:
+                raise TopicError(f"{path}:{number}: not a [[date, [sentences]], ...] timeline ({error})") from None
+    return timelines
+
+
+def timeline_to_json(timeline: Timeline) -> list[list[Any]]:
+    """The news-tls layout: [["YYYY-MM-DDT00:00:00", [sentences]], ...] in date order."""
+    return [[f"{day.isoformat()}T00:00:00", list(timeline[day])] for day in sorted(timeline)]
+
+
+def write_timeline(path: str | os.PathLike[str], timeline: Timeline) -> None:
+    write_json(path, timeline_to_json(timeline))
+
+
+def read_topic(folder: str | os.PathLike[str]) -> Topic:
+    folder = Path(folder)
+    articles_path = folder / "articles.jsonl"
+    if not articles_path.is_file():
+        raise TopicError(f"{folder} is not a news-tls topic folder: {articles_path.name} is missing")
+    timelines_path = folder / "timelines.clean.jsonl"
+    keywords_path = folder / "keywords.json"
+    keywords: tuple[str, ...] = ()
+    if keywords_path.is_file():
+        keywords = tuple(str(word).lower() for word in json.loads(keywords_path.read_text(encoding="utf-8")))
+    return Topic(
+        name=folder.name,
+        articles=read_articles(articles_path),
+        timelines=read_timelines(timelines_path) if timelines_path.is_file() else [],
+        keywords=keywords,
+    )
+
+
+def article_sentences(article: Article, tag: Any) -> list[DatedSentence]:
+    """Split an article (one sentence a line if it has lines, else prose) and date its sentences.
+
+    Sentences keep the folder's tokenisation, because summaries are scored token by token against
+    references tokenised the same way; the tagger reads them de-tokenised, all in one call.
+    """
+    pieces = [article.text[start:end] for start, end in sentence_spans(article.text)]
+    tagged_text, spans = join_sentences([detokenise_ptb(piece) for piece in pieces])
+    timexes = tag_safely(tag, tagged_text, article.published, f"article {article.id}")
+    per_sentence = assign_to_sentences(timexes, spans)
+    return [
+        DatedSentence(
+            text=" ".join(piece.split()),
+            article_id=article.id,
+            published=article.published,
+            position=position,
+            mentioned=mentioned_days(timexes),
+        )
+        for position, (piece, timexes) in enumerate(zip(pieces, per_sentence, strict=True))
+    ]
+
+
+def topic_sentences(topic: Topic, tag: Any) -> list[DatedSentence]:
+    sentences: list[DatedSentence] = []
+    for article in tqdm(topic.articles, desc=f"tagging {topic.name}", unit="article", leave=False):
+        sentences.extend(article_sentences(article, tag))
+    return sentences
+
+
+def entries_to_timeline(entries: Iterable[TimelineEntry]) -> Timeline:
+    return {entry.day: [sentence.text for sentence in entry.sentences] for entry in entries}
+
+
+def summary_length(reference: Timeline) -> tuple[int, int]:
+    """(l, k): the reference's number of dates and its average sentences per date, rounded as news-tls does."""
+    sizes = [len(sentences) for sentences in reference.values()]
+    return len(sizes), round(sum(sizes) / len(sizes))
+
+
+def within(sentences: Sequence[DatedSentence], first: dt.date, last: dt.date) -> list[DatedSentence]:
+    return [sentence for sentence in sentences if first <= sentence.published <= last]
+
+
+@dataclass(frozen=True)
+class PRF:
+    precision: float
+    recall: float
+
+    @property
+    def f1(self) -> float:
+        total = self.precision + self.recall
+        return 0.0 if total == 0 else 2 * self.precision * self.recall / total
+
+    def as_dict(self) -> dict[str, float]:
+        return {"precision": self.precision, "recall": self.recall, "f1": self.f1}
+
+
+@dataclass(frozen=True)
+class TaskScores:
+    dates: PRF
+    rouge_1: PRF
+    rouge_2: PRF
+
+    def as_dict(self) -> dict[str, dict[str, float]]:
+        return {"date": self.dates.as_dict(), "ar1": self.rouge_1.as_dict(), "ar2": self.rouge_2.as_dict()}
+
+
+def date_scores(predicted: Timeline, reference: Timeline) -> PRF:
+    if not predicted or not reference:
+        return PRF(0.0, 0.0)
+    shared = len(set(predicted) & set(reference))
+    return PRF(shared / len(predicted), shared / len(reference))
+
+
+def alignment_rouge(predicted: Timeline, reference: Timeline) -> tuple[PRF, PRF]:
+    """Alignment-based ROUGE-1 and -2 (many-to-one, date and content costs) with tilse's Python ROUGE."""
+    if not predicted or not reference:
+        return PRF(0.0, 0.0), PRF(0.0, 0.0)
+    from tilse.data.timelines import GroundTruth
+    from tilse.data.timelines import Timeline as TilseTimeline
+    from tilse.evaluation.rouge import TimelineRougeEvaluator
+
+    evaluator = TimelineRougeEvaluator(measures=["rouge_1", "rouge_2"], rouge_computation="reimpl")
+    scores = evaluator.evaluate_align_date_content_costs_many_to_one(
+        TilseTimeline(predicted), GroundTruth([TilseTimeline(reference)])
+    )
+    return (
+        PRF(scores["rouge_1"]["precision"], scores["rouge_1"]["recall"]),
+        PRF(scores["rouge_2"]["precision"], scores["rouge_2"]["recall"]),
+    )
+
+
+def score_timeline(predicted: Timeline, reference: Timeline) -> TaskScores:
+    rouge_1, rouge_2 = alignment_rouge(predicted, reference)
+    return TaskScores(date_scores(predicted, reference), rouge_1, rouge_2)
+
+
+def average_scores(tasks: Sequence[TaskScores]) -> TaskScores:
+    """Average precision and recall over tasks first, then take F1 (the protocol of the paper)."""
+
+    def mean(pick: Any) -> PRF:
+        return PRF(
+            sum(pick(task).precision for task in tasks) / len(tasks),
+            sum(pick(task).recall for task in tasks) / len(tasks),
+        )
+
+    return TaskScores(mean(lambda t: t.dates), mean(lambda t: t.rouge_1), mean(lambda t: t.rouge_2))
+
+
+def evaluate_topic(
+    topic: Topic, sentences: Sequence[DatedSentence], config: SummaryConfig
+) -> list[tuple[Timeline, TaskScores]]:
+    """Run one task per ground-truth timeline of the topic and score it."""
+    results = []
+    for reference in topic.timelines:
+        first, last = min(reference), max(reference)
+        n_dates, n_sentences = summary_length(reference)
+        entries = summarise(
+            within(sentences, first, last),
+            n_dates=n_dates,
+            n_sentences=n_sentences,
+            config=config,
+            start=first,
+            end=last,
+            keywords=topic.keywords,
+        )
+        predicted = entries_to_timeline(entries)
+        results.append((predicted, score_timeline(predicted, reference)))
+    return results
+
+
+def _tagger() -> Any:
+    from pipeline.timex import tag
+
+    return tag
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--params", default="params.yaml", help="parameter file (section `timeline.summary`)")
+    commands = parser.add_subparsers(dest="tls_command", required=True, metavar="SUBCOMMAND")
+    run_parser = commands.add_parser("summarise", help="write a timeline for a news-tls folder")
+    run_parser.add_argument("folder", type=Path)
+    run_parser.add_argument("--dates", type=int, required=True, help="number of dates in the timeline")
+    run_parser.add_argument("--sentences", type=int, default=1, help="sentences per date")
+    run_parser.add_argument("--out", type=Path, required=True, help="timeline JSON (news-tls layout)")
+    run_parser.add_argument("--keywords", default=None, help="comma-separated keywords (default: keywords.json)")
+    eval_parser = commands.add_parser("evaluate", help="Date-F1 and alignment ROUGE on topic folders")
+    eval_parser.add_argument("folders", type=Path, nargs="+")
+    eval_parser.add_argument("--out", type=Path, default=None, help="results JSON (scores and timelines)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = SummaryConfig.from_params(section(section(load_params(args.params), "timeline"), "summary"))
+        if args.tls_command == "summarise":
+            return _run_summarise(args, config)
+        return _run_evaluate(args, config)
+    except (TopicError, OSError, ValueError) as error:
+        log.error("%s", error)
+        return 2
+
+
+def _run_summarise(args: argparse.Namespace, config: SummaryConfig) -> int:
+    if args.dates < 1 or args.sentences < 1:
+        raise ValueError("--dates and --sentences must be at least 1")
+    topic = read_topic(args.folder)
+    if args.keywords is not None:
+        topic.keywords = tuple(word.strip().lower() for word in args.keywords.split(",") if word.strip())
+    entries = summarise(
+        topic_sentences(topic, _tagger()),
+        n_dates=args.dates,
+        n_sentences=args.sentences,
+        config=config,
+        keywords=topic.keywords,
+    )
+    write_timeline(args.out, entries_to_timeline(entries))
+    log.info("wrote %d dates to %s", len(entries), args.out)
+    return 0
+
+
+def _run_evaluate(args: argparse.Namespace, config: SummaryConfig) -> int:
+    tag = _tagger()
+    report: dict[str, Any] = {"topics": {}}
+    all_tasks: list[TaskScores] = []
+    for folder in args.folders:
+        topic = read_topic(folder)
+        if not topic.timelines:
+            raise TopicError(f"{folder} has no timelines.clean.jsonl to evaluate against")
+        results = evaluate_topic(topic, topic_sentences(topic, tag), config)
+        tasks = [scores for _, scores in results]
+        all_tasks.extend(tasks)
+        average = average_scores(tasks)
+        report["topics"][topic.name] = {
+            "tasks": len(tasks),
+            "scores": average.as_dict(),
+            "timelines": [timeline_to_json(timeline) for timeline, _ in results],
+        }
+        log.info(
+            "%s: Date-F1 %.3f  AR1-F %.3f  AR2-F %.3f",
+            topic.name,
+            average.dates.f1,
+            average.rouge_1.f1,
+            average.rouge_2.f1,
+        )
+    overall = average_scores(all_tasks)
+    report["average"] = {"tasks": len(all_tasks), "scores": overall.as_dict()}
+    log.info(
+        "all %d tasks: Date-F1 %.3f  AR1-F %.3f  AR2-F %.3f",
+        len(all_tasks),
+        overall.dates.f1,
+        overall.rouge_1.f1,
+        overall.rouge_2.f1,
+    )
+    if args.out is not None:
+        write_json(args.out, report)
+    return 0
