@@ -462,3 +462,8 @@ def test_token_soup_never_raises() -> None:
             for timex in tag(text, dct):
                 assert text[timex.start:timex.end] == timex.text and timex.type in ("DATE", "TIME", "DURATION",
                                                                                     "SET")
+
+
+def test_a_dateline_is_the_nearest_occurrence_whatever_the_tense() -> None:
+    assert found("BRUSSELS, July 6 (Reuters) - The European Union will hold talks.", "2021-10-01") == [
+        ("July 6", "DATE", "2021-07-06")]

@@ -219,11 +219,16 @@ def _pick_day(ctx: Context, start: int, end: int, month: int, day: int, weekday:
         if matching:
             period = matching[0]
     if period is None:
-        way = ctx.way(start, end)
+        # a dateline ("KYIV, March 7 (Reuters) -") dates the report itself: the nearest March 7, any tense
+        way = tense.EITHER if _DATELINE.match(ctx.text, end) else ctx.way(start, end)
         period = anchoring.pick_year(ctx.dct, lambda year: _month_day_period(year, month, day), way)
     if period is None:
         return None
     return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+
+
+_DATELINE = re.compile(r"\s*(?:\((?:Reuters|AP|AFP|Xinhua|Prensa Latina|CNN|Sputnik|UNIAN|Interfax|dpa|"
+                       r"Bloomberg|IANS|PTI|ANI|Anadolu|Ukrinform|BelTA)\)|/TASS/)|\s+[-–—]\s")
 
 
 def _month_ok(ctx: Context, name: str, position: int) -> bool:
