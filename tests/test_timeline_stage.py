@@ -1,0 +1,115 @@
+"""The timeline stage: parameters, event candidates, and a run on a slice of the real corpus."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.params import ParamsError, load_params
+from pipeline.timeline.sentences import date_text
+from pipeline.timeline.stage import StageConfig, event_candidates, load_articles, run_stage, write_outputs
+from pipeline.timex import tag
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_params_yaml_has_a_valid_timeline_section() -> None:
+    config = StageConfig.from_params(load_params(REPO / "params.yaml"))
+    assert config.group_of()["tass.com"] == "russian_state"
+    assert config.summary.lead_sentences >= 0
+
+
+def test_config_rejects_unknown_settings_and_outlets_in_two_groups() -> None:
+    with pytest.raises(ParamsError, match="unknown"):
+        StageConfig.from_params({"timeline": {"max_event_per_article": 2}})
+    with pytest.raises(ParamsError, match="granularities"):
+        StageConfig.from_params({"timeline": {"event_granularities": ["fortnight"]}})
+    config = StageConfig.from_params({"timeline": {"outlet_groups": {"a": ["x.com"], "b": ["x.com"]}}})
+    with pytest.raises(ParamsError, match=r"x\.com"):
+        config.group_of()
+
+
+def _articles(bodies: list[str], published: dt.date | None = dt.date(2022, 3, 4)) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [f"a{number}" for number in range(len(bodies))],
+            "url": [f"https://example.org/{number}" for number in range(len(bodies))],
+            "outlet": "example.org",
+            "source_country": None,
+            "title": "",
+            "body": bodies,
+            "date": [published] * len(bodies),
+        }
+    )
+
+
+def test_event_candidates_take_an_article_s_first_dated_sentences_only() -> None:
+    body = (
+        "Troops moved on Monday. Nothing is dated here. Talks began on Tuesday. Ships sailed in March 2022. "
+        "Planes flew on Wednesday. It lasted three days."
+    )
+    articles = _articles([body])
+    dated = [date_text(tag, body, dt.date(2022, 3, 4), "a0")]
+    found = event_candidates(articles, dated, ["day", "month"], per_article=3)
+    assert [candidate.text for candidate in found] == [
+        "Troops moved on Monday.",
+        "Talks began on Tuesday.",
+        "Ships sailed in March 2022.",
+    ]
+    assert found[0].dates[0].text == "Monday"
+    assert found[0].dates[0].first_day == dt.date(2022, 2, 28)
+    assert event_candidates(articles, dated, ["week"], per_article=3) == []
+
+
+def test_load_articles_keeps_canonical_rows_and_reports_missing_columns(tmp_path: Path) -> None:
+    frame = _articles(["One.", "Two."]).assign(is_canonical=[True, False], date=["2022-03-04", None])
+    frame.to_parquet(tmp_path / "articles.parquet")
+    loaded = load_articles(tmp_path / "articles.parquet", canonical_only=True)
+    assert list(loaded["id"]) == ["a0"]
+    assert loaded["date"].tolist() == [dt.date(2022, 3, 4)]
+    frame.drop(columns="body").to_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(ValueError, match="body"):
+        load_articles(tmp_path / "bad.parquet", canonical_only=True)
+
+
+@pytest.mark.integration
+def test_stage_on_a_corpus_slice_writes_traceable_outputs(corpus_slice: pd.DataFrame, tmp_path: Path) -> None:
+    articles = pd.DataFrame(
+        {
+            "id": [hashlib.sha1(url.encode()).hexdigest()[:16] for url in corpus_slice["url"]],
+            "url": corpus_slice["url"],
+            "outlet": corpus_slice["outlet"],
+            "source_country": corpus_slice["source_country"],
+            "title": corpus_slice["title"],
+            "body": corpus_slice["text"],
+            "date": [dt.date.fromisoformat(value) for value in corpus_slice["date"]],
+        }
+    )
+    config = StageConfig.from_params(load_params(REPO / "params.yaml"))
+    result = run_stage(articles, config)
+    write_outputs(result, tmp_path / "timeline", tmp_path / "metrics.json")
+
+    events = pd.read_parquet(tmp_path / "timeline" / "events.parquet")
+    timeline = pd.read_parquet(tmp_path / "timeline" / "timeline.parquet")
+    assert len(events) > 100
+    assert events.groupby("article_id").size().max() <= config.max_events_per_article
+    assert set(events["granularity"]) <= set(config.event_granularities)
+    assert events["mention_id"].is_unique and timeline["event_id"].is_unique
+    assert set(events["event_id"]) == set(timeline["event_id"])
+    assert (timeline["n_outlets"] == timeline["outlets"].map(len)).all()
+    assert timeline["n_mentions"].sum() == len(events)
+
+    summary = json.loads((tmp_path / "timeline" / "timeline.json").read_text())
+    assert len(summary) == config.summary_dates
+    known = set(articles["id"])
+    assert all(sentence["article_id"] in known for entry in summary for sentence in entry["sentences"])
+
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["articles"] == len(articles)
+    assert 0.5 < metrics["share_articles_with_dated_event"] <= 1.0
+    assert metrics["tagger_chars_per_second"] > 0

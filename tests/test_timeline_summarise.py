@@ -1,0 +1,123 @@
+"""Timeline summarisation: the date ranker, the sentence candidates and the greedy centroid selector."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from pipeline.timeline.summarise import (
+    DatedSentence,
+    SummaryConfig,
+    candidates,
+    date_counts,
+    rank_dates,
+    select_sentences,
+    summarise,
+)
+
+DAY = dt.date(2022, 3, 1)
+
+
+def day(offset: int) -> dt.date:
+    return DAY + dt.timedelta(days=offset)
+
+
+def sentence(article: str, published: int, text: str, position: int = 5, names: tuple[int, ...] = ()) -> DatedSentence:
+    return DatedSentence(text, article, day(published), position, tuple(day(offset) for offset in names))
+
+
+def test_date_counts_split_mentions_by_when_they_were_written() -> None:
+    sentences = [
+        sentence("a", 0, "Troops crossed the border on Tuesday.", names=(0,)),  # same day: not counted
+        sentence("b", 1, "Troops crossed the border yesterday.", names=(0,)),  # next day
+        sentence("c", 5, "Since the crossing on March 1, fighting spread.", names=(0,)),  # later
+        sentence("c", 5, "The crossing on March 1 was condemned.", names=(0,)),  # same article: counted once
+        sentence("d", -2, "Troops will cross on Tuesday, officials warn.", names=(0,)),  # announced before
+    ]
+    counts = date_counts(sentences)
+    assert (counts["next_day"][day(0)], counts["later"][day(0)], counts["earlier"][day(0)]) == (1, 1, 1)
+    assert counts["published"][day(5)] == 1
+
+
+def test_days_named_by_later_articles_rank_above_busy_news_days() -> None:
+    busy = [sentence(f"busy{i}", 3, "Markets were calm on the day.") for i in range(3)]
+    recalled = [sentence(f"later{i}", 9, "Recalling the March 1 attack.", names=(0,)) for i in range(3)]
+    ranked = [d for d, _ in rank_dates(busy + recalled, SummaryConfig())]
+    assert ranked.index(day(0)) < ranked.index(day(3))
+
+
+def test_later_mentions_count_as_a_share_of_the_coverage_that_follows() -> None:
+    """One mention of a day near the end of the collection outweighs one mention of an early day, because
+    little coverage came after it (the last days would otherwise never be chosen)."""
+    filler = [sentence(f"f{i}", 2, "Other news.") for i in range(20)]
+    early = sentence("early", 3, "On March 1 the siege began.", names=(0,))
+    late = sentence("late", 30, "On March 27 the siege ended.", names=(26,))
+    config = SummaryConfig(published_weight=0.0, next_day_mention_weight=0.0)
+    scores = dict(rank_dates([*filler, early, late], config))
+    assert scores[day(26)] > scores[day(0)] > 0
+
+
+def test_rank_dates_respects_the_window_and_breaks_ties_by_date() -> None:
+    sentences = [sentence("a", 5, "News."), sentence("b", 2, "News.")]
+    config = SummaryConfig(published_weight=1.0)
+    ranked = [d for d, _ in rank_dates(sentences, config, start=day(2), end=day(4))]
+    assert ranked == [day(2), day(4)]  # day 4 precedes a publication; days 1 and 5 are outside
+    assert [d for d, _ in rank_dates(sentences, config)][:2] == [day(1), day(2)]
+
+
+def test_candidates_prefer_sentences_that_name_the_day_and_cap_each_article() -> None:
+    sentences = [
+        sentence("a", 1, "Lead of an article about the vote.", position=0),
+        sentence("b", 3, "The vote on March 1 passed.", names=(0,)),
+        sentence("c", 3, "On March 1 the vote passed.", names=(0,), position=1),
+        sentence("c", 3, "The March 1 vote was close.", names=(0,), position=2),
+        sentence("c", 3, "March 1 will be remembered.", names=(0,), position=3),
+    ]
+    pools = candidates(sentences, [True] * len(sentences), SummaryConfig(per_article=2))
+    assert pools.pool(day(0)) == [1, 2, 3]  # naming sentences only, article c capped at two
+    assert pools.pool(day(1)) == [0]  # no sentence names March 2: the leads stand in
+
+
+def test_select_sentences_skips_near_repeats() -> None:
+    texts = [
+        "Rebels captured the airport after heavy fighting",
+        "Rebels captured the airport after heavy fighting today",
+        "The airport fell to rebels, officials confirmed",
+        "Oil prices rose in Asian trading",
+    ]
+    vectors = normalize(TfidfVectorizer().fit_transform(texts)).tocsr()
+    chosen = select_sentences(vectors, 2, max_similarity=0.8)
+    assert len(chosen) == 2
+    assert not {0, 1} <= set(chosen)
+    assert 3 not in chosen
+
+
+def test_summarise_returns_dated_entries_with_filters_applied() -> None:
+    sentences = [
+        sentence("a", 5, "Rebels seized the port of Brega on March 1 after days of fighting.", names=(0,)),
+        sentence("b", 6, "The seizure of Brega on March 1 changed the war in the east.", names=(0,)),
+        sentence("c", 7, "March 1 , 2011 at 5:19 pm | Reply Brega is ours now !", names=(0,)),
+        sentence("d", 9, "Talks in Geneva on March 4 ended without agreement on a ceasefire.", names=(3,)),
+        sentence("e", 9, "Geneva talks on March 4 ended without a ceasefire deal.", names=(3,)),
+    ]
+    entries = summarise(sentences, n_dates=2, n_sentences=1, config=SummaryConfig())
+    assert [entry.day for entry in entries] == [day(0), day(3)]
+    assert all(len(entry.sentences) == 1 and "|" not in entry.sentences[0].text for entry in entries)
+    only_geneva = summarise(sentences, n_dates=2, n_sentences=1, config=SummaryConfig(), keywords=["geneva"])
+    assert [entry.day for entry in only_geneva] == [day(3)]
+
+
+def test_summarise_handles_empty_and_stopword_only_input() -> None:
+    assert summarise([], 3, 1, SummaryConfig()) == []
+    assert summarise([sentence("a", 0, "the of and it", names=(0,))], 3, 1, SummaryConfig()) == []
+
+
+def test_summary_config_rejects_unknown_and_invalid_settings() -> None:
+    with pytest.raises(ValueError, match="unknown"):
+        SummaryConfig.from_params({"published_wieght": 1})
+    with pytest.raises(ValueError, match="max_similarity"):
+        SummaryConfig.from_params({"max_similarity": 0})
+    assert SummaryConfig.from_params({"per_article": 3}).per_article == 3
