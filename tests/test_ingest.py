@@ -73,11 +73,21 @@ def test_plain_layout_separates_title_photo_caption_headings_and_boilerplate() -
 
 def test_run_on_text_is_split_into_sentence_paragraphs_and_inline_furniture_removed() -> None:
     sentences = [f"Sentence number {i} reports that officials met again in the capital." for i in range(40)]
-    text = " ".join(sentences) + " Our Standards: The Thomson Reuters Trust Principles. A teaser for another story."
+    furniture = (
+        " ___ Follow the AP’s coverage of the crisis at https://apnews.example/hub Follow Jane Doe on Twitter @janedoe."
+        " Follow our Telegram channel to get all the latest news."
+    )
+    text = (
+        " ".join(sentences)
+        + " Follow-up talks are planned."
+        + furniture
+        + " Our Standards: The Thomson Reuters Trust Principles. A teaser for another story."
+    )
     article = parse_article(text, title="t", max_paragraph_chars=300)
     assert len(article.paragraphs) > 5
     assert all(len(p) <= 300 for p in article.paragraphs)
     assert "Our Standards" not in article.body and "teaser" not in article.body
+    assert "Follow" not in article.body.replace("Follow-up talks are planned.", "") and "___" not in article.body
     assert article.body.count("Sentence number") == 40
 
 

@@ -24,7 +24,9 @@ _BOILERPLATE = re.compile(
       | all\ quotes\ delayed\ a\ minimum.* | see\ here\ for\ a\ complete\ list\ of\ exchanges.*
       | ©.* | copyright\ \d{4}.* | .*\ all\ rights\ reserved\.?
       | reuters,\ the\ news\ and\ media\ division\ of\ thomson\ reuters.*
-      | follow\ (?:bbc|breitbart|us|him|her).*\ on\ (?:twitter|facebook|instagram).*
+      | follow\s.{0,200}?(?:twitter|facebook|telegram|instagram|gettr|coverage|stories
+                          |@\w+|https?://|\bhere\b|live\ feed).*
+      | more\ ap\ [\w-]+:.*
       | send\ your\ story\ ideas\ to:.* | find\ bbc\ news:.* | if\ you\ have\ a\ (?:\w+\ )?story\ .*email.*
       | not\ signed\ up\ yet\ for\ fox\ news.* | click\ here\ to\ .* | sign\ up\ for\ .*
       | fox\ news.{0,3}\ go\ watch\ page.* | this\ edition\ of\ fox\ news\ first.*
@@ -43,6 +45,7 @@ _END_OF_ARTICLE = re.compile(
 BOILERPLATE_MAX_CHARS = 400  # a longer block is prose that may merely contain furniture; check it sentence by sentence
 # Reuters pages leave a bare "read more" link text at the start of the next sentence.
 _INLINE_READ_MORE = re.compile(r"(?:^|(?<=[.!?\"”] ))read more\s+(?=[A-Z])")
+_SEPARATOR = re.compile(r"\s*_{3,}\s*")  # AP's "___" rule before its sign-off lines
 _PHOTO_CREDIT_LINE = re.compile(
     r"^\(?\s*(?:photo|image|picture|credit)s?\s*(?:by|:)\s*(?P<credit>[^)]*)\)?$", re.I
 )
@@ -109,7 +112,7 @@ def _is_heading(line: str, next_line: str | None) -> bool:
 
 def _clean_prose(paragraph: str, article: ParsedArticle, max_chars: int) -> list[str]:
     """Drop boilerplate sentences and inline captions; split run-on text into sentence groups."""
-    paragraph = _INLINE_READ_MORE.sub("", paragraph)
+    paragraph = _SEPARATOR.sub(" ", _INLINE_READ_MORE.sub("", paragraph)).strip()
     sentences = split_sentences(paragraph)
     kept: list[str] = []
     for position, sentence in enumerate(sentences):
