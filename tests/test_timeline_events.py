@@ -135,3 +135,10 @@ def test_entity_overlap_is_the_share_of_the_smaller_side() -> None:
 
     assert entity_overlap(frozenset({"Kyiv", "NATO"}), Counter({"Kyiv": 3, "Moscow": 1, "EU": 1})) == 0.5
     assert entity_overlap(frozenset(), Counter({"Kyiv": 1})) == 0.0
+
+
+def test_a_statement_s_date_dates_the_event_it_reports(nlp) -> None:
+    sentence = "Russian troops shelled the port, Ukrainian officials said on Monday."
+    parts = event_parts(nlp(sentence), [date_in(sentence, "Monday")])
+    assert parts.trigger == "shelled"
+    assert "Russian" in parts.actors

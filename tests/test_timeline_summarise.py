@@ -100,12 +100,14 @@ def test_summarise_returns_dated_entries_with_filters_applied() -> None:
         sentence("a", 5, "Rebels seized the port of Brega on March 1 after days of fighting.", names=(0,)),
         sentence("b", 6, "The seizure of Brega on March 1 changed the war in the east.", names=(0,)),
         sentence("c", 7, "March 1 , 2011 at 5:19 pm | Reply Brega is ours now !", names=(0,)),
+        sentence("c", 7, "The key events of the Brega battle on Tuesday , March 1 at 19:30 GMT :", names=(0,)),
         sentence("d", 9, "Talks in Geneva on March 4 ended without agreement on a ceasefire.", names=(3,)),
         sentence("e", 9, "Geneva talks on March 4 ended without a ceasefire deal.", names=(3,)),
     ]
     entries = summarise(sentences, n_dates=2, n_sentences=1, config=SummaryConfig())
     assert [entry.day for entry in entries] == [day(0), day(3)]
-    assert all(len(entry.sentences) == 1 and "|" not in entry.sentences[0].text for entry in entries)
+    assert all(len(entry.sentences) == 1 for entry in entries)
+    assert all(entry.sentences[0].text.endswith(".") for entry in entries)  # no comment header, no schedule line
     only_geneva = summarise(sentences, n_dates=2, n_sentences=1, config=SummaryConfig(), keywords=["geneva"])
     assert [entry.day for entry in only_geneva] == [day(3)]
 

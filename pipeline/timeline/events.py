@@ -81,6 +81,9 @@ def event_parts(doc: Any, dates: Sequence[DateMention]) -> EventParts:
         reporting = trigger is not None and trigger.text.lower() in REPORTING_VERBS
         candidates.append((reporting, precision_rank(mention), mention.start, mention, trigger))
     _, _, _, date, trigger = min(candidates, key=lambda item: item[:3])
+    if trigger is not None and trigger.text.lower() in REPORTING_VERBS:
+        # "Troops were put on alert, Kirby said Monday": the news is what was said, dated by the saying.
+        trigger = next((child for child in trigger.children if child.dep_ == "ccomp"), trigger)
     date_tokens = {
         token.i for mention in dates if (span := doc.char_span(mention.start, mention.end, "expand")) for token in span
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -23,6 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 ONE_DAY = dt.timedelta(days=1)
+_ENDS_LIKE_PROSE = re.compile(r"[.!?…][\s\"'”’)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -233,9 +235,11 @@ def summarise(
 
 
 def _allowed(sentence: DatedSentence, config: SummaryConfig, keywords: Sequence[str]) -> bool:
-    """Summary material: prose of a readable length (a vertical bar marks datelines, menus and comment
-    headers, never prose) that contains a topic keyword when there are keywords."""
-    if "|" in sentence.text:
+    """Summary material: prose of a readable length that contains a topic keyword when there are keywords.
+
+    Prose ends like a sentence (not with a colon, as schedule and section headers do) and has no vertical
+    bar (which marks datelines, menus and comment headers)."""
+    if "|" in sentence.text or not _ENDS_LIKE_PROSE.search(sentence.text):
         return False
     words = len(sentence.text.split())
     if not config.min_words <= words <= config.max_words:
