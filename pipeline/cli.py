@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "timex": ("pipeline.timex.cli", "tag TimeML files and score them (TempEval-3 Task A)"),
     "timeline": ("pipeline.timeline.stage", "dated events merged across outlets, and a summary timeline"),
     "tls": ("pipeline.timeline.tls", "timeline summarisation on a news-tls folder, and its evaluation"),
+    "report": ("pipeline.report.stage", "execute the notebooks and render the HTML/PDF report"),
 }
 
 

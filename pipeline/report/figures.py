@@ -1,0 +1,211 @@
+"""The report's figures, drawn with matplotlib (static images survive nbconvert and print; Plotly's do not).
+
+Each function takes a table from `pipeline.report.tables` and returns a Figure sized for an A4 page
+(7.2 inches wide); the notebooks save it with `ItemStore.save_figure`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from pipeline.report.tables import shorten
+
+WIDTH = 7.2
+GROUP_COLOURS = {
+    "russian_state": "#b2182b",
+    "western": "#2166ac",
+    "chinese_state": "#e08214",
+    "cuban_state": "#762a83",
+    "other": "#4d4d4d",
+}
+ACCENT = "#2166ac"
+
+
+def use_style() -> None:
+    """One look for every figure; a fixed SVG hash salt so identical figures give identical SVG files."""
+    plt.rcParams.update(
+        {
+            "font.family": "DejaVu Sans",
+            "font.size": 8.5,
+            "axes.titlesize": 9,
+            "axes.titleweight": "bold",
+            "axes.labelsize": 8.5,
+            "xtick.labelsize": 7.5,
+            "ytick.labelsize": 7.5,
+            "legend.fontsize": 7.5,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": False,
+            "grid.color": "#dddddd",
+            "grid.linewidth": 0.6,
+            "figure.dpi": 100,
+            "svg.hashsalt": "newsline",
+            "svg.fonttype": "none",
+        }
+    )
+
+
+def _month_axis(axis: plt.Axes) -> None:
+    axis.xaxis.set_major_locator(mdates.MonthLocator())
+    axis.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    for label in axis.get_xticklabels():
+        label.set_horizontalalignment("center")
+
+
+def weekly_articles(weekly: pd.DataFrame, outlets: Sequence[str], outlet_groups: Mapping[str, str]) -> Figure:
+    """Articles per week: the corpus total as bars on top, each outlet as a heatmap row below."""
+    matrix = weekly.pivot(index="outlet", columns="week", values="articles").reindex(list(outlets)).fillna(0)
+    weeks = pd.DatetimeIndex(matrix.columns)
+    edges = mdates.date2num([*weeks, weeks[-1] + pd.Timedelta(days=7)]) if len(weeks) else np.array([0, 1])
+    height = 1.6 + 0.22 * len(outlets)
+    figure, (top, bottom) = plt.subplots(
+        2, 1, figsize=(WIDTH, height), sharex=True, height_ratios=[1.3, 0.22 * len(outlets)], layout="constrained"
+    )
+    totals = matrix.sum(axis=0).to_numpy()
+    top.bar(edges[:-1], totals, width=6.2, align="edge", color=ACCENT)
+    top.set_ylabel("all outlets")
+    top.grid(axis="y")
+    top.set_axisbelow(True)
+    mesh = bottom.pcolormesh(edges, np.arange(len(outlets) + 1), matrix.to_numpy(), cmap="Blues", shading="flat")
+    bottom.set_yticks(np.arange(len(outlets)) + 0.5, labels=list(outlets))
+    for label, outlet in zip(bottom.get_yticklabels(), outlets, strict=True):
+        label.set_color(GROUP_COLOURS.get(outlet_groups.get(outlet, "other"), GROUP_COLOURS["other"]))
+    bottom.invert_yaxis()
+    bottom.spines[["left", "bottom"]].set_visible(False)
+    bottom.tick_params(axis="y", length=0)
+    _month_axis(bottom)
+    figure.colorbar(mesh, ax=bottom, label="articles per week", shrink=0.8, pad=0.01)
+    return figure
+
+
+def copy_shares(copies: pd.DataFrame) -> Figure:
+    """Share of each outlet's articles that are near copies, split into copies of its own and of others'."""
+    table = copies.sort_values(["copy share", "outlet"], ascending=[True, False])
+    figure, axis = plt.subplots(figsize=(WIDTH, 0.8 + 0.24 * len(table)), layout="constrained")
+    positions = np.arange(len(table))
+    axis.barh(positions, table["own share"] * 100, color="#9ecae1", label="copy of the outlet's own article")
+    axis.barh(
+        positions, table["other share"] * 100, left=table["own share"] * 100, color=ACCENT,
+        label="copy of another outlet's article",
+    )
+    for position, (share, count) in enumerate(zip(table["copy share"], table["articles"], strict=True)):
+        axis.text(share * 100 + 0.3, position, f"{share:.1%} of {count:,}", va="center", fontsize=7)
+    axis.set_yticks(positions, labels=table["outlet"])
+    axis.set_xlabel("share of the outlet's articles (%)")
+    axis.set_xlim(0, max(1.0, float(table["copy share"].max()) * 100) * 1.25)
+    axis.grid(axis="x")
+    axis.set_axisbelow(True)
+    axis.legend(loc="lower right", frameon=False)
+    return figure
+
+
+def topic_sizes(topics: pd.DataFrame, outliers: int | None) -> Figure:
+    """Articles per topic, largest at the top, each bar labelled with the topic's words."""
+    table = topics.iloc[::-1]
+    figure, axis = plt.subplots(figsize=(WIDTH, 0.8 + 0.26 * len(table)), layout="constrained")
+    positions = np.arange(len(table))
+    axis.barh(positions, table["size"], color=ACCENT)
+    names = [shorten(f"{topic}: {label}", 60) for topic, label in zip(table["topic"], table["label"], strict=True)]
+    axis.set_yticks(positions, labels=names)
+    for position, (size, share) in enumerate(zip(table["size"], table["share"], strict=True)):
+        axis.text(size, position, f" {int(size):,} ({float(share):.1%})", va="center", fontsize=7)
+    axis.set_xlim(0, float(table["size"].max()) * 1.22)
+    axis.set_xlabel("articles" + (f" (another {outliers:,} fit no topic)" if outliers else ""))
+    axis.grid(axis="x")
+    axis.set_axisbelow(True)
+    return figure
+
+
+def topic_prevalence(prevalence: pd.DataFrame, topics: Sequence[int], names: Mapping[int, str]) -> Figure:
+    """Small multiples: each main topic's weekly share of all articles, on one shared scale."""
+    columns = 2
+    rows = max(1, -(-len(topics) // columns))
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(WIDTH, 0.4 + 1.45 * rows), sharex=True, sharey=True, layout="constrained",
+        squeeze=False,
+    )
+    for axis, topic in zip(axes.flat, topics, strict=False):
+        series = prevalence[prevalence["topic"] == topic].set_index("week")["share"] * 100
+        axis.fill_between(series.index, series.to_numpy(), color=ACCENT, alpha=0.25, linewidth=0)
+        axis.plot(series.index, series.to_numpy(), color=ACCENT, linewidth=1.2)
+        axis.set_title(shorten(names[topic], 52), loc="left", fontsize=8)
+        axis.grid(axis="y")
+        axis.set_axisbelow(True)
+        _month_axis(axis)
+        axis.tick_params(axis="x", labelsize=6.5)
+    for axis in axes.flat[len(topics):]:
+        axis.set_visible(False)
+    for axis in axes[:, 0]:
+        axis.set_ylabel("% of week")
+    axis_bottom = axes[-1, 0]
+    axis_bottom.set_ylim(bottom=0)
+    return figure
+
+
+def topic_heatmap(shares: pd.DataFrame, topic_names: Mapping[int, str], column_colours: Mapping[str, str]) -> Figure:
+    """Rows: topics; columns: outlets or countries; cells: the topic's share of the column's articles (%)."""
+    values = shares.to_numpy() * 100
+    figure, axis = plt.subplots(
+        figsize=(WIDTH, 1.6 + 0.3 * len(shares.index) + 0.06 * max(map(len, map(str, shares.columns)))),
+        layout="constrained",
+    )
+    image = axis.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0)
+    axis.set_yticks(np.arange(len(shares.index)), labels=[shorten(topic_names[topic], 44) for topic in shares.index])
+    axis.set_xticks(np.arange(len(shares.columns)), labels=list(shares.columns), rotation=40, ha="right")
+    for label, column in zip(axis.get_xticklabels(), shares.columns, strict=True):
+        label.set_color(column_colours.get(column, GROUP_COLOURS["other"]))
+    threshold = values.max() * 0.6 if values.size else 0
+    for (row, column), value in np.ndenumerate(values):
+        axis.text(column, row, f"{value:.0f}", ha="center", va="center", fontsize=6.5,
+                  color="white" if value > threshold else "black")
+    axis.spines[:].set_visible(False)
+    axis.tick_params(length=0)
+    figure.colorbar(image, ax=axis, label="% of the column's articles", shrink=0.7, pad=0.01)
+    return figure
+
+
+def event_timeline(events: pd.DataFrame, label_chars: int) -> Figure:
+    """Key events on a vertical date axis; marker area grows with the number of outlets reporting the event.
+
+    Labels sit at evenly spaced heights beside the axis, joined to their date by a thin line, so events on
+    neighbouring days never print over each other.
+    """
+    count = len(events)
+    figure, axis = plt.subplots(figsize=(WIDTH, 1.0 + 0.34 * max(count, 3)), layout="constrained")
+    dates = mdates.date2num(pd.to_datetime(events["date"]))
+    low, high = (dates.min(), dates.max()) if count else (0.0, 1.0)
+    pad = max((high - low) * 0.03, 2.0)
+    slots = np.linspace(low, high, count) if count > 1 else dates
+    sizes = 12 + 14 * events["n_outlets"].to_numpy()
+    for date, slot, row in zip(dates, slots, events.itertuples(), strict=True):
+        axis.plot([0.0, 0.05, 0.09], [date, slot, slot], color="#999999", linewidth=0.6, zorder=1)
+        label = f"{pd.Timestamp(row.date):%d %b} \u00b7 {row.n_outlets} outlets \u00b7 {row.representative}"
+        axis.text(0.1, slot, shorten(label, label_chars), va="center", fontsize=7)
+    axis.scatter(np.zeros(count), dates, s=sizes, color=ACCENT, alpha=0.85, zorder=2, edgecolor="white", linewidth=0.5)
+    axis.set_ylim(high + pad, low - pad)
+    axis.set_xlim(-0.03, 1.0)
+    axis.yaxis.set_major_locator(mdates.MonthLocator())
+    axis.yaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    axis.set_xticks([])
+    axis.spines[["bottom", "top", "right"]].set_visible(False)
+    handles = [
+        axis.scatter([], [], s=12 + 14 * outlets, color=ACCENT, alpha=0.85, edgecolor="white")
+        for outlets in _legend_steps(events["n_outlets"])
+    ]
+    labels = [f"{outlets} outlets" for outlets in _legend_steps(events["n_outlets"])]
+    axis.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, -0.005), ncol=len(handles), frameon=False,
+                title="marker size = outlets reporting", title_fontsize=7)
+    return figure
+
+
+def _legend_steps(outlets: pd.Series) -> list[int]:
+    if outlets.empty:
+        return [1]
+    low, high = int(outlets.min()), int(outlets.max())
+    return sorted({low, (low + high) // 2, high})
