@@ -4,7 +4,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup data repro test lint bench
+.PHONY: setup system data repro test lint bench
+
+# The report's PDF is laid out by WeasyPrint with the system's Pango (HarfBuzz subsets its fonts); the tests
+# turn its pages into images with pdftoppm. Debian packages, installed only when missing (as root: apt-get).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+system:
+	@if ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset \
+	    && test -d /usr/share/fonts/truetype/dejavu && command -v pdftoppm >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	else echo "warning: the report needs the Debian packages $(SYSTEM_PACKAGES); install them as root" >&2; fi
 
 setup: $(STAMP)
 
@@ -23,10 +33,10 @@ data: setup
 	$(BIN)/dvc pull --quiet data/raw.dvc
 
 # Stages call `python`: put the project's environment first on PATH so that is the venv's interpreter.
-repro: data
+repro: data system
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
-test: setup
+test: setup system
 	$(BIN)/ruff check pipeline tests benchmarks
 	$(BIN)/python -m pytest -q
 

@@ -25,6 +25,7 @@ GROUP_COLOURS = {
     "other": "#4d4d4d",
 }
 ACCENT = "#2166ac"
+MARKER_AREA = 20  # points² per outlet: a marker's area is proportional to the outlets reporting the event
 
 
 def use_style() -> None:
@@ -151,9 +152,10 @@ def topic_prevalence(prevalence: pd.DataFrame, topics: Sequence[int], names: Map
 def topic_heatmap(shares: pd.DataFrame, topic_names: Mapping[int, str], column_colours: Mapping[str, str]) -> Figure:
     """Rows: topics; columns: outlets or countries; cells: the topic's share of the column's articles (%)."""
     values = shares.to_numpy() * 100
+    longest_column = max((len(str(column)) for column in shares.columns), default=0)
+    width = min(WIDTH, 3.6 + 0.5 * len(shares.columns))
     figure, axis = plt.subplots(
-        figsize=(WIDTH, 1.6 + 0.3 * len(shares.index) + 0.06 * max(map(len, map(str, shares.columns)))),
-        layout="constrained",
+        figsize=(width, 1.2 + 0.3 * len(shares.index) + 0.055 * longest_column), layout="constrained"
     )
     image = axis.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0)
     axis.set_yticks(np.arange(len(shares.index)), labels=[shorten(topic_names[topic], 44) for topic in shares.index])
@@ -182,7 +184,7 @@ def event_timeline(events: pd.DataFrame, label_chars: int) -> Figure:
     low, high = (dates.min(), dates.max()) if count else (0.0, 1.0)
     pad = max((high - low) * 0.03, 2.0)
     slots = np.linspace(low, high, count) if count > 1 else dates
-    sizes = 12 + 14 * events["n_outlets"].to_numpy()
+    sizes = MARKER_AREA * events["n_outlets"].to_numpy()
     for date, slot, row in zip(dates, slots, events.itertuples(), strict=True):
         axis.plot([0.0, 0.05, 0.09], [date, slot, slot], color="#999999", linewidth=0.6, zorder=1)
         label = f"{pd.Timestamp(row.date):%d %b} \u00b7 {row.n_outlets} outlets \u00b7 {row.representative}"
@@ -195,7 +197,7 @@ def event_timeline(events: pd.DataFrame, label_chars: int) -> Figure:
     axis.set_xticks([])
     axis.spines[["bottom", "top", "right"]].set_visible(False)
     handles = [
-        axis.scatter([], [], s=12 + 14 * outlets, color=ACCENT, alpha=0.85, edgecolor="white")
+        axis.scatter([], [], s=MARKER_AREA * outlets, color=ACCENT, alpha=0.85, edgecolor="white")
         for outlets in _legend_steps(events["n_outlets"])
     ]
     labels = [f"{outlets} outlets" for outlets in _legend_steps(events["n_outlets"])]

@@ -45,6 +45,11 @@ table.data th { text-align: left; border-bottom: 1.2px solid #444; padding: 2pt 
 table.data td { border-bottom: 0.5px solid #ddd; padding: 2pt 4pt; vertical-align: top; }
 table.data tr { break-inside: avoid; }
 figure.table { break-inside: auto; }
+#top_events td:nth-child(5) { width: 38%; }
+#top_events td:nth-child(4), #top_events td:nth-child(6) { font-size: 7pt; color: #444; }
+figure[id^="eval_"] table.data { width: auto; min-width: 55%; }
+#parameters table.data { font-size: 7pt; }
+#parameters table.data td { padding: 1pt 4pt; }
 .facts { background: #f3f6fa; border-left: 3px solid #2166ac; padding: 6pt 10pt; margin: 8pt 0; }
 .note { color: #555; font-size: 8.5pt; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }

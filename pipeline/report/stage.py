@@ -255,6 +255,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     logging.getLogger("papermill").setLevel(logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # WeasyPrint's font subsetting logs every font
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # logs every page, and that it subsets with fontTools
     inputs = Inputs(args.params, args.articles, args.topics_dir, args.timeline_dir, args.metrics_dir,
                     args.benchmarks_dir, args.raw_pointer)
     try:

@@ -271,11 +271,26 @@ def contrast_sentence(contrast: pd.DataFrame, first: str, second: str) -> str:
     return "; ".join(parts) + "."
 
 
-def key_events(timeline: pd.DataFrame, n: int, per_day: int) -> pd.DataFrame:
-    """The `n` day-precise events that the most outlets reported (then the most articles), at most
-    `per_day` for one day, in date order: a merged event shared by many outlets is what the corpus agrees on."""
-    events = timeline[timeline["precision"] == "day"].copy()
+def within(events: pd.DataFrame, period: tuple[dt.date, dt.date] | None) -> pd.DataFrame:
+    """Day-precise events dated inside `period` (the corpus's first to last day), dates as timestamps.
+
+    Articles also date events long before the corpus (anniversaries, history); they belong to the text,
+    not to the period the corpus covers, and would stretch every date axis over decades.
+    """
+    events = events[events["precision"] == "day"].copy()
     events["date"] = pd.to_datetime(events["date"])
+    if period is not None:
+        first, last = (pd.Timestamp(day) for day in period)
+        events = events[(events["date"] >= first) & (events["date"] <= last)]
+    return events
+
+
+def key_events(
+    timeline: pd.DataFrame, n: int, per_day: int, period: tuple[dt.date, dt.date] | None = None
+) -> pd.DataFrame:
+    """The `n` day-precise events in `period` that the most outlets reported (then the most articles), at
+    most `per_day` for one day, in date order: an event shared by many outlets is what the corpus agrees on."""
+    events = within(timeline, period)
     events = events.sort_values(["n_outlets", "n_articles", "date", "event_id"], ascending=[False, False, True, True])
     events = events.groupby("date", sort=False).head(per_day).head(n)
     return events.sort_values(["date", "n_outlets"], ascending=[True, False]).reset_index(drop=True)
@@ -341,11 +356,14 @@ def framing_table(events: pd.DataFrame, first: str, second: str, n: int, sentenc
     return pd.DataFrame(rows, columns=["date", "group", "outlet", "sentence"])
 
 
-def events_per_week(timeline: pd.DataFrame, groups: Sequence[str], min_outlets: int) -> pd.DataFrame:
-    """Tidy weekly counts of day-precise events reported by at least `min_outlets` outlets, in total and
-    per outlet group that reported them (an event reported by two groups counts in both)."""
-    events = timeline[(timeline["precision"] == "day") & (timeline["n_outlets"] >= min_outlets)]
-    weeks = week_start(pd.to_datetime(events["date"]))
+def events_per_week(
+    timeline: pd.DataFrame, groups: Sequence[str], min_outlets: int, period: tuple[dt.date, dt.date] | None = None
+) -> pd.DataFrame:
+    """Tidy weekly counts of day-precise events in `period` reported by at least `min_outlets` outlets, in
+    total and per outlet group that reported them (an event reported by two groups counts in both)."""
+    events = within(timeline, period)
+    events = events[events["n_outlets"] >= min_outlets]
+    weeks = week_start(events["date"])
     frames = [pd.DataFrame({"week": weeks, "series": "all events"})]
     for group in groups:
         reported = events["groups"].map(lambda names, group=group: group in list(names))
@@ -524,10 +542,11 @@ def outlet_order(articles: pd.DataFrame, outlet_groups: Mapping[str, Sequence[st
 
 
 def coverage_sentence(outlets: pd.DataFrame) -> str:
-    if outlets.empty:
-        return "The corpus is empty."
-    first, last = outlets.iloc[0], outlets.iloc[-1]
-    top3 = outlets["share"].head(3).sum()
+    named = outlets[outlets["outlet"] != UNKNOWN]
+    if named.empty:
+        return "No article names its outlet."
+    first, last = named.iloc[0], named.iloc[-1]
+    top3 = named["share"].head(3).sum()
     return (
         f"Coverage is uneven: {first['outlet']} contributes {first['share']:.1%} of the articles and "
         f"{last['outlet']} {last['share']:.1%}; the three largest outlets together hold {top3:.0%}."
@@ -565,3 +584,17 @@ def distinctive_sentence(shares: pd.DataFrame, counts: pd.Series, names: Mapping
         f"The most distinctive cell is {column} on \u201c{names[topic]}\u201d: {shares.loc[topic, column]:.0%} of its "
         f"articles against {overall[topic]:.0%} across all of them ({ratio.loc[topic, column]:.1f} times)."
     )
+
+
+EMBEDDING_MODELS = {
+    "minilm": "all-MiniLM-L6-v2 sentence embeddings",
+    "model2vec": "a static Model2Vec model distilled from all-MiniLM-L6-v2",
+}
+EMBEDDED_TEXTS = {"title_lead": "title and lead paragraph", "full": "title and body"}
+
+
+def embedding_description(params: Mapping[str, Any]) -> str:
+    """What the topics were computed from, in words, from the `embed` section of params."""
+    embed = params.get("embed", {}) or {}
+    backend, text = str(embed.get("backend", "minilm")), str(embed.get("text", "title_lead"))
+    return f"{EMBEDDING_MODELS.get(backend, backend)} of each article's {EMBEDDED_TEXTS.get(text, text)}"

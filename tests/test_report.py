@@ -1,0 +1,262 @@
+"""The report stage: tables read stage outputs correctly, corpus text is escaped, and the whole stage renders.
+
+The stage test builds small stage outputs with the real schemas (the topics tables through the topics
+stage's own `prevalence`, the events with the timeline stage's `EVENT_COLUMNS`), runs every notebook with
+papermill, and checks the HTML and the PDF a reader gets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline.params import ParamsError
+from pipeline.report import stage, tables
+from pipeline.report.items import ItemStore
+from pipeline.timeline.merge import EVENT_COLUMNS
+from pipeline.topics.tables import assignments_frame, prevalence
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = '<script>alert("owned")</script>'
+OUTLETS = {  # outlet: (group, country)
+    "tass.com": ("russian_state", None),
+    "sputniknews.com": ("russian_state", "Russia"),
+    "apnews.com": ("western", "United States"),
+    "bbc.co.uk": ("western", "United Kingdom"),
+    "punchng.com": ("other", "Nigeria"),
+}
+LABELS = {-1: "outliers, misc", 0: "troops, border, military", 1: "gas, prices, sanctions", 2: "talks, diplomacy, geneva"}
+
+
+def make_articles(count: int = 240) -> pd.DataFrame:
+    """Articles spread over ten weeks and five outlets; every tenth is a copy (of its own outlet or another's)."""
+    rng = np.random.default_rng(3)
+    outlets = list(OUTLETS)
+    rows = []
+    for number in range(count):
+        outlet = outlets[number % len(outlets)]
+        rows.append(
+            {
+                "id": f"{number:016x}",
+                "url": f"https://{outlet}/{number}",
+                "outlet": outlet,
+                "source_country": OUTLETS[outlet][1],
+                "title": SCRIPT + " Troops at the border" if number == 7 else f"Article {number}",
+                "date": dt.date(2022, 1, 3) + dt.timedelta(days=int(rng.integers(0, 70))),
+                "is_canonical": True,
+                "canonical_id": f"{number:016x}",
+            }
+        )
+    frame = pd.DataFrame(rows)
+    for copy in range(10, count, 10):
+        source = copy - 5 if copy % 20 else copy - 1  # 5 apart: the same outlet; 1 apart: another outlet
+        frame.loc[copy, ["is_canonical", "canonical_id"]] = [False, frame.loc[source, "id"]]
+    return frame
+
+
+def make_event(day: dt.date, outlets: list[str], sentence: str) -> dict:
+    groups = sorted({OUTLETS[outlet][0] for outlet in outlets})
+    event = {
+        "date": day, "date_last": day, "precision": "day", "date_value": day.isoformat(), "n_mentions": len(outlets),
+        "n_articles": len(outlets) + 1, "n_outlets": len(outlets), "n_countries": len(outlets), "n_groups": len(groups),
+        "outlets": outlets, "lag_days": [0] * len(outlets), "timely_outlets": outlets, "countries": [],
+        "groups": groups, "silent_outlets": [], "silent_countries": [], "first_outlet": outlets[0],
+        "first_published": day, "representative": sentence, "representative_article": "0" * 16,
+        "representative_outlet": outlets[0],
+        "group_sentences": [{"group": group, "outlet": next(o for o in outlets if OUTLETS[o][0] == group),
+                             "article_id": "0" * 16, "sentence": f"{group} says: {sentence}"} for group in groups],
+        "trigger": "met", "actors": ["Putin"], "targets": [], "locations": ["Geneva"], "article_ids": ["0" * 16],
+        "mention_ids": ["0" * 16 + ":0"],
+    }
+    assert set(event) == set(EVENT_COLUMNS), "the timeline stage's event schema changed"
+    return event
+
+
+def write_stage_outputs(root: Path, articles: pd.DataFrame) -> dict[str, Path]:
+    """Minimal ingest, topics and timeline outputs (and metrics) with the schemas the stages write."""
+    paths = {name: root / name for name in ("interim", "topics", "timeline", "metrics", "benchmarks")}
+    for path in paths.values():
+        path.mkdir(parents=True)
+    articles.to_parquet(paths["interim"] / "articles.parquet")
+
+    canonical = articles[articles["is_canonical"]].reset_index(drop=True)
+    doc_topics = pd.DataFrame({"id": canonical["id"], "topic": [(i % 4) - 1 for i in range(len(canonical))]})
+    assignments = assignments_frame(canonical, doc_topics)
+    sizes = doc_topics["topic"].value_counts()
+    topic_info = pd.DataFrame(
+        {
+            "topic": list(LABELS),
+            "label": list(LABELS.values()),
+            "size": [int(sizes[topic]) for topic in LABELS],
+            "share": [round(sizes[topic] / len(doc_topics), 6) for topic in LABELS],
+            "npmi": [None, 0.12, 0.08, -0.01],
+            "words": [label + ", more, words" for label in LABELS.values()],
+            "example_titles": [f"{SCRIPT} Title A | Title B | Title C"] * len(LABELS),
+        }
+    )
+    topic_info.to_csv(paths["topics"] / "topic_info.csv", index=False)
+    prevalence(assignments, ["week"], LABELS).to_csv(paths["topics"] / "topics_over_time.csv", index=False)
+    prevalence(assignments, ["outlet", "source_country"], LABELS).to_csv(
+        paths["topics"] / "topics_per_outlet.csv", index=False
+    )
+
+    events = [
+        make_event(dt.date(2022, 1, 10), ["apnews.com", "tass.com", "bbc.co.uk"], "Talks began in Geneva on Monday."),
+        make_event(dt.date(2022, 1, 10), ["punchng.com", "tass.com"], "A second event on the same day."),
+        make_event(dt.date(2022, 2, 1), ["sputniknews.com", "apnews.com"], SCRIPT + " Troops moved to the border."),
+        make_event(dt.date(2022, 2, 20), ["bbc.co.uk"], "Gas prices rose again."),
+        make_event(dt.date(1945, 5, 9), list(OUTLETS), "Victory Day marks the end of the war in 1945."),
+    ]
+    pd.DataFrame(
+        [{"event_id": f"{event['date']}-{n:04d}", **event} for n, event in enumerate(events)]
+    ).to_parquet(paths["timeline"] / "timeline.parquet")
+    summary = [{"date": "2022-01-10T00:00:00", "score": 1.0, "sentences": [
+        {"text": SCRIPT + " Talks began.", "article_id": "0" * 16, "outlet": "tass.com", "url": "https://tass.com/0",
+         "published": "2022-01-10", "event_id": None}]}]
+    (paths["timeline"] / "timeline.json").write_text(json.dumps(summary))
+
+    metrics = {
+        "ingest": {"records_read": len(articles) + 2, "kept": len(articles), "quarantined": 2,
+                   "quarantined_by_reason": {"too_short": 2}, "date_source": {"metadata": len(articles)},
+                   "duplicates": {"canonical_articles": len(canonical)}},
+        "topics": {"documents": len(doc_topics), "topics": 3, "npmi": 0.063, "diversity": 0.9,
+                   "largest_topics": [{"topic": 0, "label": LABELS[0], "size": int(sizes[0])}]},
+        "timeline": {"articles": len(canonical), "merged_events": len(events), "events_reported_by_2plus_outlets": 4,
+                     "largest_event_outlets": 5, "share_articles_with_dated_event": 0.5},
+    }
+    for name, values in metrics.items():
+        (paths["metrics"] / f"{name}.json").write_text(json.dumps(values))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """The report stage run once on small stage outputs; returns the output folder and the exit code."""
+    root = tmp_path_factory.mktemp("report")
+    paths = write_stage_outputs(root, make_articles())
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["report"].update(min_week_articles=5, key_events=10, title=f"Test report {SCRIPT}")
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    args = argparse.Namespace(
+        params=root / "params.yaml", articles=paths["interim"] / "articles.parquet", topics_dir=paths["topics"],
+        timeline_dir=paths["timeline"], metrics_dir=paths["metrics"], benchmarks_dir=paths["benchmarks"],
+        raw_pointer=REPO / "data" / "raw.dvc", notebooks=REPO / "notebooks", out_dir=root / "reports",
+        report_metrics=root / "reports" / "report.json",
+    )
+    return root / "reports", stage.run(args)
+
+
+def test_stage_runs_every_notebook_without_an_error(rendered: tuple[Path, int]) -> None:
+    out, code = rendered
+    assert code == 0
+    for name in stage.NOTEBOOKS:
+        notebook = nbformat.read(out / "notebooks" / f"{name}.ipynb", as_version=4)
+        errors = [output for cell in notebook.cells for output in cell.get("outputs", [])
+                  if output.get("output_type") == "error"]
+        assert errors == [], name
+
+
+def test_html_embeds_every_figure_and_shows_no_code(rendered: tuple[Path, int]) -> None:
+    out, _ = rendered
+    page = (out / "report.html").read_text(encoding="utf-8")
+    pngs = sorted((out / "figures").glob("*.png"))
+    assert len(pngs) == 7
+    assert len(re.findall(r'<img\b[^>]*\bsrc="data:image/png;base64,', page)) == len(pngs)
+    assert all(path.with_suffix(".svg").is_file() for path in pngs)
+    assert "store.html(" not in page and "tables.load_articles" not in page  # code cells are left out
+    assert 'src="http' not in page and "<script src" not in page  # self-contained
+
+
+def test_corpus_text_is_escaped_in_the_html(rendered: tuple[Path, int]) -> None:
+    page = (rendered[0] / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;" in page or "&lt;script&gt;alert(\"owned\")" in page
+
+
+def test_pdf_pages_render(rendered: tuple[Path, int], tmp_path: Path) -> None:
+    out, _ = rendered
+    pages = json.loads((out / "report.json").read_text())["pages"]
+    assert pages >= 3
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (Debian package poppler-utils) is not installed; `make test` installs it as root")
+    subprocess.run(["pdftoppm", "-png", "-r", "20", str(out / "report.pdf"), str(tmp_path / "page")], check=True)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == pages
+    assert all(path.stat().st_size > 1000 for path in images)
+
+
+def test_report_lists_only_events_inside_the_corpus_period(rendered: tuple[Path, int]) -> None:
+    top = pd.read_csv(rendered[0] / "figures" / "top_events.csv")
+    assert top["date"].tolist() == ["2022-01-10", "2022-02-01", "2022-02-20"]  # one per day, 1945 left out
+    assert top["outlets"].tolist() == [3, 2, 1]
+
+
+def test_plots_files_are_tidy_weekly_series(rendered: tuple[Path, int]) -> None:
+    plots = rendered[0] / "plots"
+    weekly = pd.read_csv(plots / "articles_per_week.csv")
+    assert list(weekly.columns) == ["week", "series", "articles"]
+    assert weekly["articles"].sum() == 240
+    events = pd.read_csv(plots / "events_per_week.csv")
+    assert events["week"].min() >= "2022-01-03"
+    assert list(pd.read_csv(plots / "topic_prevalence.csv").columns) == ["week", "series", "share"]
+
+
+def test_missing_input_is_a_clear_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    args = argparse.Namespace(
+        params=REPO / "params.yaml", articles=tmp_path / "none.parquet", topics_dir=tmp_path, timeline_dir=tmp_path,
+        metrics_dir=tmp_path, benchmarks_dir=tmp_path, raw_pointer=tmp_path / "raw.dvc", notebooks=REPO / "notebooks",
+        out_dir=tmp_path / "reports", report_metrics=tmp_path / "report.json",
+    )
+    assert stage.run(args) == 2
+    assert "none.parquet" in caplog.text
+
+
+def test_copy_shares_tell_own_copies_from_syndication() -> None:
+    shares = tables.copy_shares(make_articles(40)).set_index("outlet")
+    # copies at 10 and 30 copy 5 rows earlier (same outlet), the copy at 20 the row before (another outlet)
+    assert shares["copies of own articles"].sum() == 2
+    assert shares["copies of other outlets' articles"].sum() == 1
+    assert shares.loc["tass.com", "copy share"] == pytest.approx(3 / 8)  # all three copies are tass.com articles
+
+
+def test_articles_per_week_fills_empty_weeks_with_zeros() -> None:
+    articles = pd.DataFrame({"outlet": ["a", "b", "a"], "date": pd.to_datetime(["2022-01-03", "2022-01-05", "2022-01-24"])})
+    weekly = tables.articles_per_week(articles)
+    assert len(weekly) == 4 * 2  # four weeks, two outlets
+    assert weekly.groupby("week")["articles"].sum().tolist() == [2, 0, 0, 1]
+
+
+def test_items_escape_captions_and_cells(tmp_path: Path) -> None:
+    store = ItemStore(tmp_path)
+    store.save_table(pd.DataFrame({"title": [SCRIPT]}), "t", "A <b>title</b>", SCRIPT, "x < y")
+    markup = store.html("t")
+    assert "<script>" not in markup and "<b>title" not in markup
+    assert "Table 1. A &lt;b&gt;title&lt;/b&gt;" in markup and "x &lt; y" in markup
+
+
+def test_shorten_cuts_at_a_word_boundary() -> None:
+    assert tables.shorten("one two three four", 12) == "one two\u2026"
+    assert tables.shorten("  short   text ", 50) == "short text"
+
+
+def test_unknown_report_setting_is_rejected() -> None:
+    with pytest.raises(ParamsError, match="colour"):
+        stage.ReportConfig.from_params({"report": {"colour": "red"}})
+
+
+def test_data_version_reads_the_dvc_pointer(tmp_path: Path) -> None:
+    pointer = tmp_path / "raw.dvc"
+    pointer.write_text("outs:\n- md5: abc123.dir\n  size: 2048\n  nfiles: 2\n  path: raw\n")
+    assert stage.data_version(pointer) == "md5 abc123.dir (2 files, 2,048 bytes)"
+    assert "not found" in stage.data_version(tmp_path / "missing.dvc")
