@@ -28,6 +28,7 @@ STYLESHEET = """
         @bottom-center { content: counter(page) " / " counter(pages); font-size: 8pt; color: #666; } }
 html { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10pt; line-height: 1.45; color: #1a1a1a; }
 body { max-width: 190mm; margin: 0 auto; padding: 0 4mm; }
+@media print { body { max-width: none; padding: 0; } }
 h1 { font-size: 20pt; margin: 0 0 4pt 0; line-height: 1.2; }
 h2 { font-size: 14pt; margin: 18pt 0 6pt 0; border-bottom: 1px solid #ccc; padding-bottom: 2pt;
      break-after: avoid; }
@@ -45,7 +46,10 @@ table.data th { text-align: left; border-bottom: 1.2px solid #444; padding: 2pt 
 table.data td { border-bottom: 0.5px solid #ddd; padding: 2pt 4pt; vertical-align: top; }
 table.data tr { break-inside: avoid; }
 figure.table { break-inside: auto; }
-#top_events td:nth-child(5) { width: 38%; }
+#top_events table.data { table-layout: fixed; }
+#top_events th:nth-child(1) { width: 10%; } #top_events th:nth-child(2) { width: 7%; }
+#top_events th:nth-child(3) { width: 7%; } #top_events th:nth-child(4) { width: 15%; }
+#top_events th:nth-child(5) { width: 36%; } #top_events th:nth-child(6) { width: 25%; }
 #top_events td:nth-child(4), #top_events td:nth-child(6) { font-size: 7pt; color: #444; }
 figure[id^="eval_"] table.data { width: auto; min-width: 55%; }
 #parameters table.data { font-size: 7pt; }
