@@ -5,6 +5,7 @@ articles outside the reference's first and last date dropped, Date-F1 and alignm
 `align_date_content_costs_many_to_one`, `rouge_computation="reimpl"`). Our figures sit next to DATEWISE and
 the publication-count baseline as measured on the same timelines (../shared/docs/ANCHORS.md).
 
+Each topic is also scored with one summary setting moved at a time (`sensitivity`: [Date-F1, AR1, AR2]).
 LibyaWar_reuters holds six Reuters chronology articles ("March 17 - The U.N. Security Council votes ...")
 whose lines are close to the journalists' timeline; the topic is also scored without them, to show how much
 of the figure they carry.
@@ -17,6 +18,7 @@ Writes benchmarks/results/tls.json.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import platform
@@ -53,7 +55,22 @@ def is_chronology(article: tls.Article) -> bool:
     return len(CHRONOLOGY_LINE.findall(article.text)) >= 3
 
 
-def score(topic: tls.Topic, config: SummaryConfig) -> dict[str, object]:
+# One setting moved at a time around params.yaml, to show how much the figures hang on the tuned values.
+SENSITIVITY = {
+    "later_smoothing": (0.1, 0.3),
+    "next_day_mention_weight": (0.0, 1.0),
+    "published_weight": (0.0, 0.5),
+    "per_article": (1, 3),
+    "max_similarity": (0.3, 0.7),
+}
+
+
+def scores_only(topic: tls.Topic, sentences: list, config: SummaryConfig) -> list[float]:
+    average = tls.average_scores([scores for _, scores in tls.evaluate_topic(topic, sentences, config)])
+    return [round(average.dates.f1, 3), round(average.rouge_1.f1, 3), round(average.rouge_2.f1, 3)]
+
+
+def score(topic: tls.Topic, config: SummaryConfig, sensitivity: bool = False) -> dict[str, object]:
     started = time.perf_counter()
     sentences = tls.topic_sentences(topic, tag)
     tagged = time.perf_counter()
@@ -69,6 +86,10 @@ def score(topic: tls.Topic, config: SummaryConfig) -> dict[str, object]:
         "detail": average.as_dict(),
         "seconds_tagging": round(tagged - started, 2),
         "seconds_summarising_and_scoring": round(time.perf_counter() - tagged, 2),
+        **({"sensitivity": {
+            f"{name}={value}": scores_only(topic, sentences, dataclasses.replace(config, **{name: value}))
+            for name, values in SENSITIVITY.items() for value in values
+        }} if sensitivity else {}),
     }
 
 
@@ -82,7 +103,7 @@ def main() -> None:
     topics: dict[str, object] = {}
     for name in sorted(ANCHORS):
         topic = tls.read_topic(args.t17 / name)
-        ours = score(topic, config)
+        ours = score(topic, config, sensitivity=True)
         anchors = ANCHORS[name]
         topics[name] = {
             "ours": ours,
