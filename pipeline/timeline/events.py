@@ -10,12 +10,9 @@ under its object or passive subject targets, and places in locative phrases loca
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 # Precision ranks: a sentence's date is its most precise timex (ties: the first one in the sentence).
 GRANULARITY_RANK = {"time": 0, "day": 1, "week": 2, "month": 3, "season": 4, "quarter": 4, "year": 5}
@@ -58,7 +55,7 @@ class EventParts:
     actors: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
     locations: tuple[str, ...] = ()
-    entities: tuple[str, ...] = field(default=())
+    entities: tuple[str, ...] = ()
 
 
 def precision_rank(mention: DateMention) -> int:

@@ -23,7 +23,6 @@ from sklearn.preprocessing import normalize
 from tqdm import tqdm
 
 DAY_PRECISIONS = ("time", "day")
-BLOCK_PRECISIONS = ("week", "month")
 UNGROUPED = "other"
 
 
