@@ -150,3 +150,8 @@ def test_t17_syrian_crisis_beats_the_datewise_anchor() -> None:
     [(_, scores)] = tls.evaluate_topic(topic, tls.topic_sentences(topic, tag), SummaryConfig())
     assert scores.dates.f1 > 0.077
     assert scores.rouge_1.f1 > 0.011
+
+
+def test_summary_settings_in_params_yaml_are_the_built_in_defaults() -> None:
+    """Outside the repository the command runs with the defaults, which must be the tuned values."""
+    assert tls.summary_config(Path(__file__).resolve().parents[1] / "params.yaml") == SummaryConfig()

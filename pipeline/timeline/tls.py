@@ -25,7 +25,7 @@ from typing import Any
 from tqdm import tqdm
 
 from pipeline.io import write_json
-from pipeline.params import load_params, section
+from pipeline.params import DEFAULT_PARAMS, load_params, section
 from pipeline.timeline.sentences import (
     assign_to_sentences,
     detokenise_ptb,
@@ -257,7 +257,10 @@ def _tagger() -> Any:
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--params", default="params.yaml", help="parameter file (section `timeline.summary`)")
+    parser.add_argument(
+        "--params", type=Path, default=None,
+        help="parameter file (section `timeline.summary`); default: ./params.yaml if present, else built-in defaults",
+    )
     commands = parser.add_subparsers(dest="tls_command", required=True, metavar="SUBCOMMAND")
     run_parser = commands.add_parser("summarise", help="write a timeline for a news-tls folder")
     run_parser.add_argument("folder", type=Path)
@@ -270,9 +273,18 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     eval_parser.add_argument("--out", type=Path, default=None, help="results JSON (scores and timelines)")
 
 
+def summary_config(params_path: Path | None) -> SummaryConfig:
+    """The summariser's settings from a params file; the built-in defaults (the same values) outside the repo."""
+    if params_path is None:
+        if not DEFAULT_PARAMS.is_file():
+            return SummaryConfig()
+        params_path = DEFAULT_PARAMS
+    return SummaryConfig.from_params(section(section(load_params(params_path), "timeline"), "summary"))
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        config = SummaryConfig.from_params(section(section(load_params(args.params), "timeline"), "summary"))
+        config = summary_config(args.params)
         if args.tls_command == "summarise":
             return _run_summarise(args, config)
         return _run_evaluate(args, config)
