@@ -146,7 +146,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     root = tmp_path_factory.mktemp("report")
     paths = write_stage_outputs(root, make_articles())
     params = yaml.safe_load((REPO / "params.yaml").read_text())
-    params["report"].update(min_week_articles=5, key_events=10, title=f"Test report {SCRIPT}")
+    params["report"].update(min_week_articles=5, min_column_articles=5, key_events=10, title=f"Test report {SCRIPT}")
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     args = argparse.Namespace(
         params=root / "params.yaml", articles=paths["interim"] / "articles.parquet", topics_dir=paths["topics"],

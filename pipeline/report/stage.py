@@ -49,6 +49,7 @@ class ReportConfig:
     topics_shown: int = 15
     main_topics: int = 8
     min_week_articles: int = 20
+    min_column_articles: int = 50
     key_events: int = 20
     events_per_day: int = 1
     table_events: int = 15

@@ -404,7 +404,7 @@ def params_table(params: Mapping[str, Any], sections: Sequence[str]) -> pd.DataF
     rows = []
     for name in sections:
         for key, value in flatten(params.get(name, {}), f"{name}.").items():
-            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            shown = (", ".join(map(str, value)) or "(none)") if isinstance(value, list) else str(value)
             rows.append({"parameter": key, "value": shorten(shown, 120)})
     return pd.DataFrame(rows, columns=["parameter", "value"])
 
