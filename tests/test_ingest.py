@@ -263,3 +263,11 @@ def test_seed_and_corpus_slice(seed_article: Path, tmp_path: Path) -> None:
 
 def test_corpus_file_resolves_through_the_dvc_remote() -> None:
     assert corpus_file("articles/000_9ef5f17bb255e9d8.txt").read_text().startswith("Russian Soldiers Admit")
+
+
+def test_parallel_build_gives_the_same_articles_as_one_process(messy_corpus: dict[str, Path]) -> None:
+    one = ingest(make_config(list(messy_corpus.values()), workers=1), progress=False)
+    two = ingest(make_config(list(messy_corpus.values()), workers=2), progress=False)
+    pd.testing.assert_frame_equal(one.articles, two.articles)
+    pd.testing.assert_frame_equal(one.quarantine, two.quarantine)
+    assert one.metrics == two.metrics

@@ -68,9 +68,16 @@ def _control_share(sample: bytes) -> float:
     return controls / len(sample)
 
 
-def read_source(path: str | Path, columns: dict[str, str], max_bytes: int) -> Iterator[RawRecord]:
-    """Yield the raw records of one configured source."""
-    path = Path(path)
+def read_source(
+    path: str | Path, columns: dict[str, str], max_bytes: int, label: str | None = None
+) -> Iterator[RawRecord]:
+    """Yield the raw records of one configured source; `label` (default: the path) names it in each record."""
+    for record in _read_any(Path(path), columns, max_bytes):
+        record.source = label or str(path)
+        yield record
+
+
+def _read_any(path: Path, columns: dict[str, str], max_bytes: int) -> Iterator[RawRecord]:
     if not path.exists():
         raise SourceError(f"source not found: {path}")
     if path.is_dir():

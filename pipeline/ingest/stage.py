@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import logging
+import multiprocessing
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +81,7 @@ QUARANTINE_SCHEMA = pa.schema(
         ("text_preview", pa.string()),
     ]
 )
+WORKER_CHUNK = 64  # records per task sent to a worker process
 LEAD_SENTENCES_CHARS = 400  # the lead is the first paragraph, or its first sentences up to about this length
 
 
@@ -90,6 +95,7 @@ class IngestConfig:
     languages: tuple[str, ...] = ("en",)
     min_language_confidence: float = 0.5
     split_sentences_over: int = 1200
+    workers: int = 2
     dedup: DedupParams = field(default_factory=DedupParams)
 
     @classmethod
@@ -110,6 +116,7 @@ class IngestConfig:
                 languages=tuple(settings.get("languages", cls.languages)),
                 min_language_confidence=float(settings.get("min_language_confidence", cls.min_language_confidence)),
                 split_sentences_over=int(settings.get("split_sentences_over", cls.split_sentences_over)),
+                workers=max(1, int(settings.get("workers", cls.workers))),
                 dedup=DedupParams(**(settings.get("dedup") or {})),
             )
         except (TypeError, ValueError) as error:
@@ -254,6 +261,28 @@ def _reconcile(
     return per_source
 
 
+def _build_or_reject(record: RawRecord, config: IngestConfig) -> tuple[RawRecord, dict[str, Any] | Rejected]:
+    """Worker-side step: parsing and language detection are the costly, independent part of ingest."""
+    try:
+        return record, build_article(record, config)
+    except Rejected as rejection:
+        return record, rejection
+
+
+def _built_records(
+    records: Iterable[RawRecord], config: IngestConfig
+) -> Iterator[tuple[RawRecord, dict[str, Any] | Rejected]]:
+    """Build articles in `config.workers` processes; results come back in input order (determinism)."""
+    if config.workers <= 1:
+        yield from (_build_or_reject(record, config) for record in records)
+        return
+    records = iter(records)
+    with ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        # Submit a window at a time so a large corpus is streamed, never held in memory whole.
+        while window := list(itertools.islice(records, WORKER_CHUNK * config.workers * 8)):
+            yield from pool.map(_build_or_reject, window, itertools.repeat(config), chunksize=WORKER_CHUNK)
+
+
 def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
     """Read, clean, date and deduplicate every configured source."""
     articles: list[dict[str, Any]] = []
@@ -262,19 +291,17 @@ def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
     kept: Counter[str] = Counter()
     seen_ids: dict[str, str] = {}
     for source in config.sources:
-        records = read_source(source, config.columns, config.max_bytes)
-        for record in tqdm(records, desc=f"ingest {Path(source).name}", unit="rec", disable=not progress):
-            record.source = source
+        records = read_source(source, config.columns, config.max_bytes, label=source)
+        built = _built_records(records, config)
+        for record, outcome in tqdm(built, desc=f"ingest {Path(source).name}", unit="rec", disable=not progress):
             read[source] += 1
-            try:
-                article = build_article(record, config)
-                if article["id"] in seen_ids:
-                    raise Rejected("duplicate_id", f"id {article['id']} already used by {seen_ids[article['id']]}")
-            except Rejected as rejection:
-                rejected.append(_quarantine_row(record, rejection.reason, rejection.detail))
+            if isinstance(outcome, dict) and outcome["id"] in seen_ids:
+                outcome = Rejected("duplicate_id", f"id {outcome['id']} already used by {seen_ids[outcome['id']]}")
+            if isinstance(outcome, Rejected):
+                rejected.append(_quarantine_row(record, outcome.reason, outcome.detail))
                 continue
-            seen_ids[article["id"]] = f"{source}:{record.locator}"
-            articles.append(article)
+            seen_ids[outcome["id"]] = f"{source}:{record.locator}"
+            articles.append(outcome)
             kept[source] += 1
 
     frame = pd.DataFrame(articles, columns=ARTICLE_SCHEMA.names[:-5])
