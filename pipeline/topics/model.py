@@ -13,13 +13,16 @@ gives the same answers before and after a reload.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
 import shutil
 import time
-from collections.abc import Sequence
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +47,7 @@ class UmapParams:
     n_neighbors: int = 15
     n_components: int = 5
     min_dist: float = 0.0
-    metric: str = "cosine"
+    exact_neighbors: bool = True  # exact cosine kNN (O(n^2), fast below ~100k documents) instead of pynndescent
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class HdbscanParams:
 class VectorizerParams:
     min_df: int = 5
     max_df: float = 1.0
-    ngram_range: tuple[int, int] = (1, 1)
+    max_doc_share: float = 1.0  # words in more of the articles than this are corpus stop words
     token_pattern: str = WORDS_ONLY
     extra_stop_words: tuple[str, ...] = ()
 
@@ -77,7 +80,9 @@ class TopicsConfig:
     hdbscan: HdbscanParams = field(default_factory=HdbscanParams)
     vectorizer: VectorizerParams = field(default_factory=VectorizerParams)
     reduce_frequent_words: bool = True
-    representation: tuple[str, ...] = ("keybert", "mmr")
+    bm25_weighting: bool = False
+    representation: tuple[str, ...] = ()
+    aspects: tuple[str, ...] = ("keybert", "mmr")
     keybert_candidates: int = 50
     mmr_diversity: float = 0.3
     top_n_words: int = 25
@@ -92,8 +97,8 @@ class TopicsConfig:
     def __post_init__(self) -> None:
         if self.document_text not in DOCUMENT_TEXTS:
             raise ParamsError(f"topics.document_text must be one of {DOCUMENT_TEXTS}")
-        if unknown := set(self.representation) - set(REPRESENTATIONS):
-            raise ParamsError(f"topics.representation: unknown model(s) {sorted(unknown)}; use {REPRESENTATIONS}")
+        if unknown := (set(self.representation) | set(self.aspects)) - set(REPRESENTATIONS):
+            raise ParamsError(f"topics.representation/aspects: unknown {sorted(unknown)}; use {REPRESENTATIONS}")
         if self.outliers.strategy not in OUTLIER_STRATEGIES:
             raise ParamsError(f"topics.outliers.strategy must be one of {OUTLIER_STRATEGIES}")
         if self.top_n_words < max(self.npmi_top_n, self.diversity_top_n, self.label_words):
@@ -106,8 +111,6 @@ class TopicsConfig:
         settings = dict(settings)
         try:
             vectorizer = dict(settings.pop("vectorizer", None) or {})
-            if "ngram_range" in vectorizer:
-                vectorizer["ngram_range"] = tuple(vectorizer["ngram_range"])
             vectorizer["extra_stop_words"] = tuple(vectorizer.get("extra_stop_words") or ())
             metrics = dict(settings.pop("metrics", None) or {})
             return cls(
@@ -116,6 +119,7 @@ class TopicsConfig:
                 vectorizer=VectorizerParams(**vectorizer),
                 outliers=OutlierParams(**(settings.pop("outliers", None) or {})),
                 representation=tuple(settings.pop("representation", cls.representation) or ()),
+                aspects=tuple(settings.pop("aspects", cls.aspects) or ()),
                 **metrics,
                 **settings,
             )
@@ -143,28 +147,107 @@ def _bertopic_backend(encoder: Encoder, known: dict[str, np.ndarray] | None = No
     return EncoderBackend()
 
 
-def make_vectorizer(params: VectorizerParams) -> CountVectorizer:
-    stop_words = sorted(ENGLISH_STOP_WORDS | {word.lower() for word in params.extra_stop_words})
+def make_vectorizer(params: VectorizerParams, corpus_stop_words: Iterable[str] = ()) -> CountVectorizer:
+    """Unigram counts of letter-only tokens without English, configured and corpus-specific stop words."""
+    extra = {word.lower() for word in params.extra_stop_words} | set(corpus_stop_words)
     return CountVectorizer(
-        stop_words=stop_words,
+        stop_words=sorted(ENGLISH_STOP_WORDS | extra),
         min_df=params.min_df,
         max_df=params.max_df,
-        ngram_range=params.ngram_range,
         token_pattern=params.token_pattern,
     )
 
 
-def make_umap(params: UmapParams, seed: int) -> Any:
+def corpus_stop_words(tokenised_docs: Sequence[Sequence[str]], max_doc_share: float) -> list[str]:
+    """Words found in more than `max_doc_share` of the documents: in a corpus about one war, "ukraine" or
+    "russia" say nothing about which topic an article belongs to and would head every topic's word list."""
+    if max_doc_share >= 1 or not tokenised_docs:
+        return []
+    document_frequency = Counter(word for doc in tokenised_docs for word in set(doc))
+    limit = max_doc_share * len(tokenised_docs)
+    return sorted(word for word, count in document_frequency.items() if count > limit)
+
+
+class ExactCosineIndex:
+    """Exact nearest neighbours by cosine distance, standing in for UMAP's pynndescent search index.
+
+    Brute force costs O(n^2) multiply-adds but no JIT compilation: pynndescent compiles for about half a
+    minute in every new process on two cores, longer than this search takes on tens of thousands of
+    documents. It is exact, so the neighbour graph has no randomness of its own. UMAP's `transform` calls
+    `query` for new documents.
+    """
+
+    _angular_trees = True  # read by UMAP.transform to choose an epsilon that exact search ignores
+    BLOCK = 2048
+
+    def __init__(self, data: np.ndarray) -> None:
+        self._data = self._normalise(data)
+
+    @staticmethod
+    def _normalise(data: np.ndarray) -> np.ndarray:
+        data = np.asarray(data, dtype=np.float32)
+        norms = np.linalg.norm(data, axis=1, keepdims=True)
+        return data / np.where(norms == 0, 1, norms)
+
+    def _search(self, queries: np.ndarray, k: int, first_row: int | None) -> tuple[np.ndarray, np.ndarray]:
+        indices = np.empty((len(queries), k), dtype=np.int32)
+        distances = np.empty((len(queries), k), dtype=np.float32)
+        for start in range(0, len(queries), self.BLOCK):
+            similarity = queries[start : start + self.BLOCK] @ self._data.T
+            rows = np.arange(len(similarity))
+            if first_row is not None:  # a training point is its own nearest neighbour, as UMAP expects
+                similarity[rows, first_row + start + rows] = np.inf
+            top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+            order = np.argsort(-np.take_along_axis(similarity, top, axis=1), axis=1, kind="stable")
+            top = np.take_along_axis(top, order, axis=1)
+            indices[start : start + len(top)] = top
+            distances[start : start + len(top)] = np.clip(1 - np.take_along_axis(similarity, top, axis=1), 0, 2)
+        return indices, distances
+
+    def neighbor_graph(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest neighbours of every indexed point, itself first at distance 0."""
+        return self._search(self._data, k, first_row=0)
+
+    def query(self, queries: np.ndarray, k: int, epsilon: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        return self._search(self._normalise(queries), k, first_row=None)
+
+
+NeighbourGraph = tuple[np.ndarray, np.ndarray, ExactCosineIndex]
+
+
+def neighbour_graph(embeddings: np.ndarray, params: UmapParams) -> NeighbourGraph | None:
+    """The exact cosine neighbour graph UMAP will use (None when pynndescent is to build its own)."""
+    if not params.exact_neighbors:
+        return None
+    index = ExactCosineIndex(embeddings)
+    return (*index.neighbor_graph(min(params.n_neighbors, len(embeddings))), index)
+
+
+@contextlib.contextmanager
+def _exact_graph_accepted() -> Iterator[None]:
+    """UMAP warns that `transform` needs an NNDescent index; `ExactCosineIndex` serves it just as well."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\].*not an NNDescent", category=UserWarning)
+        yield
+
+
+def make_umap(params: UmapParams, seed: int, graph: NeighbourGraph | None = None) -> Any:
+    """Seeded UMAP, on a precomputed neighbour graph when one is given."""
     from umap import UMAP
 
+    knn: dict[str, Any] = {}
+    if graph is not None:
+        # force_approximation_algorithm: use the graph even below 4096 documents
+        knn = {"precomputed_knn": graph, "force_approximation_algorithm": True}
     return UMAP(
         n_neighbors=params.n_neighbors,
         n_components=params.n_components,
         min_dist=params.min_dist,
-        metric=params.metric,
+        metric="cosine",
         random_state=seed,  # fixes the layout
         n_jobs=1,  # UMAP is only repeatable single-threaded (it would force this itself, with a warning)
         low_memory=True,
+        **knn,
     )
 
 
@@ -180,39 +263,51 @@ def make_hdbscan(params: HdbscanParams) -> Any:
     )
 
 
-def make_representation(config: TopicsConfig) -> list[Any] | None:
+def _representation_model(name: str, config: TopicsConfig) -> Any:
     from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
 
-    models: list[Any] = []
-    for name in config.representation:
-        if name == "keybert":
-            models.append(
-                KeyBERTInspired(
-                    top_n_words=config.top_n_words,
-                    nr_candidate_words=max(config.keybert_candidates, config.top_n_words),
-                    random_state=config.seed,
-                )
-            )
-        else:
-            models.append(MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words))
-    return models or None
+    if name == "keybert":
+        return KeyBERTInspired(
+            top_n_words=config.top_n_words,
+            nr_candidate_words=max(config.keybert_candidates, config.top_n_words),
+            random_state=config.seed,
+        )
+    return MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words)
+
+
+def make_representation(config: TopicsConfig) -> dict[str, Any] | None:
+    """BERTopic's representation: the main words (c-TF-IDF, fine-tuned by `config.representation` in order)
+    plus one aspect per name in `config.aspects`, each computed from the c-TF-IDF candidates."""
+    representation: dict[str, Any] = {name: _representation_model(name, config) for name in config.aspects}
+    if config.representation:
+        representation["Main"] = [_representation_model(name, config) for name in config.representation]
+    return representation or None
 
 
 def make_ctfidf(config: TopicsConfig) -> Any:
     from bertopic.vectorizers import ClassTfidfTransformer
 
-    return ClassTfidfTransformer(reduce_frequent_words=config.reduce_frequent_words)
+    return ClassTfidfTransformer(
+        reduce_frequent_words=config.reduce_frequent_words, bm25_weighting=config.bm25_weighting
+    )
 
 
-def build_topic_model(config: TopicsConfig, encoder: Encoder | None, known: dict[str, np.ndarray] | None = None) -> Any:
-    """An unfitted BERTopic whose steps all come from `config` (representation models are applied later)."""
+def build_topic_model(
+    config: TopicsConfig,
+    encoder: Encoder | None,
+    graph: NeighbourGraph | None = None,
+    known: dict[str, np.ndarray] | None = None,
+    stop_words: Iterable[str] = (),
+) -> Any:
+    """An unfitted BERTopic whose steps all come from `config` (representation models are applied later);
+    `graph` is the neighbour graph of the embeddings it will be fitted on, if precomputed."""
     from bertopic import BERTopic
 
     return BERTopic(
         embedding_model=_bertopic_backend(encoder, known) if encoder is not None else None,
-        umap_model=make_umap(config.umap, config.seed),
+        umap_model=make_umap(config.umap, config.seed, graph),
         hdbscan_model=make_hdbscan(config.hdbscan),
-        vectorizer_model=make_vectorizer(config.vectorizer),
+        vectorizer_model=make_vectorizer(config.vectorizer, stop_words),
         ctfidf_model=make_ctfidf(config),
         top_n_words=config.top_n_words,
         calculate_probabilities=False,
@@ -242,11 +337,17 @@ def topic_words(model: Any) -> dict[int, list[str]]:
     }
 
 
+def _variant(word: str, taken: str) -> bool:
+    """Plural/singular or spelling variants: "sanction"/"sanctions", "zelensky"/"zelenskyy", "russia"/"russian"."""
+    a, b = word.rstrip("s"), taken.rstrip("s")
+    return a == b or (min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a)))
+
+
 def make_label(words: Sequence[str], n_words: int) -> str:
-    """The first `n_words` words, skipping a plural or singular form of a word already taken."""
+    """The first `n_words` words, skipping variants of a word already taken."""
     chosen: list[str] = []
     for word in words:
-        if not any(word.rstrip("s") == taken.rstrip("s") for taken in chosen):
+        if not any(_variant(word, taken) for taken in chosen):
             chosen.append(word)
         if len(chosen) == n_words:
             break
@@ -275,19 +376,34 @@ class TopicFit:
     scores: np.ndarray
     labels: dict[int, str]
     words: dict[int, list[str]]
+    aspects: dict[str, dict[int, list[str]]]
     seconds: float
 
 
-def fit_topics(docs: Sequence[str], embeddings: np.ndarray, config: TopicsConfig, encoder: Encoder | None) -> TopicFit:
-    """Fit BERTopic on precomputed embeddings, reduce outliers, and derive words and labels."""
+def fit_topics(
+    docs: Sequence[str],
+    embeddings: np.ndarray,
+    config: TopicsConfig,
+    encoder: Encoder | None,
+    stop_words: Iterable[str] = (),
+    graph: NeighbourGraph | None = None,
+) -> TopicFit:
+    """Fit BERTopic on precomputed embeddings, reduce outliers, and derive words and labels.
+
+    `stop_words` adds corpus-specific stop words (see `corpus_stop_words`) to the configured ones; `graph`
+    is the embeddings' neighbour graph when already computed (else it is computed here if configured).
+    """
     if len(docs) != len(embeddings):
         raise ValueError(f"{len(docs)} documents but {len(embeddings)} embeddings")
     if len(docs) <= config.umap.n_neighbors:
         raise ValueError(f"{len(docs)} documents are too few for umap.n_neighbors={config.umap.n_neighbors}")
     started = time.perf_counter()
     docs = list(docs)
-    model = build_topic_model(config, encoder, known=dict(zip(docs, embeddings, strict=True)))
-    clusters = np.asarray(model.fit_transform(docs, embeddings)[0], dtype=int)
+    stop_words = list(stop_words)
+    graph = graph if graph is not None else neighbour_graph(embeddings, config.umap)
+    model = build_topic_model(config, encoder, graph, dict(zip(docs, embeddings, strict=True)), stop_words)
+    with _exact_graph_accepted():
+        clusters = np.asarray(model.fit_transform(docs, embeddings)[0], dtype=int)
     core_embeddings = np.asarray(model.topic_embeddings_)
     topics = clusters
     if config.outliers.strategy != "none" and (clusters == -1).any() and (clusters != -1).any():
@@ -301,11 +417,13 @@ def fit_topics(docs: Sequence[str], embeddings: np.ndarray, config: TopicsConfig
             ),
             dtype=int,
         )
+    # BERTopic warns that custom assignments may break later topic reduction; there is none after this.
+    logging.getLogger("BERTopic").setLevel(logging.ERROR)
     model.update_topics(
         docs,
         topics=topics.tolist(),
         top_n_words=config.top_n_words,
-        vectorizer_model=make_vectorizer(config.vectorizer),
+        vectorizer_model=make_vectorizer(config.vectorizer, stop_words),
         ctfidf_model=make_ctfidf(config),
         representation_model=make_representation(config),
     )
@@ -320,12 +438,20 @@ def fit_topics(docs: Sequence[str], embeddings: np.ndarray, config: TopicsConfig
         labels[-1] = "(outliers)"
     model.set_topic_labels(labels)
     scores = similarity_to_topic(embeddings, topics, model.topic_embeddings_)
-    return TopicFit(model, topics, clusters, scores, labels, words, time.perf_counter() - started)
+    aspects = {
+        name: {int(topic): [word for word, _ in pairs if word] for topic, pairs in model.topic_aspects_[name].items()}
+        for name in config.aspects
+    }
+    return TopicFit(model, topics, clusters, scores, labels, words, aspects, time.perf_counter() - started)
 
 
-def cluster_labels(embeddings: np.ndarray, config: TopicsConfig, seed: int) -> np.ndarray:
+def cluster_labels(
+    embeddings: np.ndarray, config: TopicsConfig, seed: int, graph: NeighbourGraph | None = None
+) -> np.ndarray:
     """UMAP + HDBSCAN alone, as in the fit but with another seed: the second clustering for stability."""
-    reduced = make_umap(config.umap, seed).fit_transform(embeddings)
+    graph = graph if graph is not None else neighbour_graph(embeddings, config.umap)
+    with _exact_graph_accepted():
+        reduced = make_umap(config.umap, seed, graph).fit_transform(embeddings)
     return np.asarray(make_hdbscan(config.hdbscan).fit(reduced).labels_, dtype=int)
 
 

@@ -1,7 +1,8 @@
 """The topics stage: BERTopic on the embed stage's vectors, then prevalence tables and quality metrics.
 
 Outputs (written atomically) in the output folder, `data/processed/topics/` by default:
-- `topic_info.csv`: topic, label, size, share, NPMI, top words and the titles of the three closest articles;
+- `topic_info.csv`: topic, label, size, share, NPMI, top words, the words of each aspect (KeyBERTInspired,
+  MMR) and the titles of the three articles closest to the topic's embedding;
 - `doc_topics.parquet`: article id, topic, score (cosine similarity to the topic's embedding), and whether
   the article was an outlier that `reduce_outliers` placed;
 - `topics_over_time.csv`, `topics_per_outlet.csv`, `topics_per_country.csv`, `topics_per_outlet_over_time.csv`:
@@ -29,13 +30,24 @@ from pipeline import io
 from pipeline.embed import EmbedConfig, Encoder, article_texts, build_encoder, load_embeddings, select_articles
 from pipeline.params import ParamsError, load_params, section
 from pipeline.topics.metrics import npmi_coherence, stability, topic_diversity
-from pipeline.topics.model import TopicFit, TopicsConfig, cluster_labels, fit_topics, save_model, tokenise
+from pipeline.topics.model import (
+    TopicFit,
+    TopicsConfig,
+    cluster_labels,
+    corpus_stop_words,
+    fit_topics,
+    make_vectorizer,
+    neighbour_graph,
+    save_model,
+    tokenise,
+)
 from pipeline.topics.tables import assignments_frame, largest_topics_over_time, prevalence
 
 log = logging.getLogger(__name__)
 
 EXAMPLE_TITLES = 3
 LARGEST_TOPICS_IN_METRICS = 10
+ASPECT_WORDS_SHOWN = 10
 
 
 def full_texts(articles: pd.DataFrame) -> list[str]:
@@ -88,6 +100,10 @@ def topic_info_table(
                 "share": round(int(sizes.get(topic, 0)) / len(fit.topics), 6),
                 "npmi": _rounded(npmi_per_topic.get(topic, float("nan"))),
                 "words": ", ".join(fit.words.get(topic, [])[:words_shown]),
+                **{
+                    f"{aspect}_words": ", ".join(words.get(topic, [])[:ASPECT_WORDS_SHOWN])
+                    for aspect, words in fit.aspects.items()
+                },
                 "example_titles": " | ".join(articles["title"].iloc[closest].fillna("")),
             }
         )
@@ -105,23 +121,30 @@ def model_topics(
     timing: dict[str, float] = {}
     started = time.perf_counter()
     docs = document_texts(articles, config.document_text)
-    fit = fit_topics(docs, embeddings, config, encoder)
+    reference = tokenise(full_texts(articles), make_vectorizer(config.vectorizer))
+    stop_words = corpus_stop_words(reference, config.vectorizer.max_doc_share)
+    if stop_words:
+        dropped = set(stop_words)
+        reference = [[token for token in doc if token not in dropped] for doc in reference]
+    timing["tokenise_seconds"] = time.perf_counter() - started
+    begun = time.perf_counter()
+    graph = neighbour_graph(embeddings, config.umap)
+    timing["neighbours_seconds"] = time.perf_counter() - begun
+    fit = fit_topics(docs, embeddings, config, encoder, stop_words, graph)
     timing["fit_seconds"] = fit.seconds
 
     stability_metrics: dict[str, Any] | None = None
     if config.stability:
         begun = time.perf_counter()
-        second = cluster_labels(embeddings, config, config.seed + 1)
+        second = cluster_labels(embeddings, config, config.seed + 1, graph)
         stability_metrics = {key: _rounded(value) for key, value in stability(fit.clusters, second).items()}
         stability_metrics["seeds"] = [config.seed, config.seed + 1]
         timing["stability_seconds"] = time.perf_counter() - begun
 
     begun = time.perf_counter()
-    reference = full_texts(articles) if config.document_text != "full" else docs
-    tokens = tokenise(reference, fit.model.vectorizer_model)
     topic_ids = sorted(fit.words)
     words = [fit.words[topic] for topic in topic_ids]
-    npmi, per_topic = npmi_coherence(words, tokens, config.npmi_top_n, config.coherence_processes)
+    npmi, per_topic = npmi_coherence(words, reference, config.npmi_top_n, config.coherence_processes)
     diversity = topic_diversity(words, config.diversity_top_n)
     timing["coherence_seconds"] = time.perf_counter() - begun
 
@@ -147,6 +170,7 @@ def model_topics(
     largest = topic_info[topic_info["topic"] != -1].head(LARGEST_TOPICS_IN_METRICS)
     metrics = {
         "documents": len(docs),
+        "corpus_stop_words": stop_words,
         "document_text": config.document_text,
         "embedding_model": embedding_info.get("model_key"),
         "embedded_text": embedding_info.get("text"),
