@@ -209,7 +209,6 @@ def test_plots_files_are_tidy_weekly_series(rendered: tuple[Path, int]) -> None:
     assert weekly["articles"].sum() == 240
     events = pd.read_csv(plots / "events_per_week.csv")
     assert events["week"].min() >= "2022-01-03"
-    assert list(pd.read_csv(plots / "topic_prevalence.csv").columns) == ["week", "series", "share"]
 
 
 def test_missing_input_is_a_clear_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
