@@ -1,0 +1,243 @@
+"""Topics benchmark: the embed + topics stages against BERTopic defaults and LDA, with timings and memory.
+
+One run on the default corpus (data/interim/articles.parquet), all models on the same cached embeddings:
+1. the two stages as `dvc repro` runs them (subprocesses), from a cold embedding cache and again warm, wall
+   time and peak memory of each process; the fast Model2Vec backend likewise, with its distillation timed;
+2. quality side by side: this stage, BERTopic with library defaults (CountVectorizer(stop_words="english",
+   min_df=5), no outlier reduction; UMAP seeded so that the run repeats) on title + body, and gensim LDA with
+   the stage's number of topics on the stage's tokens. NPMI is counted on one common reference corpus (title +
+   body tokenised by the stage's analyzer), and also on each model's own tokenisation as in ANCHORS.md;
+3. the quality cost of KeyBERTInspired or MMR as the main representation, and of the fast backend (NPMI,
+   diversity, adjusted Rand index of its topics against MiniLM's).
+
+    python benchmarks/bench_topics.py [--articles data/interim/articles.parquet] [--lda-passes 10]
+
+Writes benchmarks/results/topics.json. Timings on a shared machine are pessimistic: the load average before
+and after is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.metrics import adjusted_rand_score
+
+from pipeline import io
+from pipeline.embed import EmbedConfig, build_encoder, load_embeddings
+from pipeline.params import load_params, section
+from pipeline.topics.metrics import npmi_coherence, topic_diversity
+from pipeline.topics.model import TopicsConfig, corpus_stop_words, make_vectorizer, tokenise
+from pipeline.topics.stage import align, full_texts, model_topics
+
+RESULTS = Path(__file__).parent / "results" / "topics.json"
+REPO = Path(__file__).resolve().parents[1]
+log = logging.getLogger("bench_topics")
+
+
+def run_stage(args: list[str]) -> dict[str, float]:
+    """Run `python -m pipeline ARGS` in a fresh process; its wall time and peak resident memory."""
+    with tempfile.TemporaryFile("w+") as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "pipeline", *args], cwd=REPO, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)  # reaps the child and reports its own resource usage
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            errors.seek(0)
+            raise RuntimeError(f"pipeline {args[0]} failed:\n{errors.read()[-3000:]}")
+    return {"seconds": round(seconds, 1), "peak_mb": round(usage.ru_maxrss / 1024)}
+
+
+def stage_runs(folder: Path, params: dict[str, Any], articles: Path, backend: str, cache: Path) -> dict[str, Any]:
+    """embed then topics with `backend`, caching under `cache`; outputs in folder/<backend>."""
+    params = json.loads(json.dumps(params))
+    params["embed"].update(backend=backend, cache_dir=str(cache))
+    params_file = folder / f"params_{backend}.yaml"
+    params_file.write_text(yaml.safe_dump(params))
+    out = folder / backend
+    common = [f"--params={params_file}", f"--articles={articles}"]
+    embed = run_stage(["embed", *common, f"--out-dir={out / 'embeddings'}", "--no-progress"])
+    topics = run_stage(
+        ["topics", *common, f"--embeddings={out / 'embeddings'}", f"--out-dir={out / 'topics'}", f"--metrics-dir={out}"]
+    )
+    return {"embed": embed, "topics": topics, "total_seconds": round(embed["seconds"] + topics["seconds"], 1)}
+
+
+def bertopic_defaults(docs: list[str], embeddings: np.ndarray, seed: int) -> tuple[list[list[str]], np.ndarray, float]:
+    """BERTopic as its documentation starts: default steps, the vectorizer of ANCHORS.md, seeded UMAP."""
+    from bertopic import BERTopic
+    from umap import UMAP
+
+    started = time.perf_counter()
+    model = BERTopic(
+        umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=seed),
+        vectorizer_model=CountVectorizer(stop_words="english", min_df=5),
+        top_n_words=25,
+    )
+    topics = np.asarray(model.fit_transform(docs, embeddings)[0])
+    seconds = time.perf_counter() - started
+    words = [[word for word, _ in model.get_topic(topic) if word] for topic in sorted(set(topics)) if topic != -1]
+    return words, topics, seconds
+
+
+def lda(tokens: list[list[str]], n_topics: int, passes: int, seed: int) -> tuple[list[list[str]], float]:
+    from gensim.corpora import Dictionary
+    from gensim.models import LdaModel
+
+    started = time.perf_counter()
+    dictionary = Dictionary(tokens)
+    dictionary.filter_extremes(no_below=5, no_above=1.0, keep_n=None)
+    corpus = [dictionary.doc2bow(doc) for doc in tokens]
+    model = LdaModel(corpus, num_topics=n_topics, id2word=dictionary, passes=passes, chunksize=2000, random_state=seed)
+    seconds = time.perf_counter() - started
+    words = [[word for word, _ in model.show_topic(topic, topn=25)] for topic in range(n_topics)]
+    return words, seconds
+
+
+def quality(words: list[list[str]], references: dict[str, list[list[str]]], config: TopicsConfig) -> dict[str, Any]:
+    scores: dict[str, Any] = {
+        "topics": len(words),
+        "diversity": round(topic_diversity(words, config.diversity_top_n), 4),
+    }
+    for name, tokens in references.items():
+        scores[f"npmi_{name}"] = round(
+            npmi_coherence(words, tokens, config.npmi_top_n, config.coherence_processes)[0], 4
+        )
+    return scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=Path, default=Path("data/interim/articles.parquet"))
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--lda-passes", type=int, default=10)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("gensim").setLevel(logging.WARNING)
+    logging.getLogger("BERTopic").setLevel(logging.ERROR)
+    articles_path = args.articles.resolve()
+    params = load_params(args.params)
+    config = TopicsConfig.from_params(section(params, "topics"))
+    load_before = os.getloadavg()
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_average_before": load_before}}
+
+    with tempfile.TemporaryDirectory(prefix="bench_topics_") as tmp:
+        folder = Path(tmp)
+        log.info("cold run: MiniLM from an empty cache")
+        results["minilm_cold"] = stage_runs(folder, params, articles_path, "minilm", folder / "cache")
+        log.info("warm run: the same again")
+        results["minilm_warm"] = stage_runs(folder, params, articles_path, "minilm", folder / "cache")
+        log.info("fast backend: Model2Vec, distilled on first use")
+        results["model2vec_with_distillation"] = stage_runs(
+            folder, params, articles_path, "model2vec", folder / "cache"
+        )
+        for shard_folder in (folder / "cache" / "embeddings").glob("model2vec-*"):
+            for shard in shard_folder.glob("*.npz"):
+                shard.unlink()
+        results["model2vec_cold"] = stage_runs(folder, params, articles_path, "model2vec", folder / "cache")
+
+        stage_metrics = json.loads((folder / "minilm" / "topics.json").read_text())
+        fast_metrics = json.loads((folder / "model2vec" / "topics.json").read_text())
+        minilm_topics = pd.read_parquet(folder / "minilm" / "topics" / "doc_topics.parquet")
+        fast_topics = pd.read_parquet(folder / "model2vec" / "topics" / "doc_topics.parquet")
+        aligned = minilm_topics.merge(fast_topics, on="id", suffixes=("_minilm", "_fast"))
+        results["fast_backend"] = {
+            "npmi": fast_metrics["npmi"],
+            "diversity": fast_metrics["diversity"],
+            "topics": fast_metrics["topics"],
+            "outlier_share_before_reduction": fast_metrics["outlier_share_before_reduction"],
+            "outlier_share": fast_metrics["outlier_share"],
+            "ari_vs_minilm_topics": round(adjusted_rand_score(aligned["topic_minilm"], aligned["topic_fast"]), 4),
+        }
+
+        log.info("baselines on the cached MiniLM embeddings")
+        ids, embeddings, info = load_embeddings(folder / "minilm" / "embeddings")
+        articles = align(pd.read_parquet(articles_path), ids, EmbedConfig.from_params(params).canonical_only)
+    documents = full_texts(articles)
+    own_tokens = tokenise(documents, make_vectorizer(config.vectorizer))
+    dropped = set(corpus_stop_words(own_tokens, config.vectorizer.max_doc_share))
+    stage_tokens = [[token for token in doc if token not in dropped] for doc in own_tokens]
+    default_tokens = tokenise(documents, CountVectorizer(stop_words="english"))
+
+    stage_timing = results["minilm_warm"]["topics"]
+    comparison: dict[str, dict[str, Any]] = {}
+    comparison["this_stage"] = {
+        "topics": stage_metrics["topics"],
+        "npmi_common": stage_metrics["npmi"],
+        "npmi_own": stage_metrics["npmi"],
+        "diversity": stage_metrics["diversity"],
+        "outlier_share_before_reduction": stage_metrics["outlier_share_before_reduction"],
+        "outlier_share": stage_metrics["outlier_share"],
+        "stage_seconds_warm": stage_timing["seconds"],
+    }
+
+    log.info("BERTopic with library defaults")
+    words, topics, seconds = bertopic_defaults(documents, embeddings, config.seed)
+    comparison["bertopic_defaults"] = {
+        **quality(words, {"common": stage_tokens, "own": default_tokens}, config),
+        "outlier_share": round(float((topics == -1).mean()), 4),
+        "fit_seconds": round(seconds, 1),
+    }
+    log.info("LDA with %d topics", stage_metrics["topics"])
+    words, seconds = lda(stage_tokens, stage_metrics["topics"], args.lda_passes, config.seed)
+    comparison["lda"] = {
+        **quality(words, {"common": stage_tokens}, config),
+        "outlier_share": 0.0,
+        "fit_seconds": round(seconds, 1),
+        "passes": args.lda_passes,
+    }
+    comparison["lda"]["npmi_own"] = comparison["lda"]["npmi_common"]
+
+    log.info("representation variants on the stage's clusters")
+    encoder = build_encoder(EmbedConfig.from_params(params))
+    for name, representation in (("keybert_main", ("keybert",)), ("mmr_main", ("mmr",))):
+        variant = dataclasses.replace(config, representation=representation, aspects=(), stability=False)
+        started = time.perf_counter()
+        result = model_topics(articles, embeddings, variant, encoder, info)
+        comparison[f"this_stage_{name}"] = {
+            "topics": result.metrics["topics"],
+            "npmi_common": result.metrics["npmi"],
+            "diversity": result.metrics["diversity"],
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+
+    results["comparison"] = comparison
+    results["stability"] = stage_metrics["stability"]
+    results["largest_topics"] = [topic["label"] for topic in stage_metrics["largest_topics"]]
+    results["targets"] = {
+        "npmi_at_least_0.17": stage_metrics["npmi"] >= 0.17,
+        "diversity_at_least_0.80": stage_metrics["diversity"] >= 0.80,
+        "outliers_at_most_10_percent": stage_metrics["outlier_share"] <= 0.10,
+        "npmi_above_both_baselines": stage_metrics["npmi"]
+        > max(comparison["bertopic_defaults"]["npmi_common"], comparison["lda"]["npmi_common"]),
+        "cold_within_10_minutes": results["minilm_cold"]["total_seconds"] <= 600,
+        "warm_within_2_minutes": results["minilm_warm"]["total_seconds"] <= 120,
+    }
+    runs = [run for key, run in results.items() if key.startswith(("minilm_", "model2vec_"))]
+    peaks = [run[step]["peak_mb"] for run in runs for step in ("embed", "topics")]
+    results["peak_memory_mb"] = {
+        "stage_processes": max(peaks),
+        "benchmark_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    results["machine"]["load_average_after"] = os.getloadavg()
+    io.write_json(RESULTS, results)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
