@@ -47,9 +47,10 @@ table.data td { border-bottom: 0.5px solid #ddd; padding: 2pt 4pt; vertical-alig
 table.data tr { break-inside: avoid; }
 figure.table { break-inside: auto; }
 #top_events table.data { table-layout: fixed; }
-#top_events th:nth-child(1) { width: 10%; } #top_events th:nth-child(2) { width: 7%; }
-#top_events th:nth-child(3) { width: 7%; } #top_events th:nth-child(4) { width: 15%; }
-#top_events th:nth-child(5) { width: 36%; } #top_events th:nth-child(6) { width: 25%; }
+#top_events th, #top_events td { box-sizing: border-box; }
+#top_events th:nth-child(1) { width: 11%; } #top_events th:nth-child(2) { width: 8%; }
+#top_events th:nth-child(3) { width: 8%; } #top_events th:nth-child(4) { width: 15%; }
+#top_events th:nth-child(5) { width: 35%; } #top_events th:nth-child(6) { width: 23%; }
 #top_events td:nth-child(4), #top_events td:nth-child(6) { font-size: 7pt; color: #444; }
 figure[id^="eval_"] table.data { width: auto; min-width: 55%; }
 #parameters table.data { font-size: 7pt; }
