@@ -41,8 +41,8 @@ from pipeline import io
 from pipeline.embed import EmbedConfig, build_encoder, load_embeddings
 from pipeline.params import load_params, section
 from pipeline.topics.metrics import npmi_coherence, topic_diversity
-from pipeline.topics.model import TopicsConfig, corpus_stop_words, make_vectorizer, tokenise
-from pipeline.topics.stage import align, full_texts, model_topics
+from pipeline.topics.model import TopicsConfig, tokenise
+from pipeline.topics.stage import align, full_texts, model_topics, reference_tokens
 
 RESULTS = Path(__file__).parent / "results" / "topics.json"
 REPO = Path(__file__).resolve().parents[1]
@@ -169,9 +169,7 @@ def main() -> None:
         ids, embeddings, info = load_embeddings(folder / "minilm" / "embeddings")
         articles = align(pd.read_parquet(articles_path), ids, EmbedConfig.from_params(params).canonical_only)
     documents = full_texts(articles)
-    own_tokens = tokenise(documents, make_vectorizer(config.vectorizer))
-    dropped = set(corpus_stop_words(own_tokens, config.vectorizer.max_doc_share))
-    stage_tokens = [[token for token in doc if token not in dropped] for doc in own_tokens]
+    stage_tokens, _ = reference_tokens(articles, config)
     default_tokens = tokenise(documents, CountVectorizer(stop_words="english"))
 
     stage_timing = results["minilm_warm"]["topics"]

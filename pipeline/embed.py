@@ -93,7 +93,7 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
-def _offline() -> None:
+def hf_offline() -> None:
     """Forbid the Hugging Face libraries any network access; must run before they are imported."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -121,7 +121,7 @@ class MiniLMEncoder:
     def model(self) -> Any:
         """The SentenceTransformer, loaded offline from the installed package."""
         if self._model is None:
-            _offline()
+            hf_offline()
             import torch
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
@@ -156,7 +156,7 @@ class Model2VecEncoder:
     def model(self) -> Any:
         """The StaticModel; distilled (about 15 s) and saved under the cache the first time it is needed."""
         if self._model is None:
-            _offline()
+            hf_offline()
             from model2vec import StaticModel
 
             if not (self.folder / "config.json").is_file():
@@ -173,6 +173,13 @@ class Model2VecEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         vectors = self.model.encode(texts, max_length=self.max_seq_length, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
+
+
+def model_folder(config: EmbedConfig) -> Path:
+    """Where the configured model's files are: the installed MiniLM, or the distilled Model2Vec folder."""
+    if config.backend == "model2vec":
+        return Model2VecEncoder(config.cache_dir, config.model2vec_pca_dims, config.max_seq_length).folder
+    return minilm_path()
 
 
 def build_encoder(config: EmbedConfig) -> Encoder:

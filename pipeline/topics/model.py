@@ -1,9 +1,9 @@
 """The topic model: BERTopic over cached embeddings, every step built from params and seeded.
 
-Steps, each an injected object as BERTopic intends: seeded UMAP (reduction) -> HDBSCAN (clustering) ->
-CountVectorizer with stop words and min_df -> c-TF-IDF -> representation models (KeyBERTInspired and/or
-MaximalMarginalRelevance) for readable words. Outliers are then reassigned with `reduce_outliers`, and the
-representations recomputed on the final assignment.
+Steps, each an injected object as BERTopic intends: seeded UMAP (reduction) on an exact neighbour graph ->
+HDBSCAN (clustering) -> CountVectorizer with stop words and min_df -> c-TF-IDF -> representation models
+(KeyBERTInspired, MaximalMarginalRelevance) as extra word lists or re-ranking the main words. Outliers are
+then placed with `reduce_outliers`, and the representations recomputed on the final assignment.
 
 A model saved with safetensors keeps topics, c-TF-IDF and topic embeddings but drops UMAP and HDBSCAN, after
 which `transform` falls back to nearest topic embeddings and disagrees with the fit. `save_model` therefore
@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from pipeline import io
-from pipeline.embed import EmbedConfig, Encoder, build_encoder, minilm_path
+from pipeline.embed import EmbedConfig, Encoder, build_encoder, hf_offline, model_folder
 from pipeline.params import ParamsError
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ WORDS_ONLY = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # tokens of two or more letters: no n
 
 @dataclass(frozen=True)
 class UmapParams:
-    n_neighbors: int = 15
+    n_neighbors: int = 30
     n_components: int = 5
     min_dist: float = 0.0
     exact_neighbors: bool = True  # exact cosine kNN (O(n^2), fast below ~100k documents) instead of pynndescent
@@ -52,16 +52,16 @@ class UmapParams:
 
 @dataclass(frozen=True)
 class HdbscanParams:
-    min_cluster_size: int = 40
+    min_cluster_size: int = 80
     min_samples: int = 10
     cluster_selection_method: str = "eom"
 
 
 @dataclass(frozen=True)
 class VectorizerParams:
-    min_df: int = 5
+    min_df: int = 2
     max_df: float = 1.0
-    max_doc_share: float = 1.0  # words in more of the articles than this are corpus stop words
+    max_doc_share: float = 0.4  # words in more of the articles than this are corpus stop words
     token_pattern: str = WORDS_ONLY
     extra_stop_words: tuple[str, ...] = ()
 
@@ -69,18 +69,18 @@ class VectorizerParams:
 @dataclass(frozen=True)
 class OutlierParams:
     strategy: str = "embeddings"
-    threshold: float = 0.0
+    threshold: float = 0.3
 
 
 @dataclass(frozen=True)
 class TopicsConfig:
     seed: int = 42
-    document_text: str = "full"
+    document_text: str = "title_lead"
     umap: UmapParams = field(default_factory=UmapParams)
     hdbscan: HdbscanParams = field(default_factory=HdbscanParams)
     vectorizer: VectorizerParams = field(default_factory=VectorizerParams)
     reduce_frequent_words: bool = True
-    bm25_weighting: bool = False
+    bm25_weighting: bool = True
     representation: tuple[str, ...] = ()
     aspects: tuple[str, ...] = ("keybert", "mmr")
     keybert_candidates: int = 50
@@ -91,7 +91,7 @@ class TopicsConfig:
     stability: bool = True
     npmi_top_n: int = 10
     diversity_top_n: int = 25
-    coherence_processes: int = 1
+    coherence_processes: int = 2
     plot_topics: int = 8
 
     def __post_init__(self) -> None:
@@ -231,6 +231,17 @@ def _exact_graph_accepted() -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def _bertopic_warnings_silenced() -> Iterator[None]:
+    bertopic_log = logging.getLogger("BERTopic")
+    level = bertopic_log.level
+    bertopic_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        bertopic_log.setLevel(level)
+
+
 def make_umap(params: UmapParams, seed: int, graph: NeighbourGraph | None = None) -> Any:
     """Seeded UMAP, on a precomputed neighbour graph when one is given."""
     from umap import UMAP
@@ -354,15 +365,10 @@ def make_label(words: Sequence[str], n_words: int) -> str:
     return ", ".join(chosen)
 
 
-def centroids(embeddings: np.ndarray, topics: np.ndarray) -> np.ndarray:
-    """Mean embedding of each topic in sorted topic order (-1 first when present)."""
-    return np.stack([embeddings[topics == topic].mean(axis=0) for topic in np.unique(topics)])
-
-
 def similarity_to_topic(embeddings: np.ndarray, topics: np.ndarray, topic_embeddings: np.ndarray) -> np.ndarray:
     """Cosine similarity of each document to the embedding of its topic; NaN for outliers."""
-    first_topic = int(topics.min()) if (topics == -1).any() else 0
-    rows = topic_embeddings[np.clip(topics - first_topic, 0, None)]
+    offset = 1 if (topics == -1).any() else 0  # the outlier row comes first when outliers remain
+    rows = topic_embeddings[np.maximum(topics + offset, 0)]
     norms = np.linalg.norm(embeddings, axis=1) * np.linalg.norm(rows, axis=1)
     scores = (embeddings * rows).sum(axis=1) / np.where(norms == 0, 1, norms)
     return np.where(topics == -1, np.nan, scores).astype(np.float64)
@@ -417,16 +423,15 @@ def fit_topics(
             ),
             dtype=int,
         )
-    # BERTopic warns that custom assignments may break later topic reduction; there is none after this.
-    logging.getLogger("BERTopic").setLevel(logging.ERROR)
-    model.update_topics(
-        docs,
-        topics=topics.tolist(),
-        top_n_words=config.top_n_words,
-        vectorizer_model=make_vectorizer(config.vectorizer, stop_words),
-        ctfidf_model=make_ctfidf(config),
-        representation_model=make_representation(config),
-    )
+    with _bertopic_warnings_silenced():  # custom assignments "may break later topic reduction": none follows
+        model.update_topics(
+            docs,
+            topics=topics.tolist(),
+            top_n_words=config.top_n_words,
+            vectorizer_model=make_vectorizer(config.vectorizer, stop_words),
+            ctfidf_model=make_ctfidf(config),
+            representation_model=make_representation(config),
+        )
     # Keep the topic embeddings of the clustered documents: outliers of new documents are then assigned by
     # the same rule as at fit time (update_topics would otherwise re-derive them from topic words).
     model.topic_embeddings_ = (
@@ -493,7 +498,7 @@ def save_model(fit: TopicFit, folder: Path, embed_config: EmbedConfig, outliers:
     folder = Path(folder)
     tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    pointer = str(minilm_path()) if embed_config.backend == "minilm" else False
+    pointer = str(model_folder(embed_config))  # lets plain `BERTopic.load` find the embedding model too
     fit.model.save(tmp / "bertopic", serialization="safetensors", save_ctfidf=True, save_embedding_model=pointer)
     joblib.dump(fit.model.umap_model, tmp / "umap.joblib")
     joblib.dump(fit.model.hdbscan_model, tmp / "hdbscan.joblib")
@@ -518,6 +523,7 @@ def load_model(folder: Path, encoder: Encoder | None = None) -> LoadedModel:
     settings = json.loads((folder / "assignment.json").read_text(encoding="utf-8"))
     embed_config = EmbedConfig(**{**settings["embed"], "cache_dir": Path(settings["embed"]["cache_dir"])})
     encoder = encoder or build_encoder(embed_config)
+    hf_offline()  # BERTopic.load first tries the saved pointer with sentence-transformers
     model = BERTopic.load(str(folder / "bertopic"), embedding_model=_bertopic_backend(encoder))
     model.umap_model = joblib.load(folder / "umap.joblib")
     model.hdbscan_model = joblib.load(folder / "hdbscan.joblib")

@@ -51,12 +51,23 @@ ASPECT_WORDS_SHOWN = 10
 
 
 def full_texts(articles: pd.DataFrame) -> list[str]:
-    """Title and body: the text c-TF-IDF reads by default, and always the reference corpus for NPMI."""
+    """Title and body: what c-TF-IDF reads with `document_text: full`, and always the NPMI reference corpus."""
     return (articles["title"].fillna("") + "\n\n" + articles["body"].fillna("")).str.strip().tolist()
 
 
 def document_texts(articles: pd.DataFrame, mode: str) -> list[str]:
     return full_texts(articles) if mode == "full" else article_texts(articles, "title_lead")
+
+
+def reference_tokens(articles: pd.DataFrame, config: TopicsConfig) -> tuple[list[list[str]], list[str]]:
+    """Titles and bodies tokenised by the stage's analyzer, and the corpus stop words found on them (already
+    removed from the tokens): the corpus NPMI is counted on, and what the vectorizer leaves out."""
+    tokens = tokenise(full_texts(articles), make_vectorizer(config.vectorizer))
+    stop_words = corpus_stop_words(tokens, config.vectorizer.max_doc_share)
+    if stop_words:
+        dropped = set(stop_words)
+        tokens = [[token for token in doc if token not in dropped] for doc in tokens]
+    return tokens, stop_words
 
 
 def align(articles: pd.DataFrame, ids: pd.DataFrame, canonical_only: bool) -> pd.DataFrame:
@@ -121,11 +132,7 @@ def model_topics(
     timing: dict[str, float] = {}
     started = time.perf_counter()
     docs = document_texts(articles, config.document_text)
-    reference = tokenise(full_texts(articles), make_vectorizer(config.vectorizer))
-    stop_words = corpus_stop_words(reference, config.vectorizer.max_doc_share)
-    if stop_words:
-        dropped = set(stop_words)
-        reference = [[token for token in doc if token not in dropped] for doc in reference]
+    reference, stop_words = reference_tokens(articles, config)
     timing["tokenise_seconds"] = time.perf_counter() - started
     begun = time.perf_counter()
     graph = neighbour_graph(embeddings, config.umap)
