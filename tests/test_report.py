@@ -200,6 +200,8 @@ def test_report_lists_only_events_inside_the_corpus_period(rendered: tuple[Path,
     top = pd.read_csv(rendered[0] / "figures" / "top_events.csv")
     assert top["date"].tolist() == ["2022-01-10", "2022-02-01", "2022-02-20"]  # one per day, 1945 left out
     assert top["outlets"].tolist() == [3, 2, 1]
+    framing = json.loads((rendered[0] / "figures" / "framing.json").read_text())
+    assert framing["interpretation"].startswith("2 of the 3 key events were reported by both Russian state and Western")
 
 
 def test_plots_files_are_tidy_weekly_series(rendered: tuple[Path, int]) -> None:

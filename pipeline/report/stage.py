@@ -53,7 +53,7 @@ class ReportConfig:
     key_events: int = 20
     events_per_day: int = 1
     table_events: int = 15
-    label_chars: int = 90
+    label_chars: int = 110
     sentence_chars: int = 220
     compare_groups: tuple[str, ...] = ("russian_state", "western")
     plot_min_outlets: int = 2

@@ -598,3 +598,14 @@ def embedding_description(params: Mapping[str, Any]) -> str:
     embed = params.get("embed", {}) or {}
     backend, text = str(embed.get("backend", "minilm")), str(embed.get("text", "title_lead"))
     return f"{EMBEDDING_MODELS.get(backend, backend)} of each article's {EMBEDDED_TEXTS.get(text, text)}"
+
+
+def shared_events_sentence(events: pd.DataFrame, framing: pd.DataFrame, first: str, second: str) -> str:
+    """How many of the key events both outlet groups reported, and how many the framing table shows."""
+    both = int(sum(first in list(groups) and second in list(groups) for groups in events["groups"]))
+    if both == 0:
+        return f"No key event was reported by both {group_name(first)} and {group_name(second)} outlets."
+    return (
+        f"{both} of the {len(events)} key events were reported by both {group_name(first)} and "
+        f"{group_name(second)} outlets; the table shows the {framing['date'].nunique()} most widely reported."
+    )
