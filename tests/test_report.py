@@ -261,3 +261,21 @@ def test_data_version_reads_the_dvc_pointer(tmp_path: Path) -> None:
     pointer.write_text("outs:\n- md5: abc123.dir\n  size: 2048\n  nfiles: 2\n  path: raw\n")
     assert stage.data_version(pointer) == "md5 abc123.dir (2 files, 2,048 bytes)"
     assert "not found" in stage.data_version(tmp_path / "missing.dvc")
+
+
+def test_a_failing_cell_fails_the_stage_with_its_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    paths = write_stage_outputs(tmp_path, make_articles(40))
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", notebooks)
+    broken = nbformat.read(notebooks / "01_corpus.ipynb", as_version=4)
+    broken.cells.insert(2, nbformat.v4.new_code_cell("raise RuntimeError('broken cell')"))
+    nbformat.write(broken, notebooks / "01_corpus.ipynb")
+    args = argparse.Namespace(
+        params=REPO / "params.yaml", articles=paths["interim"] / "articles.parquet", topics_dir=paths["topics"],
+        timeline_dir=paths["timeline"], metrics_dir=paths["metrics"], benchmarks_dir=paths["benchmarks"],
+        raw_pointer=tmp_path / "raw.dvc", notebooks=notebooks, out_dir=tmp_path / "reports",
+        report_metrics=tmp_path / "reports" / "report.json",
+    )
+    assert stage.run(args) == 1
+    assert "broken cell" in caplog.text
+    assert not (tmp_path / "reports" / "report.html").exists()

@@ -135,7 +135,10 @@ def private_kernel() -> Iterator[str]:
         spec_dir = Path(folder) / "kernels" / KERNEL_NAME
         spec_dir.mkdir(parents=True)
         spec = {
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            # The kernel's own log only says that it talks TCP on localhost and that it was shut down; a failing
+            # cell reaches us through papermill, a dying kernel through nbclient.
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                     "--IPKernelApp.log_level=CRITICAL"],
             "display_name": "newsline (project environment)",
             "language": "python",
         }
