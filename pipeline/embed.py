@@ -52,7 +52,7 @@ class EmbedConfig:
     backend: str = "minilm"
     text: str = "title_lead"
     max_seq_length: int = 256
-    batch_size: int = 32
+    batch_size: int = 1
     threads: int = 2
     model2vec_pca_dims: int = 256
     cache_dir: Path = Path("data/cache")
@@ -109,10 +109,12 @@ def minilm_path() -> Path:
 class MiniLMEncoder:
     """all-MiniLM-L6-v2 through sentence-transformers (which sorts each call's texts by length).
 
-    The model loads on the first `encode`, so a run served entirely from the cache never pays for it.
+    With `batch_size` 1 a text's vector does not depend on the texts encoded with it (a padded batch changes
+    the last bits), so an incrementally built cache holds exactly what a cold run computes. The model loads
+    on the first `encode`, so a run served entirely from the cache never pays for it.
     """
 
-    def __init__(self, max_seq_length: int = 256, batch_size: int = 32, threads: int = 2) -> None:
+    def __init__(self, max_seq_length: int = 256, batch_size: int = 1, threads: int = 2) -> None:
         self.max_seq_length, self.batch_size, self.threads = max_seq_length, batch_size, threads
         self.key = f"{MODEL_NAME}-gt{importlib.metadata.version(MODEL_PACKAGE)}-seq{max_seq_length}"
         self._model: Any = None

@@ -129,3 +129,11 @@ def test_minilm_loads_from_the_installed_package_without_network(tmp_path):
     assert vectors.shape == (2, 384) and vectors.dtype == np.float32
     assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0], abs=1e-4)
     assert encoder.key.endswith("-seq64")
+
+
+def test_a_minilm_vector_does_not_depend_on_the_texts_encoded_with_it():
+    short = "Kyiv was shelled overnight."
+    long = "Grain exports through the Black Sea ports stopped, and prices rose in Africa and the Middle East."
+    alone = MiniLMEncoder(max_seq_length=64, threads=1).encode([short])
+    together = MiniLMEncoder(max_seq_length=64, threads=1).encode([short, long])
+    np.testing.assert_array_equal(together[0], alone[0])  # bit-identical, as a cold run and a warm cache need
