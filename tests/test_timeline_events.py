@@ -102,6 +102,17 @@ def test_a_stricter_threshold_keeps_mentions_apart() -> None:
     assert len(set(labels)) == len(mentions)
 
 
+def test_events_the_first_pass_split_are_joined_when_their_centroids_are_alike() -> None:
+    mentions = mentions_frame(MENTIONS)
+    vectors = sentence_vectors(mentions["sentence"].tolist(), 1)
+    split = MergeConfig(min_similarity=0.99, event_similarity=0.99)
+    assert len(set(cluster_mentions(mentions, vectors, split))) == len(mentions)
+    joined = cluster_mentions(mentions, vectors, MergeConfig(min_similarity=0.99, event_similarity=0.15))
+    assert joined[0] == joined[1]  # both founded on Thursday: one block, alike
+    assert joined[3] != joined[0]  # same day, another story
+    assert list(joined) == sorted(joined)  # still numbered in order of first mention
+
+
 def test_event_rows_carry_provenance() -> None:
     mentions = mentions_frame(MENTIONS[:4])
     vectors = sentence_vectors(mentions["sentence"].tolist(), 1)

@@ -66,6 +66,15 @@ def test_event_candidates_take_an_article_s_first_dated_sentences_only() -> None
     assert event_candidates(articles, dated, ["week"], per_article=3) == []
 
 
+def test_a_sentence_with_nothing_but_a_date_and_a_dateline_is_no_event_candidate() -> None:
+    body = "TASS, February 24.\nMOSCOW, Feb. 24 (Xinhua) -- Troops crossed the border on Thursday."
+    articles = _articles([body])
+    dated = [date_text(tag, body, dt.date(2022, 2, 24), "a0")]
+    found = event_candidates(articles, dated, ["day"], per_article=3, min_content_words=3)
+    assert [candidate.text for candidate in found] == [body.splitlines()[1]]
+    assert len(event_candidates(articles, dated, ["day"], per_article=3)) == 2
+
+
 def test_load_articles_keeps_canonical_rows_and_reports_missing_columns(tmp_path: Path) -> None:
     frame = _articles(["One.", "Two."]).assign(is_canonical=[True, False], date=["2022-03-04", None])
     frame.to_parquet(tmp_path / "articles.parquet")

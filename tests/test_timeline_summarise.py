@@ -8,6 +8,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from pipeline.timeline.sentences import strip_dateline
 from pipeline.timeline.summarise import (
     DatedSentence,
     SummaryConfig,
@@ -110,6 +111,35 @@ def test_summarise_returns_dated_entries_with_filters_applied() -> None:
     assert all(entry.sentences[0].text.endswith(".") for entry in entries)  # no comment header, no schedule line
     only_geneva = summarise(sentences, n_dates=2, n_sentences=1, config=SummaryConfig(), keywords=["geneva"])
     assert [entry.day for entry in only_geneva] == [day(3)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("WASHINGTON, Feb. 22 (Xinhua) -- The president announced sanctions.", "The president announced sanctions."),
+        ("(Xinhua/Li Ren) BEIJING, March 8 (Xinhua) -- Leaders met online.", "Leaders met online."),
+        ("Moscow, Mar 4 (Prensa Latina) the plant works normally.", "The plant works normally."),
+        ("KYIV, Ukraine (AP) — Shelling resumed.", "Shelling resumed."),
+        ("LONDON (Reuters) - Britain froze assets.", "Britain froze assets."),
+        ("On Monday, President Vladimir Putin (Left) signed decrees.", "On Monday, President Vladimir Putin (Left) signed decrees."),
+        ("US, UK (NATO) allies agreed on Friday.", "US, UK (NATO) allies agreed on Friday."),
+    ],
+)
+def test_wire_datelines_are_stripped_from_the_start_only(text: str, expected: str) -> None:
+    assert strip_dateline(text) == expected
+
+
+def test_captions_navigation_and_date_only_sentences_are_not_summary_material() -> None:
+    report = "Rebels seized the port of Brega on March 1 after days of heavy fighting."
+    sentences = [
+        sentence("a", 5, "Photo taken on March 1, 2022 shows the port of Brega after the fighting.", names=(0,)),
+        sentence("b", 5, "Rebels gather in the port of Brega, Libya, March 1, 2022.", names=(0,)),
+        sentence("c", 5, "For the latest news from Brega on March 1, go here.", names=(0,)),
+        sentence("d", 5, "It's the next Tuesday, March 1, and here we are again.", names=(0,)),
+        sentence("e", 5, "TRIPOLI, March 1 (Xinhua) -- " + report, names=(0,)),
+    ]
+    entries = summarise(sentences, n_dates=1, n_sentences=5, config=SummaryConfig())
+    assert [(entry.day, [chosen.text for chosen in entry.sentences]) for entry in entries] == [(day(0), [report])]
 
 
 def test_summarise_handles_empty_and_stopword_only_input() -> None:

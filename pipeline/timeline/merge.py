@@ -4,7 +4,9 @@ Mentions are blocked by date: day-precise mentions meet those of the same or an 
 month-precise ones those with the same TIMEX value. Within a block, a mention joins the event it is most
 similar to (average cosine of TF-IDF sentence vectors with the event's mentions, plus a bonus for shared
 named entities) if that similarity clears a threshold, else it starts a new event. Average linkage, not a
-single best pair, keeps one ambiguous sentence from chaining two stories together.
+single best pair, keeps one ambiguous sentence from chaining two stories together. A second pass joins
+the events of a block whose centroids are alike: deciding mention by mention, the first pass can found a
+second event for a story its first event had drifted away from (a long wire lead against a short recap).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class MergeConfig:
 
     max_day_gap: int = 1
     min_similarity: float = 0.3
+    event_similarity: float = 0.6
     entity_weight: float = 0.2
     entity_candidates: int = 5
     active_window_days: int = 3
@@ -47,6 +50,8 @@ class MergeConfig:
         config = cls(**{name: params[name] for name in known if name in params})
         if config.max_day_gap < 0 or config.active_window_days < 0 or config.entity_candidates < 1:
             raise ValueError("timeline.merge: max_day_gap, active_window_days >= 0 and entity_candidates >= 1")
+        if not 0 < config.event_similarity <= 1:
+            raise ValueError("timeline.merge: event_similarity must be in (0, 1]")
         return config
 
 
@@ -105,7 +110,63 @@ def cluster_mentions(mentions: pd.DataFrame, vectors: sparse.csr_matrix, config:
         first_new = next_label
         next_label = _cluster_block(rows, earlier, vectors, entities, labels, next_label, config)
         events_by_day[ordinal] = list(range(first_new, next_label))
-    return labels
+    return join_similar_events(labels, keys, vectors, config.event_similarity)
+
+
+def join_similar_events(
+    labels: np.ndarray, keys: np.ndarray, vectors: sparse.csr_matrix, min_similarity: float
+) -> np.ndarray:
+    """Join the events of one block that tell the same story: largest first, each event joins the earlier
+    joined event whose centroid (the sum of its mentions' TF-IDF vectors) it is most alike, at a cosine of at
+    least `min_similarity`, else it stands alone. Large events dominate the centroids they are part of, so a
+    small ambiguous event cannot chain two stories. An event's block is the one most of its mentions fall in
+    (one founded the day before may gather the day's mentions).
+
+    Labels come back renumbered 0.. in order of their first row, as the first pass numbers them."""
+    joined = labels.copy()
+    tally = pd.DataFrame({"label": labels, "key": keys}).value_counts().rename("n").reset_index()
+    event_keys = tally.sort_values(["label", "n", "key"], ascending=[True, False, True]).drop_duplicates("label")
+    for _, events in event_keys.groupby("key", sort=True)["label"]:
+        if len(events) < 2:
+            continue
+        rows = np.flatnonzero(np.isin(labels, events.to_numpy()))
+        event_of_row = labels[rows]
+        slot = {label: position for position, label in enumerate(sorted(events))}
+        membership = sparse.csr_matrix(
+            (np.ones(len(rows)), ([slot[label] for label in event_of_row], np.arange(len(rows)))),
+            shape=(len(slot), len(rows)),
+        )
+        block = membership @ vectors[rows]
+        words = np.unique(block.indices)
+        sums = sparse.csr_matrix(block[:, words])  # one row per event, the block's words only
+        sizes = np.bincount([slot[label] for label in event_of_row], minlength=len(slot))
+        joined_sums = np.zeros((len(slot), len(words)))
+        squared_norms = np.zeros(len(slot))
+        target = np.arange(len(slot))
+        count = 0
+        for position in sorted(range(len(slot)), key=lambda position: (-sizes[position], position)):
+            start, end = sums.indptr[position], sums.indptr[position + 1]
+            columns, values = sums.indices[start:end], sums.data[start:end]
+            chosen = count
+            if count:
+                dots = joined_sums[:count, columns] @ values
+                norms = np.sqrt(squared_norms[:count] * (values @ values))
+                similarity = np.divide(dots, norms, out=np.zeros(count), where=norms > 0)
+                best = int(np.argmax(similarity))
+                if similarity[best] >= min_similarity:
+                    chosen = best
+            if chosen == count:
+                count += 1
+            target[position] = chosen
+            joined_sums[chosen, columns] += values
+            squared_norms[chosen] = joined_sums[chosen] @ joined_sums[chosen]
+        labels_by_slot = sorted(slot)
+        first_label = {}
+        for position in range(len(slot)):  # the earliest founded event gives the joined one its label
+            first_label.setdefault(target[position], labels_by_slot[position])
+        joined[rows] = [first_label[target[slot[label]]] for label in event_of_row]
+    _, first_rows, renumbered = np.unique(joined, return_index=True, return_inverse=True)
+    return np.argsort(np.argsort(first_rows))[renumbered]
 
 
 def _cluster_block(

@@ -7,12 +7,15 @@ offsets are then mapped onto sentence spans, so every sentence knows the dates i
 from __future__ import annotations
 
 import bisect
+import calendar
 import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from pipeline.text import split_sentences
 
@@ -28,6 +31,25 @@ _SPACE_BEFORE = re.compile(r" (?=[,.;:?!%)\]}]|n't\b|'(?:s|re|ve|ll|d|m)\b)", re
 _SPACE_AFTER = re.compile(r"(?<=[(\[{$]) ")
 
 DAY_GRANULARITIES = frozenset({"day", "time"})
+
+MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# A wire dateline opening a story: "(Xinhua/Li Ren) BEIJING, March 8 (Xinhua) -- ", "Moscow, Mar 4 (Prensa Latina) ",
+# "KYIV, Ukraine (AP) — ". It names the place and the agency, not the event, and its words would pull the TF-IDF
+# centroid towards the agencies that use datelines.
+_DATELINE = re.compile(
+    r"^(?:\([^)]{1,60}\)\s*)?"  # a photo credit before it
+    r"(?:[A-Z][A-Z.'/ -]{1,40},(?:\s+[A-Z][a-z.]+(?: [A-Z][a-z.]+)?,?)?"  # KYIV, Ukraine
+    rf"(?:\s+{MONTH}\s+\d{{1,2}},?)?"  # WASHINGTON, Feb. 22
+    rf"|[A-Z][\w.'/ -]{{1,40}},\s+{MONTH}\s+\d{{1,2}},?"  # Moscow, Mar 4
+    r"|[A-Z][A-Z.'/ -]{1,40}(?=\s+\([A-Z][\w ./-]{1,40}\)\s*(?:--|—|–|-)))"  # LONDON (Reuters) -
+    r"\s+\([A-Z][\w ./-]{1,40}\)\s*(?:--|—|–|-)?\s*"  # (Xinhua) --
+)
+_CALENDAR_WORDS = frozenset(
+    [calendar.month_name[month].lower() for month in range(1, 13)]
+    + [calendar.day_name[weekday].lower() for weekday in range(7)]
+    + ["today", "yesterday", "tomorrow"]
+)
+_WORD = re.compile(r"[a-z]+")
 
 
 class TimexLike(Protocol):
@@ -131,3 +153,14 @@ def date_text(tag: Callable[..., list[Any]], text: str, dct: dt.date | None, whe
     """Split a text into sentences and tag it once; each sentence gets the timexes that start inside it."""
     spans = sentence_spans(text)
     return DatedText(spans, assign_to_sentences(tag_safely(tag, text, dct, where), spans))
+
+
+def strip_dateline(text: str) -> str:
+    """The sentence without a leading wire dateline ("WASHINGTON, Feb. 22 (Xinhua) -- ")."""
+    stripped = _DATELINE.sub("", text, count=1)
+    return stripped[:1].upper() + stripped[1:] if stripped else text
+
+
+def content_words(text: str) -> int:
+    """Words that are neither stop words nor calendar words: what a sentence says beyond its date."""
+    return sum(word not in ENGLISH_STOP_WORDS and word not in _CALENDAR_WORDS for word in _WORD.findall(text.lower()))

@@ -29,7 +29,7 @@ from pipeline.io import write_json, write_parquet
 from pipeline.params import ParamsError, load_params, section
 from pipeline.timeline.events import GRANULARITY_RANK, DateMention, EventParts, load_spacy, parse_events
 from pipeline.timeline.merge import MergeConfig, Provenance, cluster_mentions, describe_events, sentence_vectors
-from pipeline.timeline.sentences import DatedText, date_text, mentioned_days
+from pipeline.timeline.sentences import DatedText, content_words, date_text, mentioned_days, strip_dateline
 from pipeline.timeline.summarise import DatedSentence, SummaryConfig, TimelineEntry, summarise
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class StageConfig:
     spacy_batch_size: int = 128
     event_granularities: tuple[str, ...] = ("time", "day", "week", "month")
     max_events_per_article: int = 3
+    event_min_content_words: int = 3
     summary_dates: int = 30
     summary_sentences: int = 2
     outlet_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -72,8 +73,8 @@ class StageConfig:
         )
         if min(config.n_jobs, config.spacy_batch_size, config.summary_dates, config.summary_sentences) < 1:
             raise ParamsError("timeline: n_jobs, spacy_batch_size, summary_dates and summary_sentences must be >= 1")
-        if config.max_events_per_article < 0:
-            raise ParamsError("timeline.max_events_per_article must be >= 0")
+        if config.max_events_per_article < 0 or config.event_min_content_words < 0:
+            raise ParamsError("timeline.max_events_per_article and event_min_content_words must be >= 0")
         return config
 
     def group_of(self) -> dict[str, str]:
@@ -160,9 +161,15 @@ class Candidate:
 
 
 def event_candidates(
-    articles: pd.DataFrame, dated: Sequence[DatedText], granularities: Sequence[str], per_article: int
+    articles: pd.DataFrame,
+    dated: Sequence[DatedText],
+    granularities: Sequence[str],
+    per_article: int,
+    min_content_words: int = 0,
 ) -> list[Candidate]:
-    """Sentences with a DATE/TIME of an allowed granularity that resolves to days; an article's first few."""
+    """Sentences with a DATE/TIME of an allowed granularity that resolves to days; an article's first few.
+
+    A sentence that says little besides its date and dateline ("TASS, February 24.") reports no event."""
     allowed = set(granularities)
     found = []
     for number, (body, text) in enumerate(zip(articles["body"], dated, strict=True)):
@@ -178,7 +185,7 @@ def event_candidates(
                         DateMention(timex.start - start, min(timex.end, end) - start, timex.text, timex.value,
                                     timex.granularity, bounds[0], bounds[1])
                     )
-            if dates:
+            if dates and content_words(strip_dateline(body[start:end])) >= min_content_words:
                 found.append(Candidate(number, index, body[start:end], tuple(dates)))
                 taken += 1
     return found
@@ -266,7 +273,7 @@ def merge_events(mentions: pd.DataFrame, origin: Provenance, config: MergeConfig
         return ordered.assign(event_id=pd.Series(dtype=object)), describe_events(
             ordered, np.array([], dtype=np.int64), sentence_vectors([""], 1), origin, config
         )
-    vectors = sentence_vectors(ordered["sentence"].tolist(), config.min_df)
+    vectors = sentence_vectors([strip_dateline(sentence) for sentence in ordered["sentence"]], config.min_df)
     labels = cluster_mentions(ordered, vectors, config)
     events = describe_events(ordered, labels, vectors, origin, config)
     event_of = {mention: event for event, ids in zip(events["event_id"], events["mention_ids"], strict=True)
@@ -335,7 +342,9 @@ def run_stage(articles: pd.DataFrame, config: StageConfig) -> StageResult:
         dated = date_articles(articles, config.n_jobs)
         timexes = timex_frame(articles, dated)
     with timed(seconds, "event parsing"):
-        candidates = event_candidates(articles, dated, config.event_granularities, config.max_events_per_article)
+        candidates = event_candidates(
+            articles, dated, config.event_granularities, config.max_events_per_article, config.event_min_content_words
+        )
         parts = extract_events(candidates, config) if candidates else []
         mentions = event_frame(articles, candidates, parts, config)
     with timed(seconds, "merging"):

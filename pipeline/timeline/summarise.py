@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -23,8 +23,16 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from pipeline.timeline.sentences import MONTH, content_words, strip_dateline
+
 ONE_DAY = dt.timedelta(days=1)
 _ENDS_LIKE_PROSE = re.compile(r"[.!?…][\s\"'”’)\]]*$")
+# Photo captions ("Photo taken on March 7, 2022 shows ...", "People flee Irpin, Ukraine, March 11, 2022.") and
+# navigation ("For the latest news, go here."): dated, but not reports of what happened.
+_CAPTION = re.compile(rf"\bphoto\b|\bpictured\b|,\s+{MONTH}\s+\d{{1,2}},\s+\d{{4}}\.?$", re.IGNORECASE)
+_NAVIGATION = re.compile(
+    r"\b(?:click here|go here|read more|read also|live updates|key events|subscribe|sign up)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,7 @@ class SummaryConfig:
     max_similarity: float = 0.5
     min_words: int = 6
     max_words: int = 60
+    min_content_words: int = 3
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> SummaryConfig:
@@ -76,7 +85,8 @@ class SummaryConfig:
         if unknown:
             raise ValueError(f"timeline.summary: unknown setting(s) {', '.join(unknown)}")
         config = cls(**{name: params[name] for name in known if name in params})
-        if min(config.lead_sentences, config.per_article, config.min_words) < 0 or config.max_words < config.min_words:
+        counts = (config.lead_sentences, config.per_article, config.min_words, config.min_content_words)
+        if min(counts) < 0 or config.max_words < config.min_words:
             raise ValueError("timeline.summary: counts must be >= 0 and max_words >= min_words")
         if config.later_smoothing <= 0:
             raise ValueError("timeline.summary: later_smoothing must be > 0")
@@ -213,6 +223,7 @@ def summarise(
     """A timeline of up to `n_dates` days with up to `n_sentences` sentences each, in date order."""
     if not sentences:
         return []
+    sentences = [replace(sentence, text=strip_dateline(sentence.text)) for sentence in sentences]
     vectoriser = TfidfVectorizer(stop_words="english", lowercase=True, sublinear_tf=True)
     try:
         vectors = vectoriser.fit_transform([sentence.text for sentence in sentences]).tocsr()
@@ -237,12 +248,13 @@ def summarise(
 def _allowed(sentence: DatedSentence, config: SummaryConfig, keywords: Sequence[str]) -> bool:
     """Summary material: prose of a readable length that contains a topic keyword when there are keywords.
 
-    Prose ends like a sentence (not with a colon, as schedule and section headers do) and has no vertical
-    bar (which marks datelines, menus and comment headers)."""
-    if "|" in sentence.text or not _ENDS_LIKE_PROSE.search(sentence.text):
+    Prose ends like a sentence (not with a colon, as schedule and section headers do), has no vertical
+    bar (which marks datelines, menus and comment headers), is neither a photo caption nor navigation, and
+    says something besides its date ("It's the next Friday, here we are." does not)."""
+    text = sentence.text
+    if "|" in text or not _ENDS_LIKE_PROSE.search(text) or _CAPTION.search(text) or _NAVIGATION.search(text):
         return False
-    words = len(sentence.text.split())
-    if not config.min_words <= words <= config.max_words:
+    if not config.min_words <= len(text.split()) <= config.max_words or content_words(text) < config.min_content_words:
         return False
-    lower = sentence.text.lower()
+    lower = text.lower()
     return not keywords or any(keyword in lower for keyword in keywords)
