@@ -136,6 +136,9 @@ def test_captions_navigation_and_date_only_sentences_are_not_summary_material() 
         sentence("b", 5, "Rebels gather in the port of Brega, Libya, March 1, 2022.", names=(0,)),
         sentence("c", 5, "For the latest news from Brega on March 1, go here.", names=(0,)),
         sentence("d", 5, "It's the next Tuesday, March 1, and here we are again.", names=(0,)),
+        sentence("f", 5, "Here are the updates for March 1: 1 Mar 2022 - 21:41 GMT Rebels hold the port of Brega.",
+                 names=(0,)),
+        sentence("g", 5, "\u201cWe can't decide that for him,\u201d he said on Tuesday, March 1.", names=(0,)),
         sentence("e", 5, "TRIPOLI, March 1 (Xinhua) -- " + report, names=(0,)),
     ]
     entries = summarise(sentences, n_dates=1, n_sentences=5, config=SummaryConfig())

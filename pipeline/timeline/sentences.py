@@ -49,6 +49,7 @@ _CALENDAR_WORDS = frozenset(
     + [calendar.day_name[weekday].lower() for weekday in range(7)]
     + ["today", "yesterday", "tomorrow"]
 )
+_ATTRIBUTION_WORDS = frozenset(["said", "says", "say", "told", "s", "t"])  # "s", "t": the ends of "it's", "can't"
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -162,5 +163,8 @@ def strip_dateline(text: str) -> str:
 
 
 def content_words(text: str) -> int:
-    """Words that are neither stop words nor calendar words: what a sentence says beyond its date."""
-    return sum(word not in ENGLISH_STOP_WORDS and word not in _CALENDAR_WORDS for word in _WORD.findall(text.lower()))
+    """Words that are not stop, calendar or attribution words: what a sentence says beyond its date and source."""
+    return sum(
+        word not in ENGLISH_STOP_WORDS and word not in _CALENDAR_WORDS and word not in _ATTRIBUTION_WORDS
+        for word in _WORD.findall(text.lower())
+    )
