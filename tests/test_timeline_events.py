@@ -113,6 +113,16 @@ def test_events_the_first_pass_split_are_joined_when_their_centroids_are_alike()
     assert list(joined) == sorted(joined)  # still numbered in order of first mention
 
 
+def test_an_event_is_told_without_the_wire_dateline_of_its_sentence() -> None:
+    mentions = mentions_frame([("a1", "apnews.com", day(0), "KYIV, Ukraine (AP) — Troops seized the plant on Thursday.",
+                                day(0), [])])
+    vectors = sentence_vectors(mentions["sentence"].tolist(), 1)
+    origin = Provenance({"apnews.com": "western"}, {}, {})
+    events = describe_events(mentions, cluster_mentions(mentions, vectors, MergeConfig()), vectors, origin, MergeConfig())
+    assert events.loc[0, "representative"] == "Troops seized the plant on Thursday."
+    assert events.loc[0, "group_sentences"][0]["sentence"] == "Troops seized the plant on Thursday."
+
+
 def test_event_rows_carry_provenance() -> None:
     mentions = mentions_frame(MENTIONS[:4])
     vectors = sentence_vectors(mentions["sentence"].tolist(), 1)

@@ -24,6 +24,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from tqdm import tqdm
 
+from pipeline.timeline.sentences import strip_dateline
+
 DAY_PRECISIONS = ("time", "day")
 UNGROUPED = "other"
 
@@ -335,7 +337,7 @@ def _describe(
         row = next(int(rows[index]) for index in order if provenance.group(outlets_of[index]) == group)
         group_sentences.append(
             {"group": group, "outlet": columns["outlet"][row], "article_id": columns["article_id"][row],
-             "sentence": columns["sentence"][row]}
+             "sentence": strip_dateline(columns["sentence"][row])}
         )
     values = Counter(pick("date_value"))
     return {
@@ -357,7 +359,7 @@ def _describe(
         "silent_countries": silent_countries,
         "first_outlet": outlets[0],
         "first_published": earliest,
-        "representative": columns["sentence"][central],
+        "representative": strip_dateline(columns["sentence"][central]),
         "representative_article": columns["article_id"][central],
         "representative_outlet": columns["outlet"][central],
         "group_sentences": group_sentences,
