@@ -131,7 +131,9 @@ def test_wire_datelines_are_stripped_from_the_start_only(text: str, expected: st
 
 def test_captions_navigation_and_date_only_sentences_are_not_summary_material() -> None:
     report = "Rebels seized the port of Brega on March 1 after days of heavy fighting."
+    photo_report = "Rebels posted a photo of the captured port of Brega on Tuesday, March 1."
     sentences = [
+        sentence("p", 5, photo_report, names=(0,)),
         sentence("a", 5, "Photo taken on March 1, 2022 shows the port of Brega after the fighting.", names=(0,)),
         sentence("b", 5, "Rebels gather in the port of Brega, Libya, March 1, 2022.", names=(0,)),
         sentence("c", 5, "For the latest news from Brega on March 1, go here.", names=(0,)),
@@ -141,8 +143,10 @@ def test_captions_navigation_and_date_only_sentences_are_not_summary_material() 
         sentence("g", 5, "\u201cWe can't decide that for him,\u201d he said on Tuesday, March 1.", names=(0,)),
         sentence("e", 5, "TRIPOLI, March 1 (Xinhua) -- " + report, names=(0,)),
     ]
-    entries = summarise(sentences, n_dates=1, n_sentences=5, config=SummaryConfig())
-    assert [(entry.day, [chosen.text for chosen in entry.sentences]) for entry in entries] == [(day(0), [report])]
+    entries = summarise(sentences, n_dates=1, n_sentences=5, config=SummaryConfig(max_similarity=0.9))
+    assert [(entry.day, sorted(chosen.text for chosen in entry.sentences)) for entry in entries] == [
+        (day(0), sorted([report, photo_report]))
+    ]
 
 
 def test_summarise_handles_empty_and_stopword_only_input() -> None:

@@ -30,7 +30,10 @@ _ENDS_LIKE_PROSE = re.compile(r"[.!?…][\s\"'”’)\]]*$")
 # Photo captions ("Photo taken on March 7, 2022 shows ...", "People flee Irpin, Ukraine, March 11, 2022."),
 # navigation ("For the latest news, go here.") and live-blog headers ("Here are the updates for February 25:
 # 25 Feb 2022 - 21:41 GMT ..."): dated, but not reports of what happened.
-_CAPTION = re.compile(rf"\bphoto\b|\bpictured\b|,\s+{MONTH}\s+\d{{1,2}},\s+\d{{4}}\.?$", re.IGNORECASE)
+_CAPTION = re.compile(
+    rf"^\W*(?:file\s+)?photo\b|\bphoto\s+(?:taken|shows|by|courtesy)\b|\bpictured\b|,\s+{MONTH}\s+\d{{1,2}},\s+\d{{4}}\.?$",
+    re.IGNORECASE,
+)
 _NAVIGATION = re.compile(
     r"\b(?:click here|go here|read more|read also|live updates|key events|subscribe|sign up|latest developments"
     r"|the updates (?:for|on|from))\b|\d{4}\s*[-–]\s*\d{1,2}:\d{2}\b",
