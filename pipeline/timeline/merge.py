@@ -125,50 +125,51 @@ def join_similar_events(
     (one founded the day before may gather the day's mentions).
 
     Labels come back renumbered 0.. in order of their first row, as the first pass numbers them."""
-    joined = labels.copy()
     tally = pd.DataFrame({"label": labels, "key": keys}).value_counts().rename("n").reset_index()
-    event_keys = tally.sort_values(["label", "n", "key"], ascending=[True, False, True]).drop_duplicates("label")
-    for _, events in event_keys.groupby("key", sort=True)["label"]:
-        if len(events) < 2:
+    event_key = (
+        tally.sort_values(["label", "n", "key"], ascending=[True, False, True])
+        .drop_duplicates("label")
+        .set_index("label")["key"]
+    )
+    joined = labels.copy()
+    for rows in pd.Series(np.arange(len(labels))).groupby(event_key.loc[labels].to_numpy()).indices.values():
+        event_labels, slot_of_row = np.unique(labels[rows], return_inverse=True)
+        if len(event_labels) < 2:
             continue
-        rows = np.flatnonzero(np.isin(labels, events.to_numpy()))
-        event_of_row = labels[rows]
-        slot = {label: position for position, label in enumerate(sorted(events))}
-        membership = sparse.csr_matrix(
-            (np.ones(len(rows)), ([slot[label] for label in event_of_row], np.arange(len(rows)))),
-            shape=(len(slot), len(rows)),
-        )
-        block = membership @ vectors[rows]
+        block = _membership(slot_of_row, len(event_labels)) @ vectors[rows]
         words = np.unique(block.indices)
         sums = sparse.csr_matrix(block[:, words])  # one row per event, the block's words only
-        sizes = np.bincount([slot[label] for label in event_of_row], minlength=len(slot))
-        joined_sums = np.zeros((len(slot), len(words)))
-        squared_norms = np.zeros(len(slot))
-        target = np.arange(len(slot))
-        count = 0
-        for position in sorted(range(len(slot)), key=lambda position: (-sizes[position], position)):
-            start, end = sums.indptr[position], sums.indptr[position + 1]
+        sizes = np.bincount(slot_of_row)
+        joined_sums = np.zeros((len(event_labels), len(words)))
+        squared_norms = np.zeros(len(event_labels))
+        founders: list[int] = []  # the label of each joined event's largest event
+        joined_slot = np.empty(len(event_labels), dtype=np.int64)
+        for slot in sorted(range(len(event_labels)), key=lambda slot: (-sizes[slot], slot)):
+            start, end = sums.indptr[slot], sums.indptr[slot + 1]
             columns, values = sums.indices[start:end], sums.data[start:end]
-            chosen = count
-            if count:
-                dots = joined_sums[:count, columns] @ values
-                norms = np.sqrt(squared_norms[:count] * (values @ values))
-                similarity = np.divide(dots, norms, out=np.zeros(count), where=norms > 0)
+            chosen = len(founders)
+            if founders:
+                dots = joined_sums[: len(founders), columns] @ values
+                norms = np.sqrt(squared_norms[: len(founders)] * (values @ values))
+                similarity = np.divide(dots, norms, out=np.zeros(len(founders)), where=norms > 0)
                 best = int(np.argmax(similarity))
                 if similarity[best] >= min_similarity:
                     chosen = best
-            if chosen == count:
-                count += 1
-            target[position] = chosen
+            if chosen == len(founders):
+                founders.append(int(event_labels[slot]))
+            joined_slot[slot] = chosen
             joined_sums[chosen, columns] += values
             squared_norms[chosen] = joined_sums[chosen] @ joined_sums[chosen]
-        labels_by_slot = sorted(slot)
-        first_label = {}
-        for position in range(len(slot)):  # the earliest founded event gives the joined one its label
-            first_label.setdefault(target[position], labels_by_slot[position])
-        joined[rows] = [first_label[target[slot[label]]] for label in event_of_row]
+        joined[rows] = np.asarray(founders)[joined_slot[slot_of_row]]
     _, first_rows, renumbered = np.unique(joined, return_index=True, return_inverse=True)
     return np.argsort(np.argsort(first_rows))[renumbered]
+
+
+def _membership(slot_of_row: np.ndarray, n_slots: int) -> sparse.csr_matrix:
+    """A slots x rows 0/1 matrix: multiplied with row vectors, it sums them per slot."""
+    return sparse.csr_matrix(
+        (np.ones(len(slot_of_row)), (slot_of_row, np.arange(len(slot_of_row)))), shape=(n_slots, len(slot_of_row))
+    )
 
 
 def _cluster_block(
@@ -194,10 +195,7 @@ def _cluster_block(
     names: list[Counter[str]] = [Counter() for _ in range(n_earlier + n_rows)]
     if len(earlier_rows):
         slots = np.array([slot_of[int(label)] for label in labels[earlier_rows]])
-        membership = sparse.csr_matrix(
-            (np.ones(len(earlier_rows)), (slots, np.arange(len(earlier_rows)))), shape=(n_earlier, len(earlier_rows))
-        )
-        linked[:, :n_earlier] = (block @ (membership @ vectors[earlier_rows]).T).toarray()
+        linked[:, :n_earlier] = (block @ (_membership(slots, n_earlier) @ vectors[earlier_rows]).T).toarray()
         sizes[:n_earlier] = np.bincount(slots, minlength=n_earlier)
         for slot, row in zip(slots, earlier_rows, strict=True):
             names[slot].update(entities[row])

@@ -50,6 +50,7 @@ _CALENDAR_WORDS = frozenset(
     + ["today", "yesterday", "tomorrow"]
 )
 _ATTRIBUTION_WORDS = frozenset(["said", "says", "say", "told", "s", "t"])  # "s", "t": the ends of "it's", "can't"
+_NOT_CONTENT = ENGLISH_STOP_WORDS | _CALENDAR_WORDS | _ATTRIBUTION_WORDS
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -164,7 +165,4 @@ def strip_dateline(text: str) -> str:
 
 def content_words(text: str) -> int:
     """Words that are not stop, calendar or attribution words: what a sentence says beyond its date and source."""
-    return sum(
-        word not in ENGLISH_STOP_WORDS and word not in _CALENDAR_WORDS and word not in _ATTRIBUTION_WORDS
-        for word in _WORD.findall(text.lower())
-    )
+    return sum(word not in _NOT_CONTENT for word in _WORD.findall(text.lower()))
