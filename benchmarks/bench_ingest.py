@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline import io
+from pipeline.config import load_config
 from pipeline.ingest.dating import DateInferrer, _neighbour_texts
-from pipeline.ingest.stage import IngestConfig, ingest
-from pipeline.params import load_params
+from pipeline.ingest.stage import ingest
 
 RESULTS = Path(__file__).parent / "results" / "ingest.json"
 _MONTHS = [calendar.month_name[number].lower() for number in range(1, 13)]
@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=1000, help="articles whose date is hidden and inferred")
     args = parser.parse_args()
 
-    config = IngestConfig.from_params(load_params(args.params))
+    config = load_config(args.params).ingest
     files = [
         path for source in map(Path, config.sources) for path in ([source] if source.is_file() else source.rglob("*"))
     ]

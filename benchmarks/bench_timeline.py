@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 from pipeline import io
-from pipeline.params import load_params
-from pipeline.timeline.stage import StageConfig, load_articles, run_stage, write_outputs
+from pipeline.config import load_config
+from pipeline.timeline.stage import load_articles, run_stage, write_outputs
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "timeline.json"
@@ -44,10 +44,11 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     load_before = os.getloadavg()
     started = time.perf_counter()
-    config = StageConfig.from_params(load_params(args.params))
-    articles = load_articles(args.articles, config.canonical_only)
+    params = load_config(args.params)
+    config = params.timeline
+    articles = load_articles(args.articles, params.corpus.canonical_only)
     loaded = time.perf_counter()
-    result = run_stage(articles, config)
+    result = run_stage(articles, config, params.corpus)
     with tempfile.TemporaryDirectory() as folder:
         write_outputs(result, Path(folder), Path(folder) / "metrics.json")
     total = time.perf_counter() - started

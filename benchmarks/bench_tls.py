@@ -18,7 +18,6 @@ Writes benchmarks/results/tls.json.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import os
 import platform
@@ -27,9 +26,8 @@ import time
 from pathlib import Path
 
 from pipeline import io
-from pipeline.params import load_params, section
+from pipeline.config import SummaryConfig, load_config
 from pipeline.timeline import tls
-from pipeline.timeline.summarise import SummaryConfig
 from pipeline.timex import tag
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,6 +63,13 @@ SENSITIVITY = {
 }
 
 
+def moved(config: SummaryConfig, name: str, value: float) -> SummaryConfig:
+    """`config` with one setting changed, whether it belongs to the date ranker or to the selector."""
+    if name in type(config.ranker).model_fields:
+        return config.model_copy(update={"ranker": config.ranker.model_copy(update={name: value})})
+    return config.model_copy(update={name: value})
+
+
 def scores_only(topic: tls.Topic, sentences: list, config: SummaryConfig) -> list[float]:
     average = tls.average_scores([scores for _, scores in tls.evaluate_topic(topic, sentences, config)])
     return [round(average.dates.f1, 3), round(average.rouge_1.f1, 3), round(average.rouge_2.f1, 3)]
@@ -87,7 +92,7 @@ def score(topic: tls.Topic, config: SummaryConfig, sensitivity: bool = False) ->
         "seconds_tagging": round(tagged - started, 2),
         "seconds_summarising_and_scoring": round(time.perf_counter() - tagged, 2),
         **({"sensitivity": {
-            f"{name}={value}": scores_only(topic, sentences, dataclasses.replace(config, **{name: value}))
+            f"{name}={value}": scores_only(topic, sentences, moved(config, name, value))
             for name, values in SENSITIVITY.items() for value in values
         }} if sensitivity else {}),
     }
@@ -99,7 +104,7 @@ def main() -> None:
     parser.add_argument("--t17", type=Path, default=REPO.parent / "shared" / "tls" / "t17")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    config = SummaryConfig.from_params(section(section(load_params(args.params), "timeline"), "summary"))
+    config = load_config(args.params).timeline.summary
     topics: dict[str, object] = {}
     for name in sorted(ANCHORS):
         topic = tls.read_topic(args.t17 / name)

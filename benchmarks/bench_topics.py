@@ -38,10 +38,10 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score
 
 from pipeline import io
-from pipeline.embed import EmbedConfig, build_encoder, load_embeddings
-from pipeline.params import load_params, section
+from pipeline.config import TopicsConfig, load_config
+from pipeline.embed import build_encoder, load_embeddings
 from pipeline.topics.metrics import npmi_coherence, topic_diversity
-from pipeline.topics.model import TopicsConfig, tokenise
+from pipeline.topics.model import tokenise
 from pipeline.topics.stage import align, full_texts, model_topics, reference_tokens
 
 RESULTS = Path(__file__).parent / "results" / "topics.json"
@@ -66,7 +66,7 @@ def run_stage(args: list[str]) -> dict[str, float]:
 def stage_runs(folder: Path, params: dict[str, Any], articles: Path, backend: str, cache: Path) -> dict[str, Any]:
     """embed then topics with `backend`, caching under `cache`; outputs in folder/<backend>."""
     params = json.loads(json.dumps(params))
-    params["embed"].update(backend=backend, cache_dir=str(cache))
+    params["embed"].update(encoder={"name": backend}, cache_dir=str(cache))
     params_file = folder / f"params_{backend}.yaml"
     params_file.write_text(yaml.safe_dump(params))
     out = folder / backend
@@ -131,8 +131,9 @@ def main() -> None:
     logging.getLogger("gensim").setLevel(logging.WARNING)
     logging.getLogger("BERTopic").setLevel(logging.ERROR)
     articles_path = args.articles.resolve()
-    params = load_params(args.params)
-    config = TopicsConfig.from_params(section(params, "topics"))
+    validated = load_config(args.params)
+    params = validated.model_dump(mode="json")
+    config = validated.topics
     load_before = os.getloadavg()
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_average_before": load_before}}
 
@@ -167,7 +168,7 @@ def main() -> None:
 
         log.info("baselines on the cached MiniLM embeddings")
         ids, embeddings, info = load_embeddings(folder / "minilm" / "embeddings")
-        articles = align(pd.read_parquet(articles_path), ids, EmbedConfig.from_params(params).canonical_only)
+        articles = align(pd.read_parquet(articles_path), ids, validated.corpus.canonical_only)
     documents = full_texts(articles)
     stage_tokens, _ = reference_tokens(articles, config)
     default_tokens = tokenise(documents, CountVectorizer(stop_words="english"))
@@ -202,7 +203,7 @@ def main() -> None:
     comparison["lda"]["npmi_own"] = comparison["lda"]["npmi_common"]
 
     log.info("representation variants on the stage's clusters")
-    encoder = build_encoder(EmbedConfig.from_params(params))
+    encoder = build_encoder(validated.embed)
     for name, representation in (("keybert_main", ("keybert",)), ("mmr_main", ("mmr",))):
         variant = dataclasses.replace(config, representation=representation, aspects=(), stability=False)
         started = time.perf_counter()

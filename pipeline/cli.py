@@ -1,46 +1,305 @@
-"""Command-line entry: `python -m pipeline <command> ...` (also installed as `newsline`).
+"""Command-line entry: `python -m pipeline COMMAND ...` (also installed as `newsline`).
 
-Each command lives in its own module, which provides `configure_parser(parser)` and `run(args) -> int`.
-Modules are imported only when their command runs, so `--help` stays fast.
+The thin layer around the stages: argparse, default paths (`pipeline.paths`, mirrored by `dvc.yaml`), loading
+the validated configuration, and exit codes. Stages are plain functions of their configuration section and
+inputs; they are imported only when their command runs, so `--help` stays fast.
+
+Exit codes, the same for every command: 0 done; 1 the stage failed while running; 2 invalid params.yaml or
+command line (the message names the key, the value and what is allowed); 3 an input is missing or unreadable.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-COMMANDS: dict[str, tuple[str, str]] = {
-    "ingest": ("pipeline.ingest.stage", "parse, clean, date and deduplicate a corpus"),
-    "embed": ("pipeline.embed", "embed each article's text (cached: only new texts are embedded)"),
-    "topics": ("pipeline.topics.stage", "fit BERTopic on the embeddings; topic tables over time and per outlet"),
-    "timex": ("pipeline.timex.cli", "tag TimeML files and score them (TempEval-3 Task A)"),
-    "timeline": ("pipeline.timeline.stage", "dated events merged across outlets, and a summary timeline"),
-    "tls": ("pipeline.timeline.tls", "timeline summarisation on a news-tls folder, and its evaluation"),
-    "report": ("pipeline.report.stage", "execute the notebooks and render the HTML/PDF report"),
+from pipeline import paths
+from pipeline.config import EXIT_CONFIG, ConfigError, Params, load_config
+
+log = logging.getLogger("pipeline")
+
+EXIT_FAILED = 1
+EXIT_INPUT = 3
+
+
+class InputError(Exception):
+    """A stage's input is missing, unreadable or does not match what the stage expects."""
+
+
+def _config(args: argparse.Namespace, overrides: dict[str, Any] | None = None) -> Params:
+    return load_config(args.params, overrides)
+
+
+def _require(*files: Path, hint: str) -> None:
+    missing = [str(path) for path in files if not Path(path).exists()]
+    if missing:
+        raise InputError(f"input(s) not found: {', '.join(missing)} ({hint})")
+
+
+# --- ingest ---------------------------------------------------------------------------------------------------
+
+
+def _ingest_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source", action="append", dest="sources", metavar="PATH",
+        help="ingest this file or folder instead of ingest.sources (repeatable): run on your own corpus",
+    )
+    parser.add_argument("--out-dir", type=Path, default=paths.INTERIM, help="where the Parquet files go")
+    parser.add_argument("--metrics", type=Path, default=paths.INGEST_METRICS, help="metrics JSON path")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from pipeline.ingest.readers import SourceError
+    from pipeline.ingest.stage import ingest, write_outputs
+
+    config = _config(args, {"ingest.sources": args.sources} if args.sources else None)
+    try:
+        result = ingest(config.ingest, progress=not args.no_progress)
+    except SourceError as error:
+        raise InputError(str(error)) from None
+    write_outputs(result, args.out_dir, args.metrics)
+    metrics = result.metrics
+    log.info(
+        "read %d records: kept %d, quarantined %d %s; %d duplicate clusters with copies",
+        metrics["records_read"], metrics["kept"], metrics["quarantined"], metrics["quarantined_by_reason"],
+        metrics["duplicates"]["clusters_with_copies"],
+    )
+    return 0
+
+
+# --- embed ----------------------------------------------------------------------------------------------------
+
+
+def _embed_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--articles", type=Path, default=paths.ARTICLES, help="the ingest stage's table")
+    parser.add_argument("--out-dir", type=Path, default=paths.EMBEDDINGS, help="where the embeddings go")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def _embed(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from pipeline.embed import embed_articles, write_outputs
+
+    config = _config(args)
+    _require(args.articles, hint="run the ingest stage first")
+    try:
+        result = embed_articles(pd.read_parquet(args.articles), config.embed, config.corpus.canonical_only,
+                                progress=not args.no_progress)
+    except ValueError as error:
+        raise InputError(f"{args.articles}: {error}") from None
+    write_outputs(result, args.out_dir)
+    log.info("%d articles embedded with %s in %.1f s (%d texts encoded now, the rest taken from the cache)",
+             len(result.ids), result.info["model_key"], result.seconds, result.newly_embedded)
+    return 0
+
+
+# --- topics ---------------------------------------------------------------------------------------------------
+
+
+def _topics_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--articles", type=Path, default=paths.ARTICLES, help="the ingest stage's table")
+    parser.add_argument("--embeddings", type=Path, default=paths.EMBEDDINGS, help="the embed stage's folder")
+    parser.add_argument("--out-dir", type=Path, default=paths.TOPICS, help="where outputs go")
+    parser.add_argument("--metrics-dir", type=Path, default=paths.METRICS, help="where the metrics files go")
+
+
+def _topics(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from pipeline.embed import build_encoder, load_embeddings
+    from pipeline.topics.stage import align, model_topics, write_outputs
+
+    logging.getLogger("gensim").setLevel(logging.WARNING)  # it logs every 1000 sliding windows
+    logging.getLogger("BERTopic").setLevel(logging.ERROR)  # warns about update_topics with our own assignment
+    config = _config(args)
+    _require(args.articles, args.embeddings / "ids.parquet", hint="run the ingest and embed stages first")
+    try:
+        ids, embeddings, info = load_embeddings(args.embeddings)
+        encoder = build_encoder(config.embed)
+        if info.get("model_key") != encoder.key:
+            raise ValueError(f"embeddings were made with {info.get('model_key')}, params ask for {encoder.key}")
+        articles = align(pd.read_parquet(args.articles), ids, config.corpus.canonical_only)
+        result = model_topics(articles, embeddings, config.topics, encoder, info)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    write_outputs(result, args.out_dir, args.metrics_dir, config.embed, config.topics)
+    metrics = result.metrics
+    log.info(
+        "%d topics over %d articles in %.0f s: NPMI %s, diversity %s, outliers %s -> %s",
+        metrics["topics"], metrics["documents"], result.timing["total_seconds"], metrics["npmi"],
+        metrics["diversity"], metrics["outlier_share_before_reduction"], metrics["outlier_share"],
+    )
+    return 0
+
+
+# --- timeline -------------------------------------------------------------------------------------------------
+
+
+def _timeline_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--articles", type=Path, default=paths.ARTICLES, help="the ingest stage's table")
+    parser.add_argument("--out-dir", type=Path, default=paths.TIMELINE, help="where outputs go")
+    parser.add_argument("--metrics", type=Path, default=paths.TIMELINE_METRICS, help="metrics JSON path")
+
+
+def _timeline(args: argparse.Namespace) -> int:
+    import time
+
+    from pipeline.timeline.stage import load_articles, run_stage, write_outputs
+
+    config = _config(args)
+    _require(args.articles, hint="run the ingest stage first")
+    try:
+        articles = load_articles(args.articles, config.corpus.canonical_only)
+    except (ValueError, OSError) as error:
+        raise InputError(str(error)) from None
+    started = time.perf_counter()
+    result = run_stage(articles, config.timeline, config.corpus)
+    result.metrics["seconds"]["total"] = round(time.perf_counter() - started, 2)
+    write_outputs(result, args.out_dir, args.metrics)
+    log.info(
+        "%d articles, %d event mentions, %d merged events (%d reported by 2+ outlets), %d summary dates",
+        result.metrics["articles"], result.metrics["event_mentions"], result.metrics["merged_events"],
+        result.metrics["events_reported_by_2plus_outlets"], result.metrics["summary_dates"],
+    )
+    return 0
+
+
+# --- tls ------------------------------------------------------------------------------------------------------
+
+
+def _tls_parser(parser: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(dest="tls_command", required=True, metavar="SUBCOMMAND")
+    run_parser = commands.add_parser("summarise", help="write a timeline for a news-tls folder")
+    run_parser.add_argument("folder", type=Path)
+    run_parser.add_argument("--dates", type=int, required=True, help="number of dates in the timeline")
+    run_parser.add_argument("--sentences", type=int, default=1, help="sentences per date")
+    run_parser.add_argument("--out", type=Path, required=True, help="timeline JSON (news-tls layout)")
+    run_parser.add_argument("--keywords", default=None, help="comma-separated keywords (default: keywords.json)")
+    eval_parser = commands.add_parser("evaluate", help="Date-F1 and alignment ROUGE on topic folders")
+    eval_parser.add_argument("folders", type=Path, nargs="+")
+    eval_parser.add_argument("--out", type=Path, default=None, help="results JSON (scores and timelines)")
+
+
+def _tls(args: argparse.Namespace) -> int:
+    from pipeline.config import SummaryConfig
+    from pipeline.io import write_json
+    from pipeline.timeline.tls import TopicError, evaluate_folders, summarise_folder, write_timeline
+
+    # Outside a checkout (no params.yaml) the built-in defaults, which are params.yaml's values, apply.
+    config = _config(args).timeline.summary if Path(args.params).is_file() else SummaryConfig()
+    try:
+        if args.tls_command == "summarise":
+            keywords = args.keywords.split(",") if args.keywords is not None else None
+            timeline = summarise_folder(args.folder, args.dates, args.sentences, config, keywords)
+            write_timeline(args.out, timeline)
+            log.info("wrote %d dates to %s", len(timeline), args.out)
+        else:
+            report = evaluate_folders(args.folders, config)
+            if args.out is not None:
+                write_json(args.out, report)
+    except (TopicError, OSError, ValueError) as error:
+        raise InputError(str(error)) from None
+    return 0
+
+
+# --- report ---------------------------------------------------------------------------------------------------
+
+
+def _report_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--articles", type=Path, default=paths.ARTICLES)
+    parser.add_argument("--topics-dir", type=Path, default=paths.TOPICS)
+    parser.add_argument("--timeline-dir", type=Path, default=paths.TIMELINE)
+    parser.add_argument("--metrics-dir", type=Path, default=paths.METRICS, help="the stages' metrics files")
+    parser.add_argument("--benchmarks-dir", type=Path, default=paths.BENCHMARK_RESULTS,
+                        help="benchmark results shown when present (temporal tagger, timeline summarisation)")
+    parser.add_argument("--raw-pointer", type=Path, default=paths.RAW_POINTER, help="DVC pointer of the raw data")
+    parser.add_argument("--notebooks", type=Path, default=paths.NOTEBOOKS, help="the notebooks to run")
+    parser.add_argument("--out-dir", type=Path, default=paths.REPORTS, help="where the report goes")
+    parser.add_argument("--report-metrics", type=Path, default=paths.REPORT_METRICS,
+                        help="counts of figures, tables and pages (timings go beside it, *_timing.json)")
+
+
+def _report(args: argparse.Namespace) -> int:
+    import time
+
+    from papermill.exceptions import PapermillExecutionError
+
+    from pipeline import io
+    from pipeline.report.stage import NOTEBOOKS, Inputs, build_report
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # WeasyPrint's font subsetting logs every font
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # logs every page, and that it subsets with fontTools
+    config = _config(args)
+    inputs = Inputs(Path(args.params), args.articles, args.topics_dir, args.timeline_dir, args.metrics_dir,
+                    args.benchmarks_dir, args.raw_pointer)
+    _require(*inputs.required(), *(args.notebooks / f"{name}.ipynb" for name in NOTEBOOKS),
+             hint="run the ingest, topics and timeline stages first")
+    started = time.perf_counter()
+    try:
+        result = build_report(config, inputs, args.notebooks, args.out_dir)
+    except PapermillExecutionError as error:  # it names the cell and the exception; the traceback adds noise
+        log.error("a notebook cell failed: %s (the executed notebook in %s shows where)", error,
+                  args.out_dir / "notebooks")
+        return EXIT_FAILED
+    result["seconds"]["total"] = round(time.perf_counter() - started, 2)
+    timing_path = args.report_metrics.with_name(args.report_metrics.stem + "_timing.json")
+    io.write_json(timing_path, result.pop("seconds"))
+    io.write_json(args.report_metrics, result)
+    log.info("report: %d figures, %d tables, %d PDF pages in %.0f s -> %s, %s", len(result["figures"]),
+             len(result["tables"]), result["pages"], time.perf_counter() - started,
+             args.out_dir / "report.html", args.out_dir / "report.pdf")
+    return 0
+
+
+# --- the entry ------------------------------------------------------------------------------------------------
+
+Handler = Callable[[argparse.Namespace], int]
+STAGES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = {
+    "ingest": ("parse, clean, date and deduplicate a corpus", _ingest_parser, _ingest),
+    "embed": ("embed each article's text (cached: only new texts are embedded)", _embed_parser, _embed),
+    "topics": ("fit BERTopic on the embeddings; topic tables over time and per outlet", _topics_parser, _topics),
+    "timeline": ("dated events merged across outlets, and a summary timeline", _timeline_parser, _timeline),
+    "tls": ("timeline summarisation on a news-tls folder, and its evaluation", _tls_parser, _tls),
+    "report": ("execute the notebooks and render the HTML/PDF report", _report_parser, _report),
 }
+TIMEX_SUMMARY = "tag TimeML files and score them (TempEval-3 Task A)"
 
 
-def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    requested = next((arg for arg in argv if arg in COMMANDS), None)
-    for name, (module_name, summary) in COMMANDS.items():
+    for name, (summary, configure, handler) in STAGES.items():
         sub = subparsers.add_parser(name, help=summary, description=summary)
-        if name == requested:
-            module = importlib.import_module(module_name)
-            module.configure_parser(sub)
-            sub.set_defaults(handler=module.run)
+        sub.add_argument("--params", type=Path, default=paths.PARAMS, help="parameter file (default: params.yaml)")
+        configure(sub)
+        sub.set_defaults(handler=handler)
+    timex = subparsers.add_parser("timex", help=TIMEX_SUMMARY, description=TIMEX_SUMMARY)
+    from pipeline.timex import cli as timex_cli  # the tagger library's own commands (stdlib only: cheap)
+
+    timex_cli.configure_parser(timex)
+    timex.set_defaults(handler=timex_cli.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    return int(args.handler(args) or 0)
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as error:
+        log.error("%s", error)
+        return EXIT_CONFIG
+    except InputError as error:
+        log.error("%s", error)
+        return EXIT_INPUT

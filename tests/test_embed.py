@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.embed import (
-    EmbedConfig,
-    EmbeddingCache,
-    MiniLMEncoder,
-    article_texts,
-    embed_articles,
-    load_embeddings,
-    write_outputs,
-)
-from pipeline.params import ParamsError
+from pipeline.components.encoders import MiniLM, SentenceTransformerFolder
+from pipeline.config import EmbedConfig
+from pipeline.embed import EmbeddingCache, article_texts, embed_articles, load_embeddings, write_outputs
 
 
 class CountingEncoder:
@@ -81,8 +75,8 @@ def test_canonical_only_keeps_one_member_per_duplicate_cluster_and_sorts_by_id(t
     articles["is_canonical"] = [True, False, True, True]
     result = embed_articles(articles, EmbedConfig(cache_dir=tmp_path), encoder=CountingEncoder(), progress=False)
     assert result.ids["id"].tolist() == sorted(articles["id"][articles["is_canonical"]])
-    everything = EmbedConfig(cache_dir=tmp_path, canonical_only=False)
-    assert len(embed_articles(articles, everything, encoder=CountingEncoder(), progress=False).ids) == 4
+    everything = embed_articles(articles, EmbedConfig(cache_dir=tmp_path), False, CountingEncoder(), progress=False)
+    assert len(everything.ids) == 4
 
 
 def test_text_modes_and_the_fallback_for_a_missing_lead():
@@ -114,16 +108,26 @@ def test_cache_shards_survive_a_reload_and_reject_mismatched_input(tmp_path):
         cache.add(["d" * 64], np.ones((2, 3)))
 
 
-def test_bad_params_are_reported_clearly():
-    with pytest.raises(ParamsError, match="backend"):
-        EmbedConfig.from_params({"embed": {"backend": "word2vec"}})
-    with pytest.raises(ParamsError, match="text"):
-        EmbedConfig.from_params({"embed": {"text": "abstract"}})
-    assert EmbedConfig.from_params({"embed": {}, "ingest": {"canonical_only": False}}).canonical_only is False
+def test_the_info_file_records_the_encoder_by_name_with_its_arguments(tmp_path):
+    result = embed_articles(_articles(2), EmbedConfig(cache_dir=tmp_path), encoder=CountingEncoder(), progress=False)
+    assert result.info["encoder"] == {"name": "minilm", "max_seq_length": 256, "batch_size": 1, "threads": 2}
+
+
+def test_a_sentence_transformers_folder_is_keyed_by_its_weights(tmp_path):
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    (folder / "modules.json").write_text("[]")
+    (folder / "model.safetensors").write_bytes(b"weights one")
+    first = SentenceTransformerFolder(path=folder).build(tmp_path).key
+    (folder / "model.safetensors").write_bytes(b"weights two")
+    second = SentenceTransformerFolder(path=folder).build(tmp_path).key
+    assert first.startswith("st-my-model-") and first != second  # a retrained model never reuses cached vectors
+    with pytest.raises(ValueError, match="not a sentence-transformers model folder"):
+        SentenceTransformerFolder(path=tmp_path / "missing").build(tmp_path)
 
 
 def test_minilm_loads_from_the_installed_package_without_network(tmp_path):
-    encoder = MiniLMEncoder(max_seq_length=64, batch_size=4, threads=1)
+    encoder = MiniLM(max_seq_length=64, batch_size=4, threads=1).build(tmp_path)
     vectors = encoder.encode(["Russian troops withdrew from the north.", "Gas prices rose in Europe."])
     assert os.environ["HF_HUB_OFFLINE"] == "1"
     assert vectors.shape == (2, 384) and vectors.dtype == np.float32
@@ -134,6 +138,6 @@ def test_minilm_loads_from_the_installed_package_without_network(tmp_path):
 def test_a_minilm_vector_does_not_depend_on_the_texts_encoded_with_it():
     short = "Kyiv was shelled overnight."
     long = "Grain exports through the Black Sea ports stopped, and prices rose in Africa and the Middle East."
-    alone = MiniLMEncoder(max_seq_length=64, threads=1).encode([short])
-    together = MiniLMEncoder(max_seq_length=64, threads=1).encode([short, long])
+    alone = MiniLM(max_seq_length=64, threads=1).build(Path(".")).encode([short])
+    together = MiniLM(max_seq_length=64, threads=1).build(Path(".")).encode([short, long])
     np.testing.assert_array_equal(together[0], alone[0])  # bit-identical, as a cold run and a warm cache need

@@ -10,10 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.config import IngestConfig
 from pipeline.ingest.dating import parse_metadata_date
 from pipeline.ingest.parse import parse_article, repair_title
 from pipeline.ingest.readers import SourceError, decode_bytes
-from pipeline.ingest.stage import IngestConfig, ingest, stable_id, write_outputs
+from pipeline.ingest.stage import ingest, stable_id, write_outputs
 from pipeline.text import split_sentences
 from tests.conftest import corpus_file
 
@@ -52,8 +53,8 @@ GERMAN_BODY = (
 
 
 def make_config(sources: list[Path], **overrides: object) -> IngestConfig:
-    params = {"ingest": {"sources": [str(s) for s in sources], "min_chars": 200, "min_words": 30, **overrides}}
-    return IngestConfig.from_params(params)
+    return IngestConfig.model_validate({"sources": [str(s) for s in sources], "min_chars": 200, "min_words": 30,
+                                        **overrides})
 
 
 def test_plain_layout_separates_title_photo_caption_headings_and_boilerplate() -> None:

@@ -7,7 +7,6 @@ papermill, and checks the HTML and the PDF a reader gets.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import re
@@ -21,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline.params import ParamsError
+from pipeline.cli import main
 from pipeline.report import stage, tables
 from pipeline.report.items import ItemStore
 from pipeline.timeline.merge import EVENT_COLUMNS
@@ -37,6 +36,17 @@ OUTLETS = {  # outlet: (group, country)
     "punchng.com": ("other", "Nigeria"),
 }
 LABELS = {-1: "outliers, misc", 0: "troops, border, military", 1: "gas, prices, sanctions", 2: "talks, diplomacy, geneva"}
+
+
+def run_report(params: Path, articles: Path, topics_dir: Path, timeline_dir: Path, metrics_dir: Path,
+               benchmarks_dir: Path, raw_pointer: Path, notebooks: Path, out_dir: Path) -> int:
+    """The report command, as `dvc repro` runs it, on the given inputs."""
+    return main([
+        "report", f"--params={params}", f"--articles={articles}", f"--topics-dir={topics_dir}",
+        f"--timeline-dir={timeline_dir}", f"--metrics-dir={metrics_dir}", f"--benchmarks-dir={benchmarks_dir}",
+        f"--raw-pointer={raw_pointer}", f"--notebooks={notebooks}", f"--out-dir={out_dir}",
+        f"--report-metrics={out_dir / 'report.json'}",
+    ])
 
 
 def make_articles(count: int = 240) -> pd.DataFrame:
@@ -148,13 +158,10 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["report"].update(min_week_articles=5, min_column_articles=5, key_events=10, title=f"Test report {SCRIPT}")
     (root / "params.yaml").write_text(yaml.safe_dump(params))
-    args = argparse.Namespace(
-        params=root / "params.yaml", articles=paths["interim"] / "articles.parquet", topics_dir=paths["topics"],
-        timeline_dir=paths["timeline"], metrics_dir=paths["metrics"], benchmarks_dir=paths["benchmarks"],
-        raw_pointer=REPO / "data" / "raw.dvc", notebooks=REPO / "notebooks", out_dir=root / "reports",
-        report_metrics=root / "reports" / "report.json",
-    )
-    return root / "reports", stage.run(args)
+    code = run_report(root / "params.yaml", paths["interim"] / "articles.parquet", paths["topics"], paths["timeline"],
+                      paths["metrics"], paths["benchmarks"], REPO / "data" / "raw.dvc", REPO / "notebooks",
+                      root / "reports")
+    return root / "reports", code
 
 
 def test_stage_runs_every_notebook_without_an_error(rendered: tuple[Path, int]) -> None:
@@ -214,12 +221,9 @@ def test_plots_files_are_tidy_weekly_series(rendered: tuple[Path, int]) -> None:
 
 
 def test_missing_input_is_a_clear_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    args = argparse.Namespace(
-        params=REPO / "params.yaml", articles=tmp_path / "none.parquet", topics_dir=tmp_path, timeline_dir=tmp_path,
-        metrics_dir=tmp_path, benchmarks_dir=tmp_path, raw_pointer=tmp_path / "raw.dvc", notebooks=REPO / "notebooks",
-        out_dir=tmp_path / "reports", report_metrics=tmp_path / "report.json",
-    )
-    assert stage.run(args) == 2
+    code = run_report(REPO / "params.yaml", tmp_path / "none.parquet", tmp_path, tmp_path, tmp_path, tmp_path,
+                      tmp_path / "raw.dvc", REPO / "notebooks", tmp_path / "reports")
+    assert code == 3
     assert "none.parquet" in caplog.text
 
 
@@ -251,11 +255,6 @@ def test_shorten_cuts_at_a_word_boundary() -> None:
     assert tables.shorten("  short   text ", 50) == "short text"
 
 
-def test_unknown_report_setting_is_rejected() -> None:
-    with pytest.raises(ParamsError, match="colour"):
-        stage.ReportConfig.from_params({"report": {"colour": "red"}})
-
-
 def test_data_version_reads_the_dvc_pointer(tmp_path: Path) -> None:
     pointer = tmp_path / "raw.dvc"
     pointer.write_text("outs:\n- md5: abc123.dir\n  size: 2048\n  nfiles: 2\n  path: raw\n")
@@ -270,12 +269,25 @@ def test_a_failing_cell_fails_the_stage_with_its_error(tmp_path: Path, caplog: p
     broken = nbformat.read(notebooks / "01_corpus.ipynb", as_version=4)
     broken.cells.insert(2, nbformat.v4.new_code_cell("raise RuntimeError('broken cell')"))
     nbformat.write(broken, notebooks / "01_corpus.ipynb")
-    args = argparse.Namespace(
-        params=REPO / "params.yaml", articles=paths["interim"] / "articles.parquet", topics_dir=paths["topics"],
-        timeline_dir=paths["timeline"], metrics_dir=paths["metrics"], benchmarks_dir=paths["benchmarks"],
-        raw_pointer=tmp_path / "raw.dvc", notebooks=notebooks, out_dir=tmp_path / "reports",
-        report_metrics=tmp_path / "reports" / "report.json",
-    )
-    assert stage.run(args) == 1
+    code = run_report(REPO / "params.yaml", paths["interim"] / "articles.parquet", paths["topics"], paths["timeline"],
+                      paths["metrics"], paths["benchmarks"], tmp_path / "raw.dvc", notebooks, tmp_path / "reports")
+    assert code == 1
     assert "broken cell" in caplog.text
     assert not (tmp_path / "reports" / "report.html").exists()
+
+
+def test_a_report_without_outlet_groups_to_compare_leaves_the_contrasts_out(tmp_path: Path) -> None:
+    paths = write_stage_outputs(tmp_path, make_articles(120))
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["corpus"]["outlet_groups"] = {}
+    params["report"].update(compare_groups=[], min_week_articles=5, min_column_articles=5)
+    params["topics"]["clusterer"] = {"name": "kmeans", "n_clusters": 3}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    code = run_report(tmp_path / "params.yaml", paths["interim"] / "articles.parquet", paths["topics"],
+                      paths["timeline"], paths["metrics"], paths["benchmarks"], tmp_path / "raw.dvc",
+                      REPO / "notebooks", tmp_path / "reports")
+    assert code == 0
+    assert not (tmp_path / "reports" / "figures" / "group_contrast.csv").exists()
+    assert not (tmp_path / "reports" / "figures" / "framing.csv").exists()
+    page = (tmp_path / "reports" / "report.html").read_text(encoding="utf-8")
+    assert "clustered by k-means into 3 topics" in page  # the method names the components used

@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from pipeline.config import MergeConfig
 from pipeline.timeline.events import DateMention, event_parts, load_spacy
 from pipeline.timeline.merge import (
-    MergeConfig,
     Provenance,
     cluster_mentions,
     describe_events,

@@ -10,28 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.params import ParamsError, load_params
+from pipeline.config import load_config
 from pipeline.timeline.sentences import date_text
-from pipeline.timeline.stage import StageConfig, event_candidates, load_articles, run_stage, write_outputs
+from pipeline.timeline.stage import event_candidates, load_articles, run_stage, write_outputs
 from pipeline.timex import tag
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def test_params_yaml_has_a_valid_timeline_section() -> None:
-    config = StageConfig.from_params(load_params(REPO / "params.yaml"))
-    assert config.group_of()["tass.com"] == "russian_state"
-    assert config.summary.lead_sentences >= 0
-
-
-def test_config_rejects_unknown_settings_and_outlets_in_two_groups() -> None:
-    with pytest.raises(ParamsError, match="unknown"):
-        StageConfig.from_params({"timeline": {"max_event_per_article": 2}})
-    with pytest.raises(ParamsError, match="granularities"):
-        StageConfig.from_params({"timeline": {"event_granularities": ["fortnight"]}})
-    config = StageConfig.from_params({"timeline": {"outlet_groups": {"a": ["x.com"], "b": ["x.com"]}}})
-    with pytest.raises(ParamsError, match=r"x\.com"):
-        config.group_of()
 
 
 def _articles(bodies: list[str], published: dt.date | None = dt.date(2022, 3, 4)) -> pd.DataFrame:
@@ -99,8 +83,9 @@ def test_stage_on_a_corpus_slice_writes_traceable_outputs(corpus_slice: pd.DataF
             "date": [dt.date.fromisoformat(value) for value in corpus_slice["date"]],
         }
     )
-    config = StageConfig.from_params(load_params(REPO / "params.yaml"))
-    result = run_stage(articles, config)
+    params = load_config(REPO / "params.yaml")
+    config = params.timeline
+    result = run_stage(articles, config, params.corpus)
     write_outputs(result, tmp_path / "timeline", tmp_path / "metrics.json")
 
     events = pd.read_parquet(tmp_path / "timeline" / "events.parquet")

@@ -8,16 +8,10 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from pipeline.components.rankers import MentionCounts, date_counts
+from pipeline.config import SummaryConfig
 from pipeline.timeline.sentences import strip_dateline
-from pipeline.timeline.summarise import (
-    DatedSentence,
-    SummaryConfig,
-    candidates,
-    date_counts,
-    rank_dates,
-    select_sentences,
-    summarise,
-)
+from pipeline.timeline.summarise import DatedSentence, candidates, select_sentences, summarise
 
 DAY = dt.date(2022, 3, 1)
 
@@ -46,7 +40,7 @@ def test_date_counts_split_mentions_by_when_they_were_written() -> None:
 def test_days_named_by_later_articles_rank_above_busy_news_days() -> None:
     busy = [sentence(f"busy{i}", 3, "Markets were calm on the day.") for i in range(3)]
     recalled = [sentence(f"later{i}", 9, "Recalling the March 1 attack.", names=(0,)) for i in range(3)]
-    ranked = [d for d, _ in rank_dates(busy + recalled, SummaryConfig())]
+    ranked = [d for d, _ in MentionCounts().rank(busy + recalled)]
     assert ranked.index(day(0)) < ranked.index(day(3))
 
 
@@ -56,17 +50,17 @@ def test_later_mentions_count_as_a_share_of_the_coverage_that_follows() -> None:
     filler = [sentence(f"f{i}", 2, "Other news.") for i in range(20)]
     early = sentence("early", 3, "On March 1 the siege began.", names=(0,))
     late = sentence("late", 30, "On March 27 the siege ended.", names=(26,))
-    config = SummaryConfig(published_weight=0.0, next_day_mention_weight=0.0)
-    scores = dict(rank_dates([*filler, early, late], config))
+    ranker = MentionCounts(published_weight=0.0, next_day_mention_weight=0.0)
+    scores = dict(ranker.rank([*filler, early, late]))
     assert scores[day(26)] > scores[day(0)] > 0
 
 
-def test_rank_dates_respects_the_window_and_breaks_ties_by_date() -> None:
+def test_the_ranker_respects_the_window_and_breaks_ties_by_date() -> None:
     sentences = [sentence("a", 5, "News."), sentence("b", 2, "News.")]
-    config = SummaryConfig(published_weight=1.0)
-    ranked = [d for d, _ in rank_dates(sentences, config, start=day(2), end=day(4))]
+    ranker = MentionCounts(published_weight=1.0)
+    ranked = [d for d, _ in ranker.rank(sentences, start=day(2), end=day(4))]
     assert ranked == [day(2), day(4)]  # day 4 precedes a publication; days 1 and 5 are outside
-    assert [d for d, _ in rank_dates(sentences, config)][:2] == [day(1), day(2)]
+    assert [d for d, _ in ranker.rank(sentences)][:2] == [day(1), day(2)]
 
 
 def test_candidates_prefer_sentences_that_name_the_day_and_cap_each_article() -> None:
@@ -152,11 +146,3 @@ def test_captions_navigation_and_date_only_sentences_are_not_summary_material() 
 def test_summarise_handles_empty_and_stopword_only_input() -> None:
     assert summarise([], 3, 1, SummaryConfig()) == []
     assert summarise([sentence("a", 0, "the of and it", names=(0,))], 3, 1, SummaryConfig()) == []
-
-
-def test_summary_config_rejects_unknown_and_invalid_settings() -> None:
-    with pytest.raises(ValueError, match="unknown"):
-        SummaryConfig.from_params({"published_wieght": 1})
-    with pytest.raises(ValueError, match="max_similarity"):
-        SummaryConfig.from_params({"max_similarity": 0})
-    assert SummaryConfig.from_params({"per_article": 3}).per_article == 3

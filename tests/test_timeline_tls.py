@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config import SummaryConfig, load_config
 from pipeline.timeline import tls
 from pipeline.timeline.sentences import (
     assign_to_sentences,
@@ -17,7 +18,6 @@ from pipeline.timeline.sentences import (
     sentence_spans,
     tag_safely,
 )
-from pipeline.timeline.summarise import SummaryConfig
 from pipeline.timex import Timex, tag
 from tests.conftest import shared_path
 
@@ -140,7 +140,7 @@ def test_cli_summarise_writes_the_news_tls_layout(tmp_path: Path) -> None:
 
     assert main(["tls", "summarise", str(tmp_path / "tiny"), "--dates", "1", "--sentences", "1", "--out", str(out)]) == 0
     assert json.loads(out.read_text()) == [["2011-03-01T00:00:00", ["Rebels seize the port of Brega on March 1 ."]]]
-    assert main(["tls", "evaluate", str(tmp_path / "absent")]) == 2
+    assert main(["tls", "evaluate", str(tmp_path / "absent")]) == 3  # a missing input
 
 
 @pytest.mark.integration
@@ -154,4 +154,4 @@ def test_t17_syrian_crisis_beats_the_datewise_anchor() -> None:
 
 def test_summary_settings_in_params_yaml_are_the_built_in_defaults() -> None:
     """Outside the repository the command runs with the defaults, which must be the tuned values."""
-    assert tls.summary_config(Path(__file__).resolve().parents[1] / "params.yaml") == SummaryConfig()
+    assert load_config(Path(__file__).resolve().parents[1] / "params.yaml").timeline.summary == SummaryConfig()

@@ -10,14 +10,12 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from pipeline.embed import EmbedConfig
-from pipeline.params import ParamsError
+from pipeline.components.clustering import Hdbscan, KMeans
+from pipeline.components.encoders import Model2Vec
+from pipeline.components.reduction import Pca, Umap
+from pipeline.components.representations import KeyBertInspired, MaximalMarginalRelevance
+from pipeline.config import EmbedConfig, OutlierConfig, TopicMetricsConfig, TopicsConfig, VectorizerConfig
 from pipeline.topics.model import (
-    HdbscanParams,
-    OutlierParams,
-    TopicsConfig,
-    UmapParams,
-    VectorizerParams,
     assign_topics,
     fit_topics,
     load_model,
@@ -73,12 +71,12 @@ def synthetic_docs(n_per_topic: int, seed: int) -> tuple[list[str], np.ndarray]:
 
 CONFIG = TopicsConfig(
     seed=7,
-    umap=UmapParams(n_neighbors=10, n_components=3),
-    hdbscan=HdbscanParams(min_cluster_size=15, min_samples=10),
-    vectorizer=VectorizerParams(min_df=1),
-    representation=("keybert", "mmr"),
+    reducer=Umap(n_neighbors=10, n_components=3),
+    clusterer=Hdbscan(min_cluster_size=15, min_samples=10),
+    vectorizer=VectorizerConfig(min_df=1),
+    representation=(KeyBertInspired(), MaximalMarginalRelevance()),
     top_n_words=10,
-    diversity_top_n=10,
+    metrics=TopicMetricsConfig(diversity_top_n=10),
     label_words=3,
     plot_topics=2,
 )
@@ -124,9 +122,9 @@ def test_threshold_keeps_dissimilar_outliers_out(fit, corpus):
     docs, embeddings, _ = corpus
     clusters = fit.clusters.copy()
     clusters[:5] = -1
-    strict = reassign_outliers(fit.model, docs, embeddings, clusters, OutlierParams("embeddings", threshold=1.01))
+    strict = reassign_outliers(fit.model, docs, embeddings, clusters, OutlierConfig(strategy="embeddings", threshold=1.0))
     assert (strict[:5] == -1).all()
-    none = reassign_outliers(fit.model, docs, embeddings, clusters, OutlierParams("none"))
+    none = reassign_outliers(fit.model, docs, embeddings, clusters, OutlierConfig(strategy="none"))
     assert (none[:5] == -1).all()
 
 
@@ -134,7 +132,7 @@ def test_a_reloaded_model_assigns_new_documents_like_the_fitted_one(fit, encoder
     new_docs, truth = synthetic_docs(10, seed=99)
     new_embeddings = encoder.encode(new_docs)
     before = assign_topics(fit.model, new_docs, new_embeddings, CONFIG.outliers)
-    save_model(fit, tmp_path / "model", EmbedConfig(backend="model2vec", cache_dir=tmp_path), CONFIG.outliers)
+    save_model(fit, tmp_path / "model", EmbedConfig(encoder=Model2Vec(), cache_dir=tmp_path), CONFIG.outliers)
     loaded = load_model(tmp_path / "model", encoder=encoder)
     after = assign_topics(loaded.model, new_docs, new_embeddings, loaded.outliers)
     assert (before == after).all()
@@ -173,11 +171,11 @@ def test_labels_skip_a_plural_of_a_word_already_taken():
     assert make_label(["sanction", "sanctions", "russia", "oil", "gas"], 3) == "sanction, russia, oil"
 
 
-def test_params_are_validated_with_clear_errors():
-    with pytest.raises(ParamsError, match="representation"):
-        TopicsConfig.from_params({"representation": ["gpt"]})
-    with pytest.raises(ParamsError, match="invalid topics parameter"):
-        TopicsConfig.from_params({"umap": {"neighbours": 5}})
-    with pytest.raises(ParamsError, match="strategy"):
-        TopicsConfig.from_params({"outliers": {"strategy": "magic"}})
-    assert TopicsConfig.from_params({"metrics": {"stability": False}}).stability is False
+def test_pca_and_kmeans_swapped_in_give_exactly_the_asked_number_of_topics(corpus, encoder):
+    docs, embeddings, truth = corpus
+    config = CONFIG.model_copy(update={"reducer": Pca(n_components=3), "clusterer": KMeans(n_clusters=4)})
+    result = model_topics(_articles(docs), embeddings, config, encoder, {"model_key": encoder.key})
+    assert result.metrics["topics"] == 4 and result.metrics["outlier_share_before_reduction"] == 0
+    assert result.metrics["components"]["reducer"] == {"name": "pca", "n_components": 3}
+    assert result.metrics["components"]["clusterer"] == {"name": "kmeans", "n_clusters": 4, "n_init": 10}
+    assert adjusted_rand_score(truth, result.fit.topics) > 0.6  # three true topics, one split in two

@@ -45,8 +45,8 @@ def workspace(corpus_slice, tmp_path_factory) -> Path:
     _articles(corpus_slice).to_parquet(folder / "articles.parquet")
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["embed"]["cache_dir"] = str(folder / "cache")
-    params["topics"]["umap"]["n_neighbors"] = 10
-    params["topics"]["hdbscan"].update(min_cluster_size=8, min_samples=4)
+    params["topics"]["reducer"]["n_neighbors"] = 10
+    params["topics"]["clusterer"].update(min_cluster_size=8, min_samples=4)
     (folder / "params.yaml").write_text(yaml.safe_dump(params))
     return folder
 
@@ -76,7 +76,7 @@ def test_embed_covers_the_canonical_articles_in_id_order(stages):
     ids, embeddings, info = load_embeddings(stages / "embeddings")
     articles = pd.read_parquet(stages / "articles.parquet")
     assert ids["id"].tolist() == sorted(articles.loc[articles["is_canonical"], "id"])
-    assert embeddings.shape == (len(ids), 384) and info["backend"] == "minilm"
+    assert embeddings.shape == (len(ids), 384) and info["encoder"]["name"] == "minilm"
 
 
 def test_topics_outputs_are_consistent(stages):
@@ -119,10 +119,10 @@ def test_the_saved_model_reassigns_the_fitted_articles_mostly_alike(stages):
 
 
 def test_missing_inputs_and_stale_embeddings_fail_with_a_message(stages, tmp_path, caplog):
-    assert main(["topics", f"--params={stages / 'params.yaml'}", f"--articles={tmp_path / 'none.parquet'}"]) == 2
+    assert main(["topics", f"--params={stages / 'params.yaml'}", f"--articles={tmp_path / 'none.parquet'}"]) == 3
     assert "run the ingest and embed stages first" in caplog.text
     fewer = pd.read_parquet(stages / "articles.parquet").iloc[5:]
     fewer.to_parquet(tmp_path / "fewer.parquet")
     args = [f"--params={stages / 'params.yaml'}", f"--articles={tmp_path / 'fewer.parquet'}"]
-    assert main(["topics", *args, f"--embeddings={stages / 'embeddings'}", f"--out-dir={tmp_path / 'out'}"]) == 2
+    assert main(["topics", *args, f"--embeddings={stages / 'embeddings'}", f"--out-dir={tmp_path / 'out'}"]) == 3
     assert "re-run the embed stage" in caplog.text

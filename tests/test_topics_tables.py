@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipeline.topics.tables import assignments_frame, largest_topics_over_time, prevalence, week_start
+from pipeline.topics.tables import assignments_frame, largest_topics_over_time, prevalence, week_label
 
 LABELS = {-1: "(outliers)", 0: "gas, pipeline", 1: "refugees, border", 2: "tanks, shelling"}
 
@@ -27,8 +27,8 @@ def assignments() -> pd.DataFrame:
     return assignments_frame(articles, doc_topics)
 
 
-def test_week_start_is_the_monday_and_missing_dates_stay_missing():
-    weeks = week_start(pd.Series([dt.date(2022, 2, 27), dt.date(2022, 2, 28), None, "2022-03-02"]))
+def test_week_label_is_the_monday_and_missing_dates_stay_missing():
+    weeks = week_label(pd.Series([dt.date(2022, 2, 27), dt.date(2022, 2, 28), None, "2022-03-02"]))
     assert weeks.tolist()[:2] == ["2022-02-21", "2022-02-28"]
     assert pd.isna(weeks.iloc[2])
     assert weeks.iloc[3] == "2022-02-28"

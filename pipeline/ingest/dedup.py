@@ -9,21 +9,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pandas as pd
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 from tqdm import tqdm
 
+from pipeline.config import DedupConfig
+
 _WORD = re.compile(r"\w+")
-
-
-@dataclass(frozen=True)
-class DedupParams:
-    num_perm: int = 128
-    shingle_words: int = 5
-    threshold: float = 0.8
-    seed: int = 13
 
 
 def shingles(text: str, size: int) -> set[bytes]:
@@ -64,7 +57,7 @@ def _similarity(a: LeanMinHash | None, b: LeanMinHash | None) -> float:
     return round(float(a.jaccard(b)), 3)
 
 
-def find_duplicates(frame: pd.DataFrame, params: DedupParams, progress: bool = True) -> pd.DataFrame:
+def find_duplicates(frame: pd.DataFrame, params: DedupConfig, progress: bool = True) -> pd.DataFrame:
     """Return `frame` with dup_cluster, dup_cluster_size, is_canonical and dup_similarity columns added.
 
     Articles with identical normalised bodies are exact duplicates; others join a cluster when their

@@ -8,7 +8,6 @@ Outputs (written atomically):
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import itertools
 import logging
@@ -16,7 +15,7 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -26,48 +25,16 @@ import pyarrow as pa
 from tqdm import tqdm
 
 from pipeline import io
+from pipeline.config import IngestConfig
+from pipeline.corpus import ARTICLE_SCHEMA, DEDUP_COLUMNS
 from pipeline.ingest.dating import infer_missing_dates, parse_metadata_date
-from pipeline.ingest.dedup import DedupParams, find_duplicates
+from pipeline.ingest.dedup import find_duplicates
 from pipeline.ingest.language import detect_language
 from pipeline.ingest.parse import parse_article
-from pipeline.ingest.readers import RawRecord, SourceError, read_source
-from pipeline.params import ParamsError, load_params, section
+from pipeline.ingest.readers import RawRecord, read_source
 
 log = logging.getLogger(__name__)
 
-ARTICLE_SCHEMA = pa.schema(
-    [
-        ("id", pa.string()),
-        ("source", pa.string()),
-        ("locator", pa.string()),
-        ("url", pa.string()),
-        ("outlet", pa.string()),
-        ("source_country", pa.string()),
-        ("title", pa.string()),
-        ("lead", pa.string()),
-        ("body", pa.string()),
-        ("paragraphs", pa.list_(pa.string())),
-        ("headings", pa.list_(pa.struct([("before_paragraph", pa.int64()), ("text", pa.string())]))),
-        ("photo_credit", pa.string()),
-        ("photo_slug", pa.string()),
-        ("captions", pa.list_(pa.string())),
-        ("date", pa.date32()),
-        ("date_source", pa.string()),
-        ("date_confidence", pa.float64()),
-        ("date_evidence", pa.string()),
-        ("language", pa.string()),
-        ("language_confidence", pa.float64()),
-        ("encoding", pa.string()),
-        ("n_chars", pa.int64()),
-        ("n_words", pa.int64()),
-        ("boilerplate_removed", pa.int64()),
-        ("dup_cluster", pa.int64()),
-        ("dup_cluster_size", pa.int64()),
-        ("canonical_id", pa.string()),
-        ("is_canonical", pa.bool_()),
-        ("dup_similarity", pa.float64()),
-    ]
-)
 QUARANTINE_SCHEMA = pa.schema(
     [
         ("source", pa.string()),
@@ -83,44 +50,6 @@ QUARANTINE_SCHEMA = pa.schema(
 )
 WORKER_CHUNK = 64  # records per task sent to a worker process
 LEAD_SENTENCES_CHARS = 400  # the lead is the first paragraph, or its first sentences up to about this length
-
-
-@dataclass(frozen=True)
-class IngestConfig:
-    sources: list[str]
-    columns: dict[str, str]
-    max_bytes: int = 2_000_000
-    min_chars: int = 200
-    min_words: int = 30
-    languages: tuple[str, ...] = ("en",)
-    min_language_confidence: float = 0.5
-    split_sentences_over: int = 1200
-    workers: int = 2
-    dedup: DedupParams = field(default_factory=DedupParams)
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> IngestConfig:
-        settings = section(params, "ingest")
-        sources = settings.get("sources")
-        if not sources or not isinstance(sources, list):
-            raise ParamsError("ingest.sources must be a non-empty list of files or folders")
-        columns = {"url": "url", "date": "date", "outlet": "outlet", "source_country": "source_country"}
-        columns |= {"title": "title", "text": "text"} | dict(settings.get("columns") or {})
-        try:
-            return cls(
-                sources=[str(source) for source in sources],
-                columns=columns,
-                max_bytes=int(settings.get("max_bytes", cls.max_bytes)),
-                min_chars=int(settings.get("min_chars", cls.min_chars)),
-                min_words=int(settings.get("min_words", cls.min_words)),
-                languages=tuple(settings.get("languages", cls.languages)),
-                min_language_confidence=float(settings.get("min_language_confidence", cls.min_language_confidence)),
-                split_sentences_over=int(settings.get("split_sentences_over", cls.split_sentences_over)),
-                workers=max(1, int(settings.get("workers", cls.workers))),
-                dedup=DedupParams(**(settings.get("dedup") or {})),
-            )
-        except (TypeError, ValueError) as error:
-            raise ParamsError(f"invalid ingest parameter: {error}") from None
 
 
 @dataclass
@@ -291,7 +220,7 @@ def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
     kept: Counter[str] = Counter()
     seen_ids: dict[str, str] = {}
     for source in config.sources:
-        records = read_source(source, config.columns, config.max_bytes, label=source)
+        records = read_source(source, config.columns.model_dump(), config.max_bytes, label=source)
         built = _built_records(records, config)
         for record, outcome in tqdm(built, desc=f"ingest {Path(source).name}", unit="rec", disable=not progress):
             read[source] += 1
@@ -304,7 +233,7 @@ def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
             articles.append(outcome)
             kept[source] += 1
 
-    frame = pd.DataFrame(articles, columns=ARTICLE_SCHEMA.names[:-5])
+    frame = pd.DataFrame(articles, columns=[name for name in ARTICLE_SCHEMA.names if name not in DEDUP_COLUMNS])
     quarantine = pd.DataFrame(rejected, columns=QUARANTINE_SCHEMA.names)
     if len(frame):
         frame = find_duplicates(frame, config.dedup, progress=progress)
@@ -350,40 +279,3 @@ def write_outputs(result: IngestResult, out_dir: Path, metrics_path: Path) -> No
     io.write_parquet(out_dir / "articles.parquet", result.articles, schema=ARTICLE_SCHEMA)
     io.write_parquet(out_dir / "quarantine.parquet", result.quarantine, schema=QUARANTINE_SCHEMA)
     io.write_json(metrics_path, result.metrics)
-
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--params", default="params.yaml", help="parameter file (default: params.yaml)")
-    parser.add_argument(
-        "--source",
-        action="append",
-        dest="sources",
-        metavar="PATH",
-        help="ingest this file or folder instead of ingest.sources (repeatable): run on your own corpus",
-    )
-    parser.add_argument("--out-dir", type=Path, default=Path("data/interim"), help="where the Parquet files go")
-    parser.add_argument("--metrics", type=Path, default=Path("metrics/ingest.json"), help="metrics JSON path")
-    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        params = load_params(args.params)
-        if args.sources:
-            params.setdefault("ingest", {})["sources"] = args.sources
-        config = IngestConfig.from_params(params)
-        result = ingest(config, progress=not args.no_progress)
-    except (ParamsError, SourceError) as error:
-        log.error("%s", error)
-        return 2
-    write_outputs(result, args.out_dir, args.metrics)
-    metrics = result.metrics
-    log.info(
-        "read %d records: kept %d, quarantined %d %s; %d duplicate clusters with copies",
-        metrics["records_read"],
-        metrics["kept"],
-        metrics["quarantined"],
-        metrics["quarantined_by_reason"],
-        metrics["duplicates"]["clusters_with_copies"],
-    )
-    return 0

@@ -55,6 +55,10 @@ class ItemStore:
         io.write_json(self.directory / f"{item.name}.json", asdict(item))
         return item
 
+    def has(self, name: str) -> bool:
+        """Whether an earlier notebook made the item (some are made only when the data allow them)."""
+        return (self.directory / f"{name}.json").is_file()
+
     def load(self, name: str) -> Item:
         path = self.directory / f"{name}.json"
         if not path.is_file():

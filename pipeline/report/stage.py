@@ -13,7 +13,6 @@ environment whatever kernels the machine has registered (or none).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
@@ -23,14 +22,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from pipeline import io
-from pipeline.params import ParamsError, load_params, section
+from pipeline.config import Params
 
 log = logging.getLogger(__name__)
 
@@ -39,43 +37,6 @@ REPORT_NOTEBOOK = "04_report"
 KERNEL_NAME = "newsline-report"
 ITEM_SUFFIXES = (".png", ".svg", ".csv", ".json")
 CODE_PATHS = ("pipeline", "notebooks")
-
-
-@dataclass(frozen=True)
-class ReportConfig:
-    """The `report` section of params.yaml."""
-
-    title: str = "News corpus report"
-    topics_shown: int = 15
-    main_topics: int = 8
-    min_week_articles: int = 20
-    min_column_articles: int = 50
-    key_events: int = 20
-    events_per_day: int = 1
-    table_events: int = 15
-    label_chars: int = 110
-    sentence_chars: int = 220
-    compare_groups: tuple[str, ...] = ("russian_state", "western")
-    plot_min_outlets: int = 2
-    figure_dpi: int = 200
-    cell_timeout: int = 600
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> ReportConfig:
-        settings = dict(section(dict(params), "report"))
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(settings) - known)
-        if unknown:
-            raise ParamsError(f"report: unknown setting(s) {', '.join(unknown)}")
-        if "compare_groups" in settings:
-            settings["compare_groups"] = tuple(settings["compare_groups"])
-            if len(settings["compare_groups"]) != 2:
-                raise ParamsError("report.compare_groups must name exactly two outlet groups")
-        config = cls(**settings)
-        numbers = [getattr(config, name) for name in known if isinstance(getattr(config, name), int)]
-        if min(numbers) < 1:
-            raise ParamsError("report: every count, size and limit must be >= 1")
-        return config
 
 
 @dataclass(frozen=True)
@@ -154,13 +115,9 @@ def private_kernel() -> Iterator[str]:
                 os.environ["JUPYTER_PATH"] = previous
 
 
-def notebook_parameters(
-    config: ReportConfig, params: Mapping[str, Any], inputs: Inputs, out_dir: Path, repo: Path
-) -> dict[str, Any]:
+def notebook_parameters(params: Params, inputs: Inputs, out_dir: Path, repo: Path) -> dict[str, Any]:
     """Everything a notebook may declare in its parameters cell: paths (absolute), settings and versions."""
-    timeline = params.get("timeline", {}) or {}
-    values = asdict(config)
-    values["compare_groups"] = list(config.compare_groups)
+    values = params.report.model_dump(mode="json")
     values.update(
         params_path=str(inputs.params.resolve()),
         articles_path=str(inputs.articles.resolve()),
@@ -170,8 +127,8 @@ def notebook_parameters(
         benchmarks_dir=str(inputs.benchmarks_dir.resolve()),
         figures_dir=str((out_dir / "figures").resolve()),
         plots_dir=str((out_dir / "plots").resolve()),
-        outlet_groups={group: list(outlets) for group, outlets in (timeline.get("outlet_groups") or {}).items()},
-        outlet_countries=dict(timeline.get("outlet_countries") or {}),
+        outlet_groups=params.corpus.model_dump(mode="json")["outlet_groups"],
+        outlet_countries=dict(params.corpus.outlet_countries),
         code_version=code_version(repo),
         data_version=data_version(inputs.raw_pointer),
     )
@@ -205,16 +162,15 @@ def execute(notebook: Path, output: Path, parameters: Mapping[str, Any], kernel:
     return time.perf_counter() - started
 
 
-def build_report(
-    config: ReportConfig, params: Mapping[str, Any], inputs: Inputs, notebooks_dir: Path, out_dir: Path
-) -> dict[str, Any]:
+def build_report(params: Params, inputs: Inputs, notebooks_dir: Path, out_dir: Path) -> dict[str, Any]:
     """Execute every notebook and render the report; return the counts and timings for the metrics."""
     from pipeline.report.render import render
 
     executed_dir = out_dir / "notebooks"
     executed_dir.mkdir(parents=True, exist_ok=True)
     clear_items(out_dir / "figures")
-    parameters = notebook_parameters(config, params, inputs, out_dir, Path.cwd())
+    config = params.report
+    parameters = notebook_parameters(params, inputs, out_dir, Path.cwd())
     seconds: dict[str, float] = {}
     with private_kernel() as kernel:
         for name in NOTEBOOKS:
@@ -239,57 +195,3 @@ def build_report(
         "pdf_bytes": rendered.pdf_bytes,
         "seconds": seconds,
     }
-
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="parameter file")
-    parser.add_argument("--articles", type=Path, default=Path("data/interim/articles.parquet"))
-    parser.add_argument("--topics-dir", type=Path, default=Path("data/processed/topics"))
-    parser.add_argument("--timeline-dir", type=Path, default=Path("data/processed/timeline"))
-    parser.add_argument("--metrics-dir", type=Path, default=Path("metrics"), help="the stages' metrics files")
-    parser.add_argument("--benchmarks-dir", type=Path, default=Path("benchmarks/results"),
-                        help="benchmark results shown when present (temporal tagger, timeline summarisation)")
-    parser.add_argument("--raw-pointer", type=Path, default=Path("data/raw.dvc"), help="DVC pointer of the raw data")
-    parser.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="the notebooks to run")
-    parser.add_argument("--out-dir", type=Path, default=Path("reports"), help="where the report goes")
-    parser.add_argument("--report-metrics", type=Path, default=Path("metrics/report.json"),
-                        help="counts of figures, tables and pages (timings go beside it, *_timing.json)")
-
-
-def run(args: argparse.Namespace) -> int:
-    logging.getLogger("papermill").setLevel(logging.WARNING)
-    logging.getLogger("fontTools").setLevel(logging.WARNING)  # WeasyPrint's font subsetting logs every font
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # logs every page, and that it subsets with fontTools
-    inputs = Inputs(args.params, args.articles, args.topics_dir, args.timeline_dir, args.metrics_dir,
-                    args.benchmarks_dir, args.raw_pointer)
-    try:
-        params = load_params(args.params)
-        config = ReportConfig.from_params(params)
-    except (ParamsError, TypeError) as error:
-        log.error("%s", error)
-        return 2
-    missing = [str(path) for path in inputs.required() if not path.is_file()]
-    missing += [str(args.notebooks / f"{name}.ipynb") for name in NOTEBOOKS
-                if not (args.notebooks / f"{name}.ipynb").is_file()]
-    if missing:
-        log.error("input(s) not found: %s (run the ingest, topics and timeline stages first)", ", ".join(missing))
-        return 2
-    from papermill.exceptions import PapermillExecutionError
-
-    started = time.perf_counter()
-    try:
-        result = build_report(config, params, inputs, args.notebooks, args.out_dir)
-    except PapermillExecutionError as error:  # it names the cell and the exception; the traceback adds noise
-        log.error("a notebook cell failed: %s (the executed notebook in %s shows where)", error,
-                  args.out_dir / "notebooks")
-        return 1
-    result["seconds"]["total"] = round(time.perf_counter() - started, 2)
-    timing_path = args.report_metrics.with_name(args.report_metrics.stem + "_timing.json")
-    io.write_json(timing_path, result.pop("seconds"))
-    io.write_json(args.report_metrics, result)
-    log.info(
-        "report: %d figures, %d tables, %d PDF pages in %.0f s -> %s, %s",
-        len(result["figures"]), len(result["tables"]), result["pages"], time.perf_counter() - started,
-        args.out_dir / "report.html", args.out_dir / "report.pdf",
-    )
-    return 0

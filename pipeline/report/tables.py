@@ -13,8 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-UNKNOWN = "(unknown)"
-OTHER_GROUP = "other"
+from pipeline.config import CorpusConfig
+from pipeline.corpus import OTHER_GROUP, UNKNOWN, fill_countries, group_of, week_start
+from pipeline.corpus import outlet_countries as corpus_countries
+
 ARTICLE_COLUMNS = ["id", "url", "outlet", "source_country", "title", "date", "is_canonical", "canonical_id"]
 GROUP_NAMES = {
     "russian_state": "Russian state",
@@ -28,8 +30,8 @@ GROUP_NAMES = {
 def load_articles(path: str | Path, outlet_countries: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The ingest stage's articles, reduced to what the report reads, with dates as timestamps.
 
-    Outlets without a source country take the one params give them (`timeline.outlet_countries`), as the
-    timeline stage does; the rest are `(unknown)`.
+    Outlets without a source country take their country by the corpus contract (the one their other articles
+    carry, else `corpus.outlet_countries`), as the timeline stage does; the rest are `(unknown)`.
     """
     frame = pd.read_parquet(path)
     missing = sorted({"id", "outlet", "date"} - set(frame.columns))
@@ -43,30 +45,14 @@ def load_articles(path: str | Path, outlet_countries: Mapping[str, str] | None =
     frame["date"] = pd.to_datetime(frame["date"], errors="coerce")
     frame["is_canonical"] = frame["is_canonical"].fillna(True).astype(bool)
     frame["canonical_id"] = frame["canonical_id"].fillna(frame["id"])
-    return fill_countries(frame, outlet_countries or {})
-
-
-def fill_countries(frame: pd.DataFrame, outlet_countries: Mapping[str, str]) -> pd.DataFrame:
-    """Fill a missing `source_country` from the outlet → country mapping in params, else `(unknown)`."""
-    frame = frame.copy()
-    from_params = frame["outlet"].map(dict(outlet_countries))
-    frame["source_country"] = frame["source_country"].fillna(from_params).fillna(UNKNOWN)
-    return frame
-
-
-def group_of(outlet_groups: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    """Outlet → group name, from params' group → outlets lists."""
-    return {outlet: group for group, outlets in outlet_groups.items() for outlet in outlets}
+    corpus = CorpusConfig(outlet_countries=dict(outlet_countries or {}))
+    return fill_countries(frame, corpus_countries(frame, corpus))
 
 
 def group_name(group: str) -> str:
     return GROUP_NAMES.get(group, group.replace("_", " "))
 
 
-def week_start(dates: pd.Series) -> pd.Series:
-    """The Monday of each date's ISO week (the convention of the topics tables)."""
-    stamps = pd.to_datetime(dates, errors="coerce")
-    return (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.normalize()
 
 
 def corpus_summary(articles: pd.DataFrame) -> dict[str, Any]:
@@ -589,15 +575,32 @@ def distinctive_sentence(shares: pd.DataFrame, counts: pd.Series, names: Mapping
 EMBEDDING_MODELS = {
     "minilm": "all-MiniLM-L6-v2 sentence embeddings",
     "model2vec": "a static Model2Vec model distilled from all-MiniLM-L6-v2",
+    "sentence_transformers": "sentence embeddings from the model in {path}",
 }
 EMBEDDED_TEXTS = {"title_lead": "title and lead paragraph", "full": "title and body"}
 
 
 def embedding_description(params: Mapping[str, Any]) -> str:
-    """What the topics were computed from, in words, from the `embed` section of params."""
+    """What the topics were computed from, in words, from the `embed` section of params (the encoder by name)."""
     embed = params.get("embed", {}) or {}
-    backend, text = str(embed.get("backend", "minilm")), str(embed.get("text", "title_lead"))
-    return f"{EMBEDDING_MODELS.get(backend, backend)} of each article's {EMBEDDED_TEXTS.get(text, text)}"
+    encoder = dict(embed.get("encoder") or {"name": "minilm"})
+    text = str(embed.get("text", "title_lead"))
+    model = EMBEDDING_MODELS.get(encoder["name"], "embeddings from the encoder {name}").format(**encoder)
+    return f"{model} of each article's {EMBEDDED_TEXTS.get(text, text)}"
+
+
+REDUCERS = {"umap": "UMAP", "pca": "principal components (PCA)"}
+CLUSTERERS = {"hdbscan": "HDBSCAN", "kmeans": "k-means into {n_clusters} topics"}
+
+
+def topic_method(params: Mapping[str, Any]) -> str:
+    """How the topics were found, in words, from the reducer and clusterer named in the `topics` section."""
+    topics = params.get("topics", {}) or {}
+    reducer = dict(topics.get("reducer") or {"name": "umap"})
+    clusterer = dict(topics.get("clusterer") or {"name": "hdbscan"})
+    reduced = REDUCERS.get(reducer["name"], "the reducer {name}").format(**reducer)
+    clustered = CLUSTERERS.get(clusterer["name"], "the clusterer {name}").format(**clusterer)
+    return f"reduced by {reduced} and clustered by {clustered}"
 
 
 def shared_events_sentence(events: pd.DataFrame, framing: pd.DataFrame, first: str, second: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,37 +24,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from tqdm import tqdm
 
+from pipeline.config import MergeConfig
 from pipeline.timeline.sentences import strip_dateline
 
 DAY_PRECISIONS = ("time", "day")
 UNGROUPED = "other"
-
-
-@dataclass(frozen=True)
-class MergeConfig:
-    """Knobs of the merge (`timeline.merge` in params.yaml)."""
-
-    max_day_gap: int = 1
-    min_similarity: float = 0.3
-    event_similarity: float = 0.6
-    entity_weight: float = 0.2
-    entity_candidates: int = 5
-    active_window_days: int = 3
-    report_window_days: int = 7
-    min_df: int = 2
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> MergeConfig:
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise ValueError(f"timeline.merge: unknown setting(s) {', '.join(unknown)}")
-        config = cls(**{name: params[name] for name in known if name in params})
-        if config.max_day_gap < 0 or config.active_window_days < 0 or config.entity_candidates < 1:
-            raise ValueError("timeline.merge: max_day_gap, active_window_days >= 0 and entity_candidates >= 1")
-        if not 0 < config.event_similarity <= 1:
-            raise ValueError("timeline.merge: event_similarity must be in (0, 1]")
-        return config
 
 
 def entity_overlap(left: frozenset[str], right: Counter[str]) -> float:

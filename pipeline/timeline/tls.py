@@ -12,7 +12,6 @@ reference's first and last date are dropped; Date-F1 and alignment ROUGE-1/2 (ti
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import logging
@@ -24,8 +23,8 @@ from typing import Any
 
 from tqdm import tqdm
 
+from pipeline.config import SummaryConfig
 from pipeline.io import write_json
-from pipeline.params import DEFAULT_PARAMS, load_params, section
 from pipeline.timeline.sentences import (
     assign_to_sentences,
     detokenise_ptb,
@@ -34,7 +33,7 @@ from pipeline.timeline.sentences import (
     sentence_spans,
     tag_safely,
 )
-from pipeline.timeline.summarise import DatedSentence, SummaryConfig, TimelineEntry, summarise
+from pipeline.timeline.summarise import DatedSentence, TimelineEntry, summarise
 
 log = logging.getLogger(__name__)
 
@@ -256,66 +255,31 @@ def _tagger() -> Any:
     return tag
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--params", type=Path, default=None,
-        help="parameter file (section `timeline.summary`); default: ./params.yaml if present, else built-in defaults",
-    )
-    commands = parser.add_subparsers(dest="tls_command", required=True, metavar="SUBCOMMAND")
-    run_parser = commands.add_parser("summarise", help="write a timeline for a news-tls folder")
-    run_parser.add_argument("folder", type=Path)
-    run_parser.add_argument("--dates", type=int, required=True, help="number of dates in the timeline")
-    run_parser.add_argument("--sentences", type=int, default=1, help="sentences per date")
-    run_parser.add_argument("--out", type=Path, required=True, help="timeline JSON (news-tls layout)")
-    run_parser.add_argument("--keywords", default=None, help="comma-separated keywords (default: keywords.json)")
-    eval_parser = commands.add_parser("evaluate", help="Date-F1 and alignment ROUGE on topic folders")
-    eval_parser.add_argument("folders", type=Path, nargs="+")
-    eval_parser.add_argument("--out", type=Path, default=None, help="results JSON (scores and timelines)")
-
-
-def summary_config(params_path: Path | None) -> SummaryConfig:
-    """The summariser's settings from a params file; the built-in defaults (the same values) outside the repo."""
-    if params_path is None:
-        if not DEFAULT_PARAMS.is_file():
-            return SummaryConfig()
-        params_path = DEFAULT_PARAMS
-    return SummaryConfig.from_params(section(section(load_params(params_path), "timeline"), "summary"))
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        config = summary_config(args.params)
-        if args.tls_command == "summarise":
-            return _run_summarise(args, config)
-        return _run_evaluate(args, config)
-    except (TopicError, OSError, ValueError) as error:
-        log.error("%s", error)
-        return 2
-
-
-def _run_summarise(args: argparse.Namespace, config: SummaryConfig) -> int:
-    if args.dates < 1 or args.sentences < 1:
-        raise ValueError("--dates and --sentences must be at least 1")
-    topic = read_topic(args.folder)
-    if args.keywords is not None:
-        topic.keywords = tuple(word.strip().lower() for word in args.keywords.split(",") if word.strip())
+def summarise_folder(
+    folder: Path, n_dates: int, n_sentences: int, config: SummaryConfig, keywords: Sequence[str] | None = None
+) -> list[Any]:
+    """A news-tls timeline for one topic folder; `keywords` replaces the folder's `keywords.json` when given."""
+    if n_dates < 1 or n_sentences < 1:
+        raise ValueError("the number of dates and of sentences per date must be at least 1")
+    topic = read_topic(folder)
+    if keywords is not None:
+        topic.keywords = tuple(word.strip().lower() for word in keywords if word.strip())
     entries = summarise(
         topic_sentences(topic, _tagger()),
-        n_dates=args.dates,
-        n_sentences=args.sentences,
+        n_dates=n_dates,
+        n_sentences=n_sentences,
         config=config,
         keywords=topic.keywords,
     )
-    write_timeline(args.out, entries_to_timeline(entries))
-    log.info("wrote %d dates to %s", len(entries), args.out)
-    return 0
+    return entries_to_timeline(entries)
 
 
-def _run_evaluate(args: argparse.Namespace, config: SummaryConfig) -> int:
+def evaluate_folders(folders: Sequence[Path], config: SummaryConfig) -> dict[str, Any]:
+    """Scores per topic folder and averaged over every task, with the predicted timelines."""
     tag = _tagger()
     report: dict[str, Any] = {"topics": {}}
     all_tasks: list[TaskScores] = []
-    for folder in args.folders:
+    for folder in folders:
         topic = read_topic(folder)
         if not topic.timelines:
             raise TopicError(f"{folder} has no timelines.clean.jsonl to evaluate against")
@@ -344,6 +308,4 @@ def _run_evaluate(args: argparse.Namespace, config: SummaryConfig) -> int:
         overall.rouge_1.f1,
         overall.rouge_2.f1,
     )
-    if args.out is not None:
-        write_json(args.out, report)
-    return 0
+    return report

@@ -1,13 +1,14 @@
 """The topic model: BERTopic over cached embeddings, every step built from params and seeded.
 
-Steps, each an injected object as BERTopic intends: seeded UMAP (reduction) on an exact neighbour graph ->
-HDBSCAN (clustering) -> CountVectorizer with stop words and min_df -> c-TF-IDF -> representation models
-(KeyBERTInspired, MaximalMarginalRelevance) as extra word lists or re-ranking the main words. Outliers are
+Steps, each an injected object as BERTopic intends, the swappable ones named in params (`topics.reducer`,
+`topics.clusterer`, `topics.representation`/`aspects`; see `pipeline.components`): a seeded reducer (UMAP on
+an exact neighbour graph by default) -> a clusterer (HDBSCAN by default) -> CountVectorizer with stop words and
+min_df -> c-TF-IDF -> representation models as extra word lists or re-ranking the main words. Outliers are
 then placed with `reduce_outliers`, and the representations recomputed on the final assignment.
 
-A model saved with safetensors keeps topics, c-TF-IDF and topic embeddings but drops UMAP and HDBSCAN, after
-which `transform` falls back to nearest topic embeddings and disagrees with the fit. `save_model` therefore
-stores the fitted UMAP and HDBSCAN beside it (joblib) and `load_model` puts them back, so `assign_topics`
+A model saved with safetensors keeps topics, c-TF-IDF and topic embeddings but drops the reducer and the
+clusterer, after which `transform` falls back to nearest topic embeddings and disagrees with the fit.
+`save_model` therefore stores both beside it (joblib) and `load_model` puts them back, so `assign_topics`
 gives the same answers before and after a reload.
 """
 
@@ -20,10 +21,9 @@ import os
 import re
 import shutil
 import time
-import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,101 +31,12 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from pipeline import io
-from pipeline.embed import EmbedConfig, Encoder, build_encoder, hf_offline, model_folder
-from pipeline.params import ParamsError
+from pipeline.components.encoders import Encoder, hf_offline
+from pipeline.components.reduction import exact_graph_accepted
+from pipeline.config import EmbedConfig, OutlierConfig, TopicsConfig, VectorizerConfig
+from pipeline.embed import build_encoder
 
 log = logging.getLogger(__name__)
-
-OUTLIER_STRATEGIES = ("embeddings", "c-tf-idf", "distributions", "none")
-REPRESENTATIONS = ("keybert", "mmr")
-DOCUMENT_TEXTS = ("full", "title_lead")
-WORDS_ONLY = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # tokens of two or more letters: no numbers, no "000"
-
-
-@dataclass(frozen=True)
-class UmapParams:
-    n_neighbors: int = 30
-    n_components: int = 5
-    min_dist: float = 0.0
-    exact_neighbors: bool = True  # exact cosine kNN (O(n^2), fast below ~100k documents) instead of pynndescent
-
-
-@dataclass(frozen=True)
-class HdbscanParams:
-    min_cluster_size: int = 80
-    min_samples: int = 10
-    cluster_selection_method: str = "eom"
-
-
-@dataclass(frozen=True)
-class VectorizerParams:
-    min_df: int = 2
-    max_df: float = 1.0
-    max_doc_share: float = 0.4  # words in more of the articles than this are corpus stop words
-    token_pattern: str = WORDS_ONLY
-    extra_stop_words: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class OutlierParams:
-    strategy: str = "embeddings"
-    threshold: float = 0.3
-
-
-@dataclass(frozen=True)
-class TopicsConfig:
-    seed: int = 42
-    document_text: str = "title_lead"
-    umap: UmapParams = field(default_factory=UmapParams)
-    hdbscan: HdbscanParams = field(default_factory=HdbscanParams)
-    vectorizer: VectorizerParams = field(default_factory=VectorizerParams)
-    reduce_frequent_words: bool = True
-    bm25_weighting: bool = True
-    representation: tuple[str, ...] = ()
-    aspects: tuple[str, ...] = ("keybert", "mmr")
-    keybert_candidates: int = 50
-    mmr_diversity: float = 0.3
-    top_n_words: int = 25
-    label_words: int = 4
-    outliers: OutlierParams = field(default_factory=OutlierParams)
-    stability: bool = True
-    npmi_top_n: int = 10
-    diversity_top_n: int = 25
-    coherence_processes: int = 2
-    plot_topics: int = 8
-
-    def __post_init__(self) -> None:
-        if self.document_text not in DOCUMENT_TEXTS:
-            raise ParamsError(f"topics.document_text must be one of {DOCUMENT_TEXTS}")
-        if unknown := (set(self.representation) | set(self.aspects)) - set(REPRESENTATIONS):
-            raise ParamsError(f"topics.representation/aspects: unknown {sorted(unknown)}; use {REPRESENTATIONS}")
-        if self.outliers.strategy not in OUTLIER_STRATEGIES:
-            raise ParamsError(f"topics.outliers.strategy must be one of {OUTLIER_STRATEGIES}")
-        if self.top_n_words < max(self.npmi_top_n, self.diversity_top_n, self.label_words):
-            raise ParamsError("topics.top_n_words must cover npmi_top_n, diversity_top_n and label_words")
-        if self.hdbscan.min_cluster_size < 2 or self.umap.n_neighbors < 2:
-            raise ParamsError("topics.hdbscan.min_cluster_size and topics.umap.n_neighbors must be >= 2")
-
-    @classmethod
-    def from_params(cls, settings: dict[str, Any]) -> TopicsConfig:
-        settings = dict(settings)
-        try:
-            vectorizer = dict(settings.pop("vectorizer", None) or {})
-            vectorizer["extra_stop_words"] = tuple(vectorizer.get("extra_stop_words") or ())
-            metrics = dict(settings.pop("metrics", None) or {})
-            return cls(
-                umap=UmapParams(**(settings.pop("umap", None) or {})),
-                hdbscan=HdbscanParams(**(settings.pop("hdbscan", None) or {})),
-                vectorizer=VectorizerParams(**vectorizer),
-                outliers=OutlierParams(**(settings.pop("outliers", None) or {})),
-                representation=tuple(settings.pop("representation", cls.representation) or ()),
-                aspects=tuple(settings.pop("aspects", cls.aspects) or ()),
-                **metrics,
-                **settings,
-            )
-        except (TypeError, ValueError) as error:
-            raise ParamsError(f"invalid topics parameter: {error}") from None
-
 
 def _bertopic_backend(encoder: Encoder, known: dict[str, np.ndarray] | None = None) -> Any:
     """Wrap an embed-stage encoder so BERTopic's representation models embed text with the same model.
@@ -147,7 +58,7 @@ def _bertopic_backend(encoder: Encoder, known: dict[str, np.ndarray] | None = No
     return EncoderBackend()
 
 
-def make_vectorizer(params: VectorizerParams, corpus_stop_words: Iterable[str] = ()) -> CountVectorizer:
+def make_vectorizer(params: VectorizerConfig, corpus_stop_words: Iterable[str] = ()) -> CountVectorizer:
     """Unigram counts of letter-only tokens without English, configured and corpus-specific stop words."""
     extra = {word.lower() for word in params.extra_stop_words} | set(corpus_stop_words)
     return CountVectorizer(
@@ -168,69 +79,6 @@ def corpus_stop_words(tokenised_docs: Sequence[Sequence[str]], max_doc_share: fl
     return sorted(word for word, count in document_frequency.items() if count > limit)
 
 
-class ExactCosineIndex:
-    """Exact nearest neighbours by cosine distance, standing in for UMAP's pynndescent search index.
-
-    Brute force costs O(n^2) multiply-adds but no JIT compilation: pynndescent compiles for about half a
-    minute in every new process on two cores, longer than this search takes on tens of thousands of
-    documents. It is exact, so the neighbour graph has no randomness of its own. UMAP's `transform` calls
-    `query` for new documents.
-    """
-
-    _angular_trees = True  # read by UMAP.transform to choose an epsilon that exact search ignores
-    BLOCK = 2048
-
-    def __init__(self, data: np.ndarray) -> None:
-        self._data = self._normalise(data)
-
-    @staticmethod
-    def _normalise(data: np.ndarray) -> np.ndarray:
-        data = np.asarray(data, dtype=np.float32)
-        norms = np.linalg.norm(data, axis=1, keepdims=True)
-        return data / np.where(norms == 0, 1, norms)
-
-    def _search(self, queries: np.ndarray, k: int, first_row: int | None) -> tuple[np.ndarray, np.ndarray]:
-        indices = np.empty((len(queries), k), dtype=np.int32)
-        distances = np.empty((len(queries), k), dtype=np.float32)
-        for start in range(0, len(queries), self.BLOCK):
-            similarity = queries[start : start + self.BLOCK] @ self._data.T
-            rows = np.arange(len(similarity))
-            if first_row is not None:  # a training point is its own nearest neighbour, as UMAP expects
-                similarity[rows, first_row + start + rows] = np.inf
-            top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-            order = np.argsort(-np.take_along_axis(similarity, top, axis=1), axis=1, kind="stable")
-            top = np.take_along_axis(top, order, axis=1)
-            indices[start : start + len(top)] = top
-            distances[start : start + len(top)] = np.clip(1 - np.take_along_axis(similarity, top, axis=1), 0, 2)
-        return indices, distances
-
-    def neighbor_graph(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The k nearest neighbours of every indexed point, itself first at distance 0."""
-        return self._search(self._data, k, first_row=0)
-
-    def query(self, queries: np.ndarray, k: int, epsilon: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        return self._search(self._normalise(queries), k, first_row=None)
-
-
-NeighbourGraph = tuple[np.ndarray, np.ndarray, ExactCosineIndex]
-
-
-def neighbour_graph(embeddings: np.ndarray, params: UmapParams) -> NeighbourGraph | None:
-    """The exact cosine neighbour graph UMAP will use (None when pynndescent is to build its own)."""
-    if not params.exact_neighbors:
-        return None
-    index = ExactCosineIndex(embeddings)
-    return (*index.neighbor_graph(min(params.n_neighbors, len(embeddings))), index)
-
-
-@contextlib.contextmanager
-def _exact_graph_accepted() -> Iterator[None]:
-    """UMAP warns that `transform` needs an NNDescent index; `ExactCosineIndex` serves it just as well."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\].*not an NNDescent", category=UserWarning)
-        yield
-
-
 @contextlib.contextmanager
 def _bertopic_warnings_silenced() -> Iterator[None]:
     bertopic_log = logging.getLogger("BERTopic")
@@ -242,56 +90,15 @@ def _bertopic_warnings_silenced() -> Iterator[None]:
         bertopic_log.setLevel(level)
 
 
-def make_umap(params: UmapParams, seed: int, graph: NeighbourGraph | None = None) -> Any:
-    """Seeded UMAP, on a precomputed neighbour graph when one is given."""
-    from umap import UMAP
-
-    knn: dict[str, Any] = {}
-    if graph is not None:
-        # force_approximation_algorithm: use the graph even below 4096 documents
-        knn = {"precomputed_knn": graph, "force_approximation_algorithm": True}
-    return UMAP(
-        n_neighbors=params.n_neighbors,
-        n_components=params.n_components,
-        min_dist=params.min_dist,
-        metric="cosine",
-        random_state=seed,  # fixes the layout
-        n_jobs=1,  # UMAP is only repeatable single-threaded (it would force this itself, with a warning)
-        low_memory=True,
-        **knn,
-    )
-
-
-def make_hdbscan(params: HdbscanParams) -> Any:
-    from hdbscan import HDBSCAN
-
-    return HDBSCAN(
-        min_cluster_size=params.min_cluster_size,
-        min_samples=params.min_samples,
-        cluster_selection_method=params.cluster_selection_method,
-        metric="euclidean",
-        prediction_data=True,  # needed by `transform` (approximate_predict) on new documents
-    )
-
-
-def _representation_model(name: str, config: TopicsConfig) -> Any:
-    from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
-
-    if name == "keybert":
-        return KeyBERTInspired(
-            top_n_words=config.top_n_words,
-            nr_candidate_words=max(config.keybert_candidates, config.top_n_words),
-            random_state=config.seed,
-        )
-    return MaximalMarginalRelevance(diversity=config.mmr_diversity, top_n_words=config.top_n_words)
-
-
 def make_representation(config: TopicsConfig) -> dict[str, Any] | None:
     """BERTopic's representation: the main words (c-TF-IDF, fine-tuned by `config.representation` in order)
-    plus one aspect per name in `config.aspects`, each computed from the c-TF-IDF candidates."""
-    representation: dict[str, Any] = {name: _representation_model(name, config) for name in config.aspects}
+    plus one aspect per entry of `config.aspects`, each computed from the c-TF-IDF candidates."""
+    def build(component: Any) -> Any:
+        return component.build(top_n_words=config.top_n_words, seed=config.seed)
+
+    representation: dict[str, Any] = {aspect.name: build(aspect) for aspect in config.aspects}
     if config.representation:
-        representation["Main"] = [_representation_model(name, config) for name in config.representation]
+        representation["Main"] = [build(component) for component in config.representation]
     return representation or None
 
 
@@ -306,18 +113,18 @@ def make_ctfidf(config: TopicsConfig) -> Any:
 def build_topic_model(
     config: TopicsConfig,
     encoder: Encoder | None,
-    graph: NeighbourGraph | None = None,
+    prepared: Any = None,
     known: dict[str, np.ndarray] | None = None,
     stop_words: Iterable[str] = (),
 ) -> Any:
     """An unfitted BERTopic whose steps all come from `config` (representation models are applied later);
-    `graph` is the neighbour graph of the embeddings it will be fitted on, if precomputed."""
+    `prepared` is what the reducer precomputed on the embeddings it will be fitted on (`reducer.prepare`)."""
     from bertopic import BERTopic
 
     return BERTopic(
         embedding_model=_bertopic_backend(encoder, known) if encoder is not None else None,
-        umap_model=make_umap(config.umap, config.seed, graph),
-        hdbscan_model=make_hdbscan(config.hdbscan),
+        umap_model=config.reducer.build(config.seed, prepared),
+        hdbscan_model=config.clusterer.build(config.seed),
         vectorizer_model=make_vectorizer(config.vectorizer, stop_words),
         ctfidf_model=make_ctfidf(config),
         top_n_words=config.top_n_words,
@@ -392,23 +199,23 @@ def fit_topics(
     config: TopicsConfig,
     encoder: Encoder | None,
     stop_words: Iterable[str] = (),
-    graph: NeighbourGraph | None = None,
+    prepared: Any = None,
 ) -> TopicFit:
     """Fit BERTopic on precomputed embeddings, reduce outliers, and derive words and labels.
 
-    `stop_words` adds corpus-specific stop words (see `corpus_stop_words`) to the configured ones; `graph`
-    is the embeddings' neighbour graph when already computed (else it is computed here if configured).
+    `stop_words` adds corpus-specific stop words (see `corpus_stop_words`) to the configured ones; `prepared`
+    is what the reducer precomputed on the embeddings (`reducer.prepare`; computed here when not given).
     """
     if len(docs) != len(embeddings):
         raise ValueError(f"{len(docs)} documents but {len(embeddings)} embeddings")
-    if len(docs) <= config.umap.n_neighbors:
-        raise ValueError(f"{len(docs)} documents are too few for umap.n_neighbors={config.umap.n_neighbors}")
+    if len(docs) < config.reducer.min_documents:
+        raise ValueError(f"{len(docs)} documents are too few for the reducer {config.reducer.describe()}")
     started = time.perf_counter()
     docs = list(docs)
     stop_words = list(stop_words)
-    graph = graph if graph is not None else neighbour_graph(embeddings, config.umap)
-    model = build_topic_model(config, encoder, graph, dict(zip(docs, embeddings, strict=True)), stop_words)
-    with _exact_graph_accepted():
+    prepared = prepared if prepared is not None else config.reducer.prepare(embeddings)
+    model = build_topic_model(config, encoder, prepared, dict(zip(docs, embeddings, strict=True)), stop_words)
+    with exact_graph_accepted():
         clusters = np.asarray(model.fit_transform(docs, embeddings)[0], dtype=int)
     core_embeddings = np.asarray(model.topic_embeddings_)
     topics = clusters
@@ -445,23 +252,21 @@ def fit_topics(
     scores = similarity_to_topic(embeddings, topics, model.topic_embeddings_)
     aspects = {
         name: {int(topic): [word for word, _ in pairs if word] for topic, pairs in model.topic_aspects_[name].items()}
-        for name in config.aspects
+        for name in (aspect.name for aspect in config.aspects)
     }
     return TopicFit(model, topics, clusters, scores, labels, words, aspects, time.perf_counter() - started)
 
 
-def cluster_labels(
-    embeddings: np.ndarray, config: TopicsConfig, seed: int, graph: NeighbourGraph | None = None
-) -> np.ndarray:
-    """UMAP + HDBSCAN alone, as in the fit but with another seed: the second clustering for stability."""
-    graph = graph if graph is not None else neighbour_graph(embeddings, config.umap)
-    with _exact_graph_accepted():
-        reduced = make_umap(config.umap, seed, graph).fit_transform(embeddings)
-    return np.asarray(make_hdbscan(config.hdbscan).fit(reduced).labels_, dtype=int)
+def cluster_labels(embeddings: np.ndarray, config: TopicsConfig, seed: int, prepared: Any = None) -> np.ndarray:
+    """Reduction and clustering alone, as in the fit but with another seed: the second clustering for stability."""
+    prepared = prepared if prepared is not None else config.reducer.prepare(embeddings)
+    with exact_graph_accepted():
+        reduced = config.reducer.build(seed, prepared).fit_transform(embeddings)
+    return np.asarray(config.clusterer.build(seed).fit(reduced).labels_, dtype=int)
 
 
 def reassign_outliers(
-    model: Any, docs: Sequence[str], embeddings: np.ndarray, topics: np.ndarray, params: OutlierParams
+    model: Any, docs: Sequence[str], embeddings: np.ndarray, topics: np.ndarray, params: OutlierConfig
 ) -> np.ndarray:
     """Give outliers of new documents a topic by the rule `reduce_outliers` applied at fit time."""
     from sklearn.metrics.pairwise import cosine_similarity
@@ -485,24 +290,27 @@ def reassign_outliers(
     return topics
 
 
-def assign_topics(model: Any, docs: Sequence[str], embeddings: np.ndarray, params: OutlierParams) -> np.ndarray:
+def assign_topics(model: Any, docs: Sequence[str], embeddings: np.ndarray, params: OutlierConfig) -> np.ndarray:
     """Topics of new documents: UMAP transform, HDBSCAN approximate_predict, then outlier reassignment."""
     topics, _ = model.transform(list(docs), embeddings)
     return reassign_outliers(model, docs, embeddings, np.asarray(topics, dtype=int), params)
 
 
-def save_model(fit: TopicFit, folder: Path, embed_config: EmbedConfig, outliers: OutlierParams) -> None:
+def save_model(fit: TopicFit, folder: Path, embed_config: EmbedConfig, outliers: OutlierConfig) -> None:
     """BERTopic with safetensors, plus the fitted UMAP and HDBSCAN and what `load_model` needs to rebuild it."""
     import joblib
 
     folder = Path(folder)
     tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    pointer = str(model_folder(embed_config))  # lets plain `BERTopic.load` find the embedding model too
+    pointer = str(embed_config.encoder.folder(embed_config.cache_dir))  # lets plain `BERTopic.load` find it too
     fit.model.save(tmp / "bertopic", serialization="safetensors", save_ctfidf=True, save_embedding_model=pointer)
-    joblib.dump(fit.model.umap_model, tmp / "umap.joblib")
-    joblib.dump(fit.model.hdbscan_model, tmp / "hdbscan.joblib")
-    io.write_json(tmp / "assignment.json", {"embed": asdict(embed_config), "outliers": asdict(outliers)})
+    joblib.dump(fit.model.umap_model, tmp / "reducer.joblib")
+    joblib.dump(fit.model.hdbscan_model, tmp / "clusterer.joblib")
+    io.write_json(
+        tmp / "assignment.json",
+        {"embed": embed_config.model_dump(mode="json"), "outliers": outliers.model_dump(mode="json")},
+    )
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)
 
@@ -510,7 +318,7 @@ def save_model(fit: TopicFit, folder: Path, embed_config: EmbedConfig, outliers:
 @dataclass
 class LoadedModel:
     model: Any
-    outliers: OutlierParams
+    outliers: OutlierConfig
     embed_config: EmbedConfig
 
 
@@ -521,10 +329,10 @@ def load_model(folder: Path, encoder: Encoder | None = None) -> LoadedModel:
 
     folder = Path(folder)
     settings = json.loads((folder / "assignment.json").read_text(encoding="utf-8"))
-    embed_config = EmbedConfig(**{**settings["embed"], "cache_dir": Path(settings["embed"]["cache_dir"])})
+    embed_config = EmbedConfig.model_validate(settings["embed"])
     encoder = encoder or build_encoder(embed_config)
     hf_offline()  # BERTopic.load first tries the saved pointer with sentence-transformers
     model = BERTopic.load(str(folder / "bertopic"), embedding_model=_bertopic_backend(encoder))
-    model.umap_model = joblib.load(folder / "umap.joblib")
-    model.hdbscan_model = joblib.load(folder / "hdbscan.joblib")
-    return LoadedModel(model, OutlierParams(**settings["outliers"]), embed_config)
+    model.umap_model = joblib.load(folder / "reducer.joblib")  # written by `save_model` only, never by a corpus
+    model.hdbscan_model = joblib.load(folder / "clusterer.joblib")
+    return LoadedModel(model, OutlierConfig.model_validate(settings["outliers"]), embed_config)

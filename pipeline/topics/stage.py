@@ -7,7 +7,7 @@ Outputs (written atomically) in the output folder, `data/processed/topics/` by d
   the article was an outlier that `reduce_outliers` placed;
 - `topics_over_time.csv`, `topics_per_outlet.csv`, `topics_per_country.csv`, `topics_per_outlet_over_time.csv`:
   counts and shares per week, outlet, source country and outlet-week (see `pipeline.topics.tables`);
-- `model/`: the BERTopic model (safetensors) with its UMAP and HDBSCAN, loadable with `load_model`.
+- `model/`: the BERTopic model (safetensors) with its fitted reducer and clusterer, loadable with `load_model`.
 Beside them: `metrics/topics.json` (identical for identical data and params), `metrics/topics_timing.json`
 (wall-clock seconds, which vary run to run) and `metrics/topics_prevalence.csv` (weekly shares of the largest
 topics, for `dvc plots`).
@@ -15,7 +15,6 @@ topics, for `dvc plots`).
 
 from __future__ import annotations
 
-import argparse
 import logging
 import math
 import time
@@ -27,17 +26,17 @@ import numpy as np
 import pandas as pd
 
 from pipeline import io
-from pipeline.embed import EmbedConfig, Encoder, article_texts, build_encoder, load_embeddings, select_articles
-from pipeline.params import ParamsError, load_params, section
+from pipeline.components.encoders import Encoder
+from pipeline.config import EmbedConfig, TopicsConfig
+from pipeline.corpus import select_articles
+from pipeline.embed import article_texts
 from pipeline.topics.metrics import npmi_coherence, stability, topic_diversity
 from pipeline.topics.model import (
     TopicFit,
-    TopicsConfig,
     cluster_labels,
     corpus_stop_words,
     fit_topics,
     make_vectorizer,
-    neighbour_graph,
     save_model,
     tokenise,
 )
@@ -72,7 +71,7 @@ def reference_tokens(articles: pd.DataFrame, config: TopicsConfig) -> tuple[list
 
 def align(articles: pd.DataFrame, ids: pd.DataFrame, canonical_only: bool) -> pd.DataFrame:
     """The selected articles in the order of the embedding rows; stale embeddings are an error, not a guess."""
-    selected = select_articles(articles, canonical_only)
+    selected = select_articles(articles, canonical_only, required=("id", "title", "lead", "body"))
     if len(selected) != len(ids) or not (selected["id"].to_numpy() == ids["id"].to_numpy()).all():
         raise ValueError(
             f"the embeddings ({len(ids)} rows) do not match the selected articles ({len(selected)}); "
@@ -135,15 +134,15 @@ def model_topics(
     reference, stop_words = reference_tokens(articles, config)
     timing["tokenise_seconds"] = time.perf_counter() - started
     begun = time.perf_counter()
-    graph = neighbour_graph(embeddings, config.umap)
+    prepared = config.reducer.prepare(embeddings)
     timing["neighbours_seconds"] = time.perf_counter() - begun
-    fit = fit_topics(docs, embeddings, config, encoder, stop_words, graph)
+    fit = fit_topics(docs, embeddings, config, encoder, stop_words, prepared)
     timing["fit_seconds"] = fit.seconds
 
     stability_metrics: dict[str, Any] | None = None
-    if config.stability:
+    if config.metrics.stability:
         begun = time.perf_counter()
-        second = cluster_labels(embeddings, config, config.seed + 1, graph)
+        second = cluster_labels(embeddings, config, config.seed + 1, prepared)
         stability_metrics = {key: _rounded(value) for key, value in stability(fit.clusters, second).items()}
         stability_metrics["seeds"] = [config.seed, config.seed + 1]
         timing["stability_seconds"] = time.perf_counter() - begun
@@ -151,8 +150,8 @@ def model_topics(
     begun = time.perf_counter()
     topic_ids = sorted(fit.words)
     words = [fit.words[topic] for topic in topic_ids]
-    npmi, per_topic = npmi_coherence(words, reference, config.npmi_top_n, config.coherence_processes)
-    diversity = topic_diversity(words, config.diversity_top_n)
+    npmi, per_topic = npmi_coherence(words, reference, config.metrics.npmi_top_n, config.metrics.coherence_processes)
+    diversity = topic_diversity(words, config.metrics.diversity_top_n)
     timing["coherence_seconds"] = time.perf_counter() - begun
 
     doc_topics = pd.DataFrame(
@@ -176,6 +175,13 @@ def model_topics(
     }
     largest = topic_info[topic_info["topic"] != -1].head(LARGEST_TOPICS_IN_METRICS)
     metrics = {
+        "components": {
+            "encoder": embedding_info.get("encoder"),
+            "reducer": config.reducer.describe(),
+            "clusterer": config.clusterer.describe(),
+            "representation": [component.describe() for component in config.representation],
+            "aspects": [component.describe() for component in config.aspects],
+        },
         "documents": len(docs),
         "corpus_stop_words": stop_words,
         "document_text": config.document_text,
@@ -186,10 +192,10 @@ def model_topics(
         "outlier_share": _rounded(float((fit.topics == -1).mean()), 6),
         "outlier_strategy": config.outliers.strategy,
         "npmi": _rounded(npmi),
-        "npmi_top_n": config.npmi_top_n,
+        "npmi_top_n": config.metrics.npmi_top_n,
         "npmi_unscored_topics": int(sum(math.isnan(score) for score in per_topic)),
         "diversity": _rounded(diversity),
-        "diversity_top_n": config.diversity_top_n,
+        "diversity_top_n": config.metrics.diversity_top_n,
         "stability": stability_metrics,
         "largest_topics": [
             {"topic": int(row.topic), "label": row.label, "size": int(row.size)} for row in largest.itertuples()
@@ -211,54 +217,3 @@ def write_outputs(
     io.write_json(metrics_dir / "topics.json", result.metrics)
     io.write_json(metrics_dir / "topics_timing.json", result.timing)
     io.write_text(metrics_dir / "topics_prevalence.csv", result.tables["prevalence_plot"].to_csv(index=False))
-
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--params", default="params.yaml", help="parameter file (default: params.yaml)")
-    parser.add_argument(
-        "--articles", type=Path, default=Path("data/interim/articles.parquet"), help="the ingest stage's table"
-    )
-    parser.add_argument(
-        "--embeddings", type=Path, default=Path("data/processed/embeddings"), help="the embed stage's folder"
-    )
-    parser.add_argument("--out-dir", type=Path, default=Path("data/processed/topics"), help="where outputs go")
-    parser.add_argument("--metrics-dir", type=Path, default=Path("metrics"), help="where the metrics files go")
-
-
-def run(args: argparse.Namespace) -> int:
-    logging.getLogger("gensim").setLevel(logging.WARNING)  # it logs every 1000 sliding windows
-    logging.getLogger("BERTopic").setLevel(logging.ERROR)  # warns about update_topics with our own assignment
-    try:
-        params = load_params(args.params)
-        embed_config = EmbedConfig.from_params(params)
-        config = TopicsConfig.from_params(section(params, "topics"))
-    except ParamsError as error:
-        log.error("%s", error)
-        return 2
-    for path in (args.articles, args.embeddings / "ids.parquet"):
-        if not path.is_file():
-            log.error("input not found: %s (run the ingest and embed stages first)", path)
-            return 2
-    try:
-        ids, embeddings, info = load_embeddings(args.embeddings)
-        encoder = build_encoder(embed_config)
-        if info.get("model_key") != encoder.key:
-            raise ValueError(f"embeddings were made with {info.get('model_key')}, params ask for {encoder.key}")
-        articles = align(pd.read_parquet(args.articles), ids, embed_config.canonical_only)
-        result = model_topics(articles, embeddings, config, encoder, info)
-    except ValueError as error:
-        log.error("%s", error)
-        return 2
-    write_outputs(result, args.out_dir, args.metrics_dir, embed_config, config)
-    metrics = result.metrics
-    log.info(
-        "%d topics over %d articles in %.0f s: NPMI %s, diversity %s, outliers %s -> %s",
-        metrics["topics"],
-        metrics["documents"],
-        result.timing["total_seconds"],
-        metrics["npmi"],
-        metrics["diversity"],
-        metrics["outlier_share_before_reduction"],
-        metrics["outlier_share"],
-    )
-    return 0

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-UNKNOWN = "(unknown)"
+from pipeline.corpus import UNKNOWN, week_start
 
 
-def week_start(dates: pd.Series) -> pd.Series:
-    """The Monday of each date's ISO week, as YYYY-MM-DD strings (missing dates stay missing)."""
-    stamps = pd.to_datetime(dates, errors="coerce")
-    monday = stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")
-    return monday.dt.strftime("%Y-%m-%d").where(stamps.notna())
+def week_label(dates: pd.Series) -> pd.Series:
+    """The Monday of each date's ISO week (`pipeline.corpus.week_start`) as YYYY-MM-DD; missing stays missing."""
+    monday = week_start(dates)
+    return monday.dt.strftime("%Y-%m-%d").where(monday.notna())
 
 
 def assignments_frame(articles: pd.DataFrame, doc_topics: pd.DataFrame) -> pd.DataFrame:
@@ -28,7 +27,7 @@ def assignments_frame(articles: pd.DataFrame, doc_topics: pd.DataFrame) -> pd.Da
             "topic": frame["topic"].astype(int),
             "outlet": frame.get("outlet", pd.Series(index=frame.index, dtype=object)).fillna(UNKNOWN),
             "source_country": frame.get("source_country", pd.Series(index=frame.index, dtype=object)).fillna(UNKNOWN),
-            "week": week_start(frame["date"]) if "date" in frame else pd.Series(index=frame.index, dtype=object),
+            "week": week_label(frame["date"]) if "date" in frame else pd.Series(index=frame.index, dtype=object),
         }
     )
 
