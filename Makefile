@@ -33,7 +33,9 @@ data: setup
 	$(BIN)/dvc pull --quiet data/raw.dvc
 
 # Stages call `python`: put the project's environment first on PATH so that is the venv's interpreter.
+# `sync` first makes dvc.yaml's ingest stage depend on exactly the files ingest.sources names.
 repro: data system
+	$(BIN)/python -m pipeline sync
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
 test: setup system

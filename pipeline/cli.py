@@ -58,6 +58,8 @@ def _ingest(args: argparse.Namespace) -> int:
     from pipeline.ingest.stage import ingest, write_outputs
 
     config = _config(args, {"ingest.sources": args.sources} if args.sources else None)
+    if not args.sources:
+        _check_declared(config.ingest.sources)
     try:
         result = ingest(config.ingest, progress=not args.no_progress)
     except SourceError as error:
@@ -69,6 +71,33 @@ def _ingest(args: argparse.Namespace) -> int:
         metrics["records_read"], metrics["kept"], metrics["quarantined"], metrics["quarantined_by_reason"],
         metrics["duplicates"]["clusters_with_copies"],
     )
+    return 0
+
+
+def _check_declared(sources: list[str]) -> None:
+    """Under DVC, refuse a corpus that `dvc.yaml` does not declare: its changes would not rerun ingest."""
+    from pipeline.sources import unsynced
+
+    if paths.DVC_YAML.is_file() and (missing := unsynced(paths.DVC_YAML, sources)):
+        raise ConfigError(
+            f"ingest.sources names {', '.join(missing)}, which {paths.DVC_YAML}'s ingest stage does not list as "
+            "dependencies, so DVC would not rerun ingest when they change: run `python -m pipeline sync` "
+            "(`make repro` does), then `dvc repro`"
+        )
+
+
+def _sync_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dvc-yaml", type=Path, default=paths.DVC_YAML, help="the pipeline file to update")
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from pipeline.sources import sync
+
+    config = _config(args)
+    _require(args.dvc_yaml, hint="run from the repository root")
+    changed = sync(args.dvc_yaml, config.ingest.sources)
+    log.info("%s: ingest depends on %s%s", args.dvc_yaml, ", ".join(config.ingest.sources),
+             "" if changed else " (already so)")
     return 0
 
 
@@ -262,6 +291,7 @@ def _report(args: argparse.Namespace) -> int:
 
 Handler = Callable[[argparse.Namespace], int]
 STAGES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = {
+    "sync": ("make dvc.yaml's ingest stage depend on exactly ingest.sources", _sync_parser, _sync),
     "ingest": ("parse, clean, date and deduplicate a corpus", _ingest_parser, _ingest),
     "embed": ("embed each article's text (cached: only new texts are embedded)", _embed_parser, _embed),
     "topics": ("fit BERTopic on the embeddings; topic tables over time and per outlet", _topics_parser, _topics),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 PARAMS = Path("params.yaml")
+DVC_YAML = Path("dvc.yaml")
 
 ARTICLES = Path("data/interim/articles.parquet")
 QUARANTINE = Path("data/interim/quarantine.parquet")
