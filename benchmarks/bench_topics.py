@@ -41,8 +41,8 @@ from pipeline import io
 from pipeline.config import TopicsConfig, load_config
 from pipeline.embed import build_encoder, load_embeddings
 from pipeline.topics.metrics import npmi_coherence, topic_diversity
-from pipeline.topics.model import tokenise
 from pipeline.topics.stage import align, full_texts, model_topics, reference_tokens
+from pipeline.topics.words import tokenise
 
 RESULTS = Path(__file__).parent / "results" / "topics.json"
 REPO = Path(__file__).resolve().parents[1]

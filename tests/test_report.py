@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from pipeline.cli import main
-from pipeline.report import stage, tables
+from pipeline.report import corpus_tables, formatting, stage
 from pipeline.report.items import ItemStore
 from pipeline.timeline.merge import EVENT_COLUMNS
 from pipeline.topics.tables import assignments_frame, prevalence
@@ -181,7 +181,7 @@ def test_html_embeds_every_figure_and_shows_no_code(rendered: tuple[Path, int]) 
     assert len(pngs) == 7
     assert len(re.findall(r'<img\b[^>]*\bsrc="data:image/png;base64,', page)) == len(pngs)
     assert all(path.with_suffix(".svg").is_file() for path in pngs)
-    assert "store.html(" not in page and "tables.load_articles" not in page  # code cells are left out
+    assert "store.html(" not in page and "corpus_tables.load_articles" not in page  # code cells are left out
     assert 'src="http' not in page and "<script src" not in page  # self-contained
 
 
@@ -228,7 +228,7 @@ def test_missing_input_is_a_clear_error(tmp_path: Path, caplog: pytest.LogCaptur
 
 
 def test_copy_shares_tell_own_copies_from_syndication() -> None:
-    shares = tables.copy_shares(make_articles(40)).set_index("outlet")
+    shares = corpus_tables.copy_shares(make_articles(40)).set_index("outlet")
     # copies at 10 and 30 copy 5 rows earlier (same outlet), the copy at 20 the row before (another outlet)
     assert shares["copies of own articles"].sum() == 2
     assert shares["copies of other outlets' articles"].sum() == 1
@@ -237,7 +237,7 @@ def test_copy_shares_tell_own_copies_from_syndication() -> None:
 
 def test_articles_per_week_fills_empty_weeks_with_zeros() -> None:
     articles = pd.DataFrame({"outlet": ["a", "b", "a"], "date": pd.to_datetime(["2022-01-03", "2022-01-05", "2022-01-24"])})
-    weekly = tables.articles_per_week(articles)
+    weekly = corpus_tables.articles_per_week(articles)
     assert len(weekly) == 4 * 2  # four weeks, two outlets
     assert weekly.groupby("week")["articles"].sum().tolist() == [2, 0, 0, 1]
 
@@ -251,8 +251,8 @@ def test_items_escape_captions_and_cells(tmp_path: Path) -> None:
 
 
 def test_shorten_cuts_at_a_word_boundary() -> None:
-    assert tables.shorten("one two three four", 12) == "one two\u2026"
-    assert tables.shorten("  short   text ", 50) == "short text"
+    assert formatting.shorten("one two three four", 12) == "one two\u2026"
+    assert formatting.shorten("  short   text ", 50) == "short text"
 
 
 def test_data_version_reads_the_dvc_pointer(tmp_path: Path) -> None:

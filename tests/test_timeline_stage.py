@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from pipeline.config import load_config
+from pipeline.timeline.mentions import event_candidates
 from pipeline.timeline.sentences import date_text
-from pipeline.timeline.stage import event_candidates, load_articles, run_stage, write_outputs
+from pipeline.timeline.stage import load_articles, run_stage, write_outputs
 from pipeline.timex import tag
 
 REPO = Path(__file__).resolve().parents[1]

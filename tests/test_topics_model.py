@@ -15,15 +15,11 @@ from pipeline.components.encoders import Model2Vec
 from pipeline.components.reduction import Pca, Umap
 from pipeline.components.representations import KeyBertInspired, MaximalMarginalRelevance
 from pipeline.config import EmbedConfig, OutlierConfig, TopicMetricsConfig, TopicsConfig, VectorizerConfig
-from pipeline.topics.model import (
-    assign_topics,
-    fit_topics,
-    load_model,
-    make_label,
-    reassign_outliers,
-    save_model,
-)
+from pipeline.topics.assign import assign_topics, reassign_outliers
+from pipeline.topics.fit import fit_topics
+from pipeline.topics.persist import load_model, save_model
 from pipeline.topics.stage import model_topics
+from pipeline.topics.words import make_label
 
 VOCABULARIES = {
     0: ["tank", "artillery", "shelling", "frontline", "troops", "missile", "brigade", "offensive", "drone", "trench"],

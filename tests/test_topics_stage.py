@@ -13,7 +13,8 @@ import yaml
 from pipeline.cli import main
 from pipeline.embed import load_embeddings
 from pipeline.text import split_paragraphs, split_sentences
-from pipeline.topics.model import assign_topics, load_model
+from pipeline.topics.assign import assign_topics
+from pipeline.topics.persist import load_model
 from pipeline.topics.stage import document_texts
 
 REPO = Path(__file__).resolve().parents[1]

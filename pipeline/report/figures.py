@@ -1,7 +1,7 @@
 """The report's figures, drawn with matplotlib (static images survive nbconvert and print; Plotly's do not).
 
-Each function takes a table from `pipeline.report.tables` and returns a Figure sized for an A4 page
-(7.2 inches wide); the notebooks save it with `ItemStore.save_figure`.
+Each function takes a table from the report's table modules (`corpus_tables`, `topic_tables`, `event_tables`)
+and returns a Figure sized for an A4 page (7.2 inches wide); the notebooks save it with `ItemStore.save_figure`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from pipeline.report.tables import shorten
+from pipeline.report.formatting import shorten
 
 WIDTH = 7.2
 GROUP_COLOURS = {

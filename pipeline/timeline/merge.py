@@ -7,6 +7,9 @@ named entities) if that similarity clears a threshold, else it starts a new even
 single best pair, keeps one ambiguous sentence from chaining two stories together. A second pass joins
 the events of a block whose centroids are alike: deciding mention by mention, the first pass can found a
 second event for a story its first event had drifted away from (a long wire lead against a short recap).
+
+`merge_events` runs both passes on the stage's event mentions and describes the events, with the outlet
+groups, countries and publication days that `provenance` reads from the articles.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from tqdm import tqdm
 
-from pipeline.config import MergeConfig
+from pipeline.config import CorpusConfig, MergeConfig
+from pipeline.corpus import group_of, outlet_countries
 from pipeline.timeline.sentences import strip_dateline
 
 DAY_PRECISIONS = ("time", "day")
@@ -211,6 +215,32 @@ class Provenance:
         """Outlets that published anything from `window_days` before the event's first day to as many after its last."""
         low, high = first - dt.timedelta(days=window_days), last + dt.timedelta(days=window_days)
         return sorted(outlet for outlet, days in self.active_days.items() if any(low <= day <= high for day in days))
+
+
+def provenance(articles: pd.DataFrame, corpus: CorpusConfig) -> Provenance:
+    """Outlet groups and countries by the corpus contract, and the days each outlet published."""
+    dated = articles.dropna(subset=["date"])
+    active = {str(outlet): frozenset(days) for outlet, days in dated.groupby("outlet")["date"]}
+    return Provenance(group_of(corpus.outlet_groups), outlet_countries(articles, corpus), active)
+
+
+def merge_events(mentions: pd.DataFrame, origin: Provenance, config: MergeConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Label each mention with its merged event and describe the events; mentions come back with event_id."""
+    order = mentions.assign(_published=mentions["published"].fillna(dt.date.max)).sort_values(
+        ["date_first", "_published", "article_id", "sentence_index"], kind="stable"
+    )
+    ordered = order.drop(columns="_published").reset_index(drop=True)
+    if ordered.empty:
+        return ordered.assign(event_id=pd.Series(dtype=object)), describe_events(
+            ordered, np.array([], dtype=np.int64), sentence_vectors([""], 1), origin, config
+        )
+    vectors = sentence_vectors([strip_dateline(sentence) for sentence in ordered["sentence"]], config.min_df)
+    labels = cluster_mentions(ordered, vectors, config)
+    events = describe_events(ordered, labels, vectors, origin, config)
+    event_of = {mention: event for event, ids in zip(events["event_id"], events["mention_ids"], strict=True)
+                for mention in ids}
+    ordered["event_id"] = ordered["mention_id"].map(event_of)
+    return ordered, events
 
 
 MENTION_COLUMNS = (

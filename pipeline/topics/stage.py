@@ -7,7 +7,8 @@ Outputs (written atomically) in the output folder, `data/processed/topics/` by d
   the article was an outlier that `reduce_outliers` placed;
 - `topics_over_time.csv`, `topics_per_outlet.csv`, `topics_per_country.csv`, `topics_per_outlet_over_time.csv`:
   counts and shares per week, outlet, source country and outlet-week (see `pipeline.topics.tables`);
-- `model/`: the BERTopic model (safetensors) with its fitted reducer and clusterer, loadable with `load_model`.
+- `model/`: the BERTopic model (safetensors) with its fitted reducer and clusterer, loadable with `load_model`
+  (`pipeline.topics.persist`).
 Beside them: `metrics/topics.json` (identical for identical data and params), `metrics/topics_timing.json`
 (wall-clock seconds, which vary run to run) and `metrics/topics_prevalence.csv` (weekly shares of the largest
 topics, for `dvc plots`).
@@ -30,17 +31,11 @@ from pipeline.components.encoders import Encoder
 from pipeline.config import EmbedConfig, TopicsConfig
 from pipeline.corpus import select_articles
 from pipeline.embed import article_texts
+from pipeline.topics.fit import TopicFit, cluster_labels, fit_topics
 from pipeline.topics.metrics import npmi_coherence, stability, topic_diversity
-from pipeline.topics.model import (
-    TopicFit,
-    cluster_labels,
-    corpus_stop_words,
-    fit_topics,
-    make_vectorizer,
-    save_model,
-    tokenise,
-)
+from pipeline.topics.persist import save_model
 from pipeline.topics.tables import assignments_frame, largest_topics_over_time, prevalence
+from pipeline.topics.words import corpus_stop_words, make_vectorizer, tokenise
 
 log = logging.getLogger(__name__)
 

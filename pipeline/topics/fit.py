@@ -1,44 +1,32 @@
-"""The topic model: BERTopic over cached embeddings, every step built from params and seeded.
+"""The topic model's fit: BERTopic over cached embeddings, every step built from params and seeded.
 
 Steps, each an injected object as BERTopic intends, the swappable ones named in params (`topics.reducer`,
 `topics.clusterer`, `topics.representation`/`aspects`; see `pipeline.components`): a seeded reducer (UMAP on
 an exact neighbour graph by default) -> a clusterer (HDBSCAN by default) -> CountVectorizer with stop words and
-min_df -> c-TF-IDF -> representation models as extra word lists or re-ranking the main words. Outliers are
-then placed with `reduce_outliers`, and the representations recomputed on the final assignment.
-
-A model saved with safetensors keeps topics, c-TF-IDF and topic embeddings but drops the reducer and the
-clusterer, after which `transform` falls back to nearest topic embeddings and disagrees with the fit.
-`save_model` therefore stores both beside it (joblib) and `load_model` puts them back, so `assign_topics`
-gives the same answers before and after a reload.
+min_df (`pipeline.topics.words`) -> c-TF-IDF -> representation models as extra word lists or re-ranking the
+main words. Outliers are then placed with `reduce_outliers`, and the representations recomputed on the final
+assignment. Saving and loading the fitted model: `pipeline.topics.persist`; placing new documents with it:
+`pipeline.topics.assign`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import os
-import re
-import shutil
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
-from pipeline import io
-from pipeline.components.encoders import Encoder, hf_offline
+from pipeline.components.encoders import Encoder
 from pipeline.components.reduction import exact_graph_accepted
-from pipeline.config import EmbedConfig, OutlierConfig, TopicsConfig, VectorizerConfig
-from pipeline.embed import build_encoder
+from pipeline.config import TopicsConfig
+from pipeline.topics.words import make_label, make_vectorizer, topic_words
 
-log = logging.getLogger(__name__)
 
-def _bertopic_backend(encoder: Encoder, known: dict[str, np.ndarray] | None = None) -> Any:
+def bertopic_backend(encoder: Encoder, known: dict[str, np.ndarray] | None = None) -> Any:
     """Wrap an embed-stage encoder so BERTopic's representation models embed text with the same model.
 
     `known` maps documents of the fit to their cached vectors: `update_topics` then reuses them for the
@@ -56,27 +44,6 @@ def _bertopic_backend(encoder: Encoder, known: dict[str, np.ndarray] | None = No
             return np.stack([known[doc] if doc in known else fresh[doc] for doc in documents])
 
     return EncoderBackend()
-
-
-def make_vectorizer(params: VectorizerConfig, corpus_stop_words: Iterable[str] = ()) -> CountVectorizer:
-    """Unigram counts of letter-only tokens without English, configured and corpus-specific stop words."""
-    extra = {word.lower() for word in params.extra_stop_words} | set(corpus_stop_words)
-    return CountVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS | extra),
-        min_df=params.min_df,
-        max_df=params.max_df,
-        token_pattern=params.token_pattern,
-    )
-
-
-def corpus_stop_words(tokenised_docs: Sequence[Sequence[str]], max_doc_share: float) -> list[str]:
-    """Words found in more than `max_doc_share` of the documents: in a corpus about one war, "ukraine" or
-    "russia" say nothing about which topic an article belongs to and would head every topic's word list."""
-    if max_doc_share >= 1 or not tokenised_docs:
-        return []
-    document_frequency = Counter(word for doc in tokenised_docs for word in set(doc))
-    limit = max_doc_share * len(tokenised_docs)
-    return sorted(word for word, count in document_frequency.items() if count > limit)
 
 
 @contextlib.contextmanager
@@ -122,7 +89,7 @@ def build_topic_model(
     from bertopic import BERTopic
 
     return BERTopic(
-        embedding_model=_bertopic_backend(encoder, known) if encoder is not None else None,
+        embedding_model=bertopic_backend(encoder, known) if encoder is not None else None,
         umap_model=config.reducer.build(config.seed, prepared),
         hdbscan_model=config.clusterer.build(config.seed),
         vectorizer_model=make_vectorizer(config.vectorizer, stop_words),
@@ -130,46 +97,6 @@ def build_topic_model(
         top_n_words=config.top_n_words,
         calculate_probabilities=False,
     )
-
-
-_NON_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9 ]+")
-
-
-def clean_for_vectorizer(doc: str) -> str:
-    """What BERTopic does to English text before its vectorizer sees it (whitespace, then non-alphanumerics)."""
-    return _NON_ALPHANUMERIC.sub("", doc.replace("\n", " ").replace("\t", " ")) or "emptydoc"
-
-
-def tokenise(docs: Sequence[str], vectorizer: CountVectorizer) -> list[list[str]]:
-    """The corpus as the topic model's vectorizer reads it: BERTopic's cleaning, then the same analyzer."""
-    analyzer = vectorizer.build_analyzer()
-    return [analyzer(clean_for_vectorizer(doc)) for doc in docs]
-
-
-def topic_words(model: Any) -> dict[int, list[str]]:
-    """Each topic's words in the order of its main representation (outliers excluded)."""
-    return {
-        int(topic): [word for word, _ in words if word]
-        for topic, words in sorted(model.get_topics().items())
-        if topic != -1
-    }
-
-
-def _variant(word: str, taken: str) -> bool:
-    """Plural/singular or spelling variants: "sanction"/"sanctions", "zelensky"/"zelenskyy", "russia"/"russian"."""
-    a, b = word.rstrip("s"), taken.rstrip("s")
-    return a == b or (min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a)))
-
-
-def make_label(words: Sequence[str], n_words: int) -> str:
-    """The first `n_words` words, skipping variants of a word already taken."""
-    chosen: list[str] = []
-    for word in words:
-        if not any(_variant(word, taken) for taken in chosen):
-            chosen.append(word)
-        if len(chosen) == n_words:
-            break
-    return ", ".join(chosen)
 
 
 def similarity_to_topic(embeddings: np.ndarray, topics: np.ndarray, topic_embeddings: np.ndarray) -> np.ndarray:
@@ -263,76 +190,3 @@ def cluster_labels(embeddings: np.ndarray, config: TopicsConfig, seed: int, prep
     with exact_graph_accepted():
         reduced = config.reducer.build(seed, prepared).fit_transform(embeddings)
     return np.asarray(config.clusterer.build(seed).fit(reduced).labels_, dtype=int)
-
-
-def reassign_outliers(
-    model: Any, docs: Sequence[str], embeddings: np.ndarray, topics: np.ndarray, params: OutlierConfig
-) -> np.ndarray:
-    """Give outliers of new documents a topic by the rule `reduce_outliers` applied at fit time."""
-    from sklearn.metrics.pairwise import cosine_similarity
-
-    topics = np.asarray(topics, dtype=int).copy()
-    outliers = np.flatnonzero(topics == -1)
-    if params.strategy == "none" or not len(outliers):
-        return topics
-    first = model._outliers  # the fitted tables start with an outlier row only if outliers remained
-    if params.strategy == "embeddings":
-        similarity = cosine_similarity(embeddings[outliers], model.topic_embeddings_[first:])
-    elif params.strategy == "c-tf-idf":
-        counts = model.vectorizer_model.transform([clean_for_vectorizer(docs[index]) for index in outliers])
-        similarity = cosine_similarity(model.ctfidf_model.transform(counts), model.c_tf_idf_[first:])
-    else:
-        distribution, _ = model.approximate_distribution([docs[index] for index in outliers], min_similarity=0)
-        similarity = np.asarray(distribution)
-    similarity[similarity < params.threshold] = 0
-    best = similarity.argmax(axis=1)
-    topics[outliers] = np.where(similarity.max(axis=1) > 0, best, -1)
-    return topics
-
-
-def assign_topics(model: Any, docs: Sequence[str], embeddings: np.ndarray, params: OutlierConfig) -> np.ndarray:
-    """Topics of new documents: UMAP transform, HDBSCAN approximate_predict, then outlier reassignment."""
-    topics, _ = model.transform(list(docs), embeddings)
-    return reassign_outliers(model, docs, embeddings, np.asarray(topics, dtype=int), params)
-
-
-def save_model(fit: TopicFit, folder: Path, embed_config: EmbedConfig, outliers: OutlierConfig) -> None:
-    """BERTopic with safetensors, plus the fitted UMAP and HDBSCAN and what `load_model` needs to rebuild it."""
-    import joblib
-
-    folder = Path(folder)
-    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    pointer = str(embed_config.encoder.folder(embed_config.cache_dir))  # lets plain `BERTopic.load` find it too
-    fit.model.save(tmp / "bertopic", serialization="safetensors", save_ctfidf=True, save_embedding_model=pointer)
-    joblib.dump(fit.model.umap_model, tmp / "reducer.joblib")
-    joblib.dump(fit.model.hdbscan_model, tmp / "clusterer.joblib")
-    io.write_json(
-        tmp / "assignment.json",
-        {"embed": embed_config.model_dump(mode="json"), "outliers": outliers.model_dump(mode="json")},
-    )
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
-
-
-@dataclass
-class LoadedModel:
-    model: Any
-    outliers: OutlierConfig
-    embed_config: EmbedConfig
-
-
-def load_model(folder: Path, encoder: Encoder | None = None) -> LoadedModel:
-    """The saved model with UMAP and HDBSCAN restored; `encoder` defaults to the one it was fitted with."""
-    import joblib
-    from bertopic import BERTopic
-
-    folder = Path(folder)
-    settings = json.loads((folder / "assignment.json").read_text(encoding="utf-8"))
-    embed_config = EmbedConfig.model_validate(settings["embed"])
-    encoder = encoder or build_encoder(embed_config)
-    hf_offline()  # BERTopic.load first tries the saved pointer with sentence-transformers
-    model = BERTopic.load(str(folder / "bertopic"), embedding_model=_bertopic_backend(encoder))
-    model.umap_model = joblib.load(folder / "reducer.joblib")  # written by `save_model` only, never by a corpus
-    model.hdbscan_model = joblib.load(folder / "clusterer.joblib")
-    return LoadedModel(model, OutlierConfig.model_validate(settings["outliers"]), embed_config)

@@ -1,0 +1,189 @@
+"""The report's tables about the run itself: its parameters, each stage's metrics, the quarantine, the
+benchmarks next to published figures, and the method (encoder, reducer, clusterer) in words.
+
+Every function takes params, a stage's metrics or a benchmark's results as plain mappings (as read from
+`params.yaml`, `metrics/` and `benchmarks/results/`) and returns a DataFrame or a phrase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from pipeline.report.formatting import shorten
+
+
+def flatten(settings: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{'a': {'b': 1}}` → `{'a.b': 1}`: params as the `dvc exp run -S` keys that set them."""
+    flat: dict[str, Any] = {}
+    for key, value in settings.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def params_table(params: Mapping[str, Any], sections: Sequence[str]) -> pd.DataFrame:
+    rows = []
+    for name in sections:
+        for key, value in flatten(params.get(name, {}), f"{name}.").items():
+            shown = (", ".join(map(str, value)) or "(none)") if isinstance(value, list) else str(value)
+            rows.append({"parameter": key, "value": shorten(shown, 120)})
+    return pd.DataFrame(rows, columns=["parameter", "value"])
+
+
+INGEST_LABELS = {
+    "records_read": "records read",
+    "kept": "articles kept",
+    "quarantined": "records quarantined",
+    "duplicates.clusters_with_copies": "duplicate clusters (2+ articles)",
+    "duplicates.non_canonical_articles": "near copies set aside",
+    "duplicates.canonical_articles": "articles after deduplication",
+    "date_source.metadata": "dates from metadata",
+    "date_source.inferred": "dates inferred from the text",
+    "date_source.unknown": "articles without a date",
+}
+
+TOPICS_LABELS = {
+    "documents": "articles modelled",
+    "topics": "topics",
+    "outlier_share_before_reduction": "share HDBSCAN left unassigned",
+    "outlier_share": "share still unassigned after outlier reduction",
+    "npmi": "NPMI coherence (mean over topics, -1 to 1)",
+    "diversity": "topic diversity (unique share of top words)",
+    "stability.ari": "stability: adjusted Rand index with another seed",
+    "stability.ari_clustered": "stability: adjusted Rand index among clustered articles",
+    "embedding_model": "embedding model",
+}
+
+TIMELINE_LABELS = {
+    "articles": "articles read",
+    "timexes": "temporal expressions tagged",
+    "event_mentions": "dated event mentions",
+    "share_articles_with_dated_event": "share of articles with a dated event",
+    "merged_events": "events after merging across outlets",
+    "events_reported_by_2plus_outlets": "events reported by 2+ outlets",
+    "events_reported_by_3plus_outlets": "events reported by 3+ outlets",
+    "largest_event_outlets": "most outlets reporting one event",
+    "summary_dates": "dates in the summary timeline",
+}
+
+
+def metrics_table(metrics: Mapping[str, Any], labels: Mapping[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(_metric_rows(metrics, labels), columns=["measure", "value"])
+
+
+def _metric_rows(metrics: Mapping[str, Any], labels: Mapping[str, str]) -> list[dict[str, Any]]:
+    """(label, value) rows for the dotted keys of `labels` that `metrics` holds."""
+    flat = flatten(metrics)
+    return [{"measure": label, "value": _formatted(flat[key])} for key, label in labels.items() if key in flat]
+
+
+def _formatted(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def quarantine_table(metrics: Mapping[str, Any]) -> pd.DataFrame:
+    reasons = metrics.get("quarantined_by_reason", {})
+    return pd.DataFrame(
+        [{"reason": reason, "records": int(count)} for reason, count in sorted(reasons.items())],
+        columns=["reason", "records"],
+    )
+
+
+def timex_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
+    """Temporal tagger F1 per TimeML corpus (TempEval-3 Task A), with HeidelTime's published figures."""
+    reference = benchmark.get("heideltime_reference", {})
+    rows = []
+    for dataset, result in sorted(benchmark.get("datasets", {}).items()):
+        scores = result.get("scores", {})
+        theirs = reference.get(dataset) or {}
+        row: dict[str, Any] = {"corpus": dataset, "documents": result.get("documents")}
+        for measure in ("strict", "relaxed", "type", "value"):
+            ours = scores.get(measure, {}).get("f1")
+            row[f"{measure} F1"] = "" if ours is None else f"{ours:.1f}"
+            row[f"{measure} F1 (HeidelTime)"] = f"{theirs[measure]:.1f}" if measure in theirs else "n/a"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def tls_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
+    """Timeline summarisation on Timeline17 topics: our Date-F1 and alignment ROUGE next to DATEWISE's."""
+    rows = []
+    for topic, result in sorted(benchmark.get("topics", {}).items()):
+        ours, datewise = result.get("ours", {}), result.get("datewise", {})
+        rows.append(
+            {
+                "topic": topic,
+                "Date-F1": ours.get("date_f1"),
+                "Date-F1 (DATEWISE)": datewise.get("date_f1"),
+                "AR-1 F1": ours.get("ar1"),
+                "AR-1 F1 (DATEWISE)": datewise.get("ar1"),
+                "AR-2 F1": ours.get("ar2"),
+                "AR-2 F1 (DATEWISE)": datewise.get("ar2"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def date_inference_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
+    """Publication dates inferred for articles whose known date was hidden, next to the baseline."""
+    inference = benchmark.get("date_inference", {})
+    names = {"model": "our date model", "baseline_latest_full_date": "latest full date in the text"}
+    rows = []
+    for key, name in names.items():
+        result = inference.get(key)
+        if result:
+            rows.append(
+                {
+                    "method": name,
+                    "coverage": f"{result['coverage']:.0%}",
+                    "median error (days)": result["median_abs_error_days"],
+                    "within 1 day": f"{result['within_1_day']:.0%}",
+                    "within 7 days": f"{result['within_7_days']:.0%}",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+EMBEDDING_MODELS = {
+    "minilm": "all-MiniLM-L6-v2 sentence embeddings",
+    "model2vec": "a static Model2Vec model distilled from all-MiniLM-L6-v2",
+    "sentence_transformers": "sentence embeddings from the model in {path}",
+}
+
+EMBEDDED_TEXTS = {"title_lead": "title and lead paragraph", "full": "title and body"}
+
+
+def embedding_description(params: Mapping[str, Any]) -> str:
+    """What the topics were computed from, in words, from the `embed` section of params (the encoder by name)."""
+    embed = params.get("embed", {}) or {}
+    encoder = dict(embed.get("encoder") or {"name": "minilm"})
+    text = str(embed.get("text", "title_lead"))
+    model = EMBEDDING_MODELS.get(encoder["name"], "embeddings from the encoder {name}").format(**encoder)
+    return f"{model} of each article's {EMBEDDED_TEXTS.get(text, text)}"
+
+
+REDUCERS = {"umap": "UMAP", "pca": "principal components (PCA)"}
+
+CLUSTERERS = {"hdbscan": "HDBSCAN", "kmeans": "k-means into {n_clusters} topics"}
+
+
+def topic_method(params: Mapping[str, Any]) -> str:
+    """How the topics were found, in words, from the reducer and clusterer named in the `topics` section."""
+    topics = params.get("topics", {}) or {}
+    reducer = dict(topics.get("reducer") or {"name": "umap"})
+    clusterer = dict(topics.get("clusterer") or {"name": "hdbscan"})
+    reduced = REDUCERS.get(reducer["name"], "the reducer {name}").format(**reducer)
+    clustered = CLUSTERERS.get(clusterer["name"], "the clusterer {name}").format(**clusterer)
+    return f"reduced by {reduced} and clustered by {clustered}"

@@ -1,0 +1,147 @@
+"""The report's topic tables: the largest topics, their weekly prevalence, their shares per outlet, per
+source country and per outlet group, and the sentences that read them.
+
+Every function takes the topics stage's outputs as it wrote them (`topic_info.csv` and the prevalence
+tables) and returns a DataFrame or a plain-text sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from pipeline.corpus import OTHER_GROUP, UNKNOWN, fill_countries
+from pipeline.report.formatting import group_name, shorten
+
+
+def main_topics(topic_info: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The `n` largest topics (outliers excluded), largest first."""
+    topics = topic_info[topic_info["topic"] != -1]
+    return topics.sort_values(["size", "topic"], ascending=[False, True]).head(n).reset_index(drop=True)
+
+
+def topic_name(topic: int, label: str) -> str:
+    return "outliers" if topic == -1 else f"{topic}: {label}"
+
+
+def topic_sizes_sentence(topic_info: pd.DataFrame) -> str:
+    topics = main_topics(topic_info, len(topic_info))
+    if topics.empty:
+        return "The topic model found no topic."
+    top = topics.iloc[0]
+    outliers = topic_info.loc[topic_info["topic"] == -1, "share"]
+    outlier_text = f"; {float(outliers.iloc[0]):.1%} of articles fit no topic" if len(outliers) else ""
+    return (
+        f"The largest of {len(topics)} topics, \u201c{top['label']}\u201d, holds {int(top['size']):,} articles "
+        f"({float(top['share']):.1%}){outlier_text}."
+    )
+
+
+def topics_table(topic_info: pd.DataFrame, n: int, title_chars: int) -> pd.DataFrame:
+    """The largest topics with their words and the titles of the articles closest to each topic."""
+    topics = main_topics(topic_info, n)
+    titles = topics["example_titles"].fillna("").map(
+        lambda text: " | ".join(shorten(title, title_chars) for title in str(text).split(" | ")[:2] if title)
+    )
+    return pd.DataFrame(
+        {
+            "topic": topics["topic"].astype(int),
+            "articles": topics["size"].astype(int),
+            "share": topics["share"].map(lambda share: f"{float(share):.1%}"),
+            "NPMI": topics["npmi"].map(lambda value: "" if pd.isna(value) else f"{float(value):.3f}"),
+            "top words": topics["words"].fillna("").map(lambda words: ", ".join(str(words).split(", ")[:8])),
+            "closest articles (titles)": titles,
+        }
+    )
+
+
+def prevalence_table(over_time: pd.DataFrame, topics: Sequence[int], min_articles: int) -> pd.DataFrame:
+    """Weekly share of each topic in `topics`, blank in weeks with fewer than `min_articles` articles
+    (a share of a handful of articles is noise)."""
+    frame = over_time.copy()
+    frame["week"] = pd.to_datetime(frame["week"])
+    totals = frame.groupby("week")["count"].transform("sum")
+    frame = frame[frame["topic"].isin(topics)].copy()
+    frame["share"] = frame["share"].where(totals.loc[frame.index] >= min_articles)
+    frame["articles_in_week"] = totals.loc[frame.index]
+    return frame.sort_values(["topic", "week"]).reset_index(drop=True)
+
+
+def prevalence_sentence(prevalence: pd.DataFrame) -> str:
+    peaks = prevalence.dropna(subset=["share"])
+    if peaks.empty:
+        return "No week has enough articles to show topic shares."
+    rises = []
+    for topic, part in peaks.groupby("topic"):
+        median = part["share"].median()
+        peak = part.loc[part["share"].idxmax()]
+        rises.append((peak["share"] - median, topic, peak, median))
+    _, _, peak, median = max(rises, key=lambda item: (item[0], -item[1]))
+    return (
+        f"The sharpest peak belongs to \u201c{peak['label']}\u201d: {peak['share']:.0%} of the articles in the week "
+        f"of {peak['week']:%d %B %Y}, against {median:.0%} in its median week."
+    )
+
+
+def topic_shares(per_outlet: pd.DataFrame, by: str, topics: Sequence[int]) -> pd.DataFrame:
+    """Share of each group's articles (rows: `topics`, columns: values of `by`) from a topics table of counts."""
+    counts = per_outlet.groupby([by, "topic"])["count"].sum().unstack(by, fill_value=0)
+    shares = counts / counts.sum(axis=0)
+    return shares.reindex(list(topics)).fillna(0.0)
+
+
+def distinctive_sentence(shares: pd.DataFrame, counts: pd.Series, names: Mapping[int, str], min_articles: int) -> str:
+    """The column (country or outlet) whose share of one topic most exceeds that topic's overall share."""
+    eligible = [column for column in shares.columns if counts.get(column, 0) >= min_articles]
+    if not eligible or shares.empty:
+        return "No column has enough articles to compare topic shares."
+    weights = counts.reindex(shares.columns).fillna(0)
+    overall = (shares * weights).sum(axis=1) / weights.sum()
+    ratio = shares[eligible].div(overall.where(overall > 0), axis=0)
+    topic, column = ratio.stack().idxmax()
+    return (
+        f"The most distinctive cell is {column} on \u201c{names[topic]}\u201d: {shares.loc[topic, column]:.0%} of its "
+        f"articles against {overall[topic]:.0%} across all of them ({ratio.loc[topic, column]:.1f} times)."
+    )
+
+
+def shares_by_country(per_outlet: pd.DataFrame, outlet_countries: Mapping[str, str]) -> pd.DataFrame:
+    """The per-outlet topic counts with each outlet's source country filled as in `fill_countries`."""
+    frame = per_outlet.copy()
+    frame["source_country"] = frame["source_country"].where(frame["source_country"] != UNKNOWN)
+    return fill_countries(frame, outlet_countries)
+
+
+def group_contrast(
+    per_outlet: pd.DataFrame, groups: Mapping[str, str], topic_names: Mapping[int, str], first: str, second: str
+) -> pd.DataFrame:
+    """Topic shares of two outlet groups side by side, most different first (empty if a group has no article)."""
+    frame = per_outlet.assign(group=per_outlet["outlet"].map(groups).fillna(OTHER_GROUP))
+    frame = frame[frame["topic"] != -1]
+    if not {first, second} <= set(frame.loc[frame["count"] > 0, "group"]):
+        return pd.DataFrame(columns=["topic", "name", first, second, "difference"])
+    shares = topic_shares(frame, "group", sorted(frame["topic"].unique()))[[first, second]]
+    table = shares.assign(difference=shares[first] - shares[second]).reset_index()
+    table.insert(1, "name", table["topic"].map(topic_names))
+    order = table["difference"].abs().sort_values(ascending=False, kind="stable").index
+    return table.loc[order].reset_index(drop=True)
+
+
+def contrast_sentence(contrast: pd.DataFrame, first: str, second: str) -> str:
+    if contrast.empty:
+        return (
+            f"The corpus lacks articles from {group_name(first)} or {group_name(second)} outlets, "
+            "so the two cannot be compared."
+        )
+    ahead = contrast[contrast["difference"] > 0].head(1)
+    behind = contrast[contrast["difference"] < 0].head(1)
+    parts = []
+    for rows, more, less in ((ahead, first, second), (behind, second, first)):
+        if len(rows):
+            row = rows.iloc[0]
+            parts.append(
+                f"{group_name(more)} outlets give \u201c{row['name']}\u201d {row[more]:.0%} of their articles "
+                f"against {row[less]:.0%} for {group_name(less)} outlets"
+            )
+    return "; ".join(parts) + "."

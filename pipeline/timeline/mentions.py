@@ -1,0 +1,119 @@
+"""Event mentions: the dated sentences that report an event, read by spaCy, as rows of `events.parquet`.
+
+`event_candidates` takes an article's first sentences that name a date of an allowed precision and say
+something besides it; `extract_events` parses each distinct sentence once (wire copies repeat them across
+outlets) for its trigger, actors, targets and locations (`pipeline.timeline.events`); `event_frame` joins
+both with the article's outlet, country, group and the date's relation to the publication day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from tqdm import tqdm
+
+from pipeline.config import TimelineConfig
+from pipeline.corpus import OTHER_GROUP
+from pipeline.timeline.events import DateMention, EventParts, load_spacy, parse_events
+from pipeline.timeline.sentences import DatedText, content_words, strip_dateline
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that becomes an event mention, with its dates relative to the sentence."""
+
+    article: int
+    sentence_index: int
+    text: str
+    dates: tuple[DateMention, ...]
+
+
+def event_candidates(
+    articles: pd.DataFrame,
+    dated: Sequence[DatedText],
+    granularities: Sequence[str],
+    per_article: int,
+    min_content_words: int = 0,
+) -> list[Candidate]:
+    """Sentences with a DATE/TIME of an allowed granularity that resolves to days; an article's first few.
+
+    A sentence that says little besides its date and dateline ("TASS, February 24.") reports no event."""
+    allowed = set(granularities)
+    found = []
+    for number, (body, text) in enumerate(zip(articles["body"], dated, strict=True)):
+        taken = 0
+        for index, ((start, end), timexes) in enumerate(zip(text.spans, text.timexes, strict=True)):
+            if taken >= per_article:
+                break
+            dates = []
+            for timex in timexes:
+                bounds = timex.date_range() if timex.type in ("DATE", "TIME") else None
+                if bounds is not None and timex.granularity in allowed:
+                    dates.append(
+                        DateMention(timex.start - start, min(timex.end, end) - start, timex.text, timex.value,
+                                    timex.granularity, bounds[0], bounds[1])
+                    )
+            if dates and content_words(strip_dateline(body[start:end])) >= min_content_words:
+                found.append(Candidate(number, index, body[start:end], tuple(dates)))
+                taken += 1
+    return found
+
+
+def extract_events(candidates: Sequence[Candidate], config: TimelineConfig) -> list[EventParts]:
+    """Parse each distinct (sentence, dates) pair once: wire copies repeat sentences across outlets."""
+    unique: dict[tuple[str, tuple[DateMention, ...]], int] = {}
+    for candidate in candidates:
+        unique.setdefault((candidate.text, candidate.dates), len(unique))
+    nlp = load_spacy(config.spacy_model)
+    n_process = config.n_jobs if len(unique) >= 2000 else 1
+    parsed = parse_events(nlp, iter(unique), batch_size=config.spacy_batch_size, n_process=n_process)
+    parts = list(tqdm(parsed, desc="parsing", unit="sentence", total=len(unique), leave=False))
+    return [parts[unique[candidate.text, candidate.dates]] for candidate in candidates]
+
+
+def event_frame(
+    articles: pd.DataFrame, candidates: Sequence[Candidate], parts: Sequence[EventParts], groups: Mapping[str, str]
+) -> pd.DataFrame:
+    records = []
+    for candidate, part in zip(candidates, parts, strict=True):
+        article = articles.iloc[candidate.article]
+        published = article["date"]
+        date = part.date
+        relation = None
+        if published is not None:
+            relation = "before" if date.last_day < published else "after" if date.first_day > published else "same"
+        records.append(
+            {
+                "mention_id": f"{article['id']}:{candidate.sentence_index}",
+                "article_id": article["id"],
+                "outlet": article["outlet"],
+                "source_country": article["source_country"],
+                "outlet_group": groups.get(article["outlet"], OTHER_GROUP),
+                "published": published,
+                "sentence_index": candidate.sentence_index,
+                "sentence": " ".join(candidate.text.split()),
+                "timex_text": date.text,
+                "date_value": date.value,
+                "granularity": date.granularity,
+                "date_first": date.first_day,
+                "date_last": date.last_day,
+                "relation": relation,
+                "date_values": [mention.value for mention in candidate.dates],
+                "trigger": part.trigger,
+                "trigger_tag": part.trigger_tag,
+                "actors": list(part.actors),
+                "targets": list(part.targets),
+                "locations": list(part.locations),
+                "entities": list(part.entities),
+            }
+        )
+    return pd.DataFrame.from_records(records, columns=EVENT_MENTION_COLUMNS)
+
+
+EVENT_MENTION_COLUMNS = [
+    "mention_id", "article_id", "outlet", "source_country", "outlet_group", "published", "sentence_index",
+    "sentence", "timex_text", "date_value", "granularity", "date_first", "date_last", "relation", "date_values",
+    "trigger", "trigger_tag", "actors", "targets", "locations", "entities",
+]
