@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from pipeline import io
+from pipeline import integrity, io
 from pipeline.params import ParamsError, load_params, section
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,7 @@ class MiniLMEncoder:
     def model(self) -> Any:
         """The SentenceTransformer, loaded offline from the installed package."""
         if self._model is None:
+            integrity.verify_minilm(minilm_path())  # before torch is even imported
             hf_offline()
             import torch
             from sentence_transformers import SentenceTransformer
@@ -165,6 +166,7 @@ class Model2VecEncoder:
                 from model2vec.distill import distill
 
                 log.info("distilling a Model2Vec model from %s into %s (once)", minilm_path(), self.folder)
+                integrity.verify_minilm(minilm_path())
                 distilled = distill(model_name=str(minilm_path()), pca_dims=self.pca_dims, device="cpu")
                 tmp = self.folder.with_name(f".{self.folder.name}.{os.getpid()}.tmp")
                 distilled.save_pretrained(str(tmp))
@@ -221,8 +223,8 @@ class EmbeddingCache:
         self.folder = Path(folder)
         self.vectors: dict[str, np.ndarray] = {}
         for shard in sorted(self.folder.glob("*.npz")):
-            with np.load(shard, allow_pickle=False) as data:
-                self.vectors.update(zip(data["keys"].tolist(), data["vectors"], strict=True))
+            if (loaded := integrity.read_cache_shard(shard)) is not None:  # a damaged shard is recomputed
+                self.vectors.update(zip(*loaded, strict=True))
 
     def missing(self, keys: list[str]) -> list[str]:
         """Keys without a cached vector, each once, in first-seen order."""
@@ -336,6 +338,9 @@ def run(args: argparse.Namespace) -> int:
         result = embed_articles(pd.read_parquet(args.articles), config, progress=not args.no_progress)
     except ValueError as error:
         log.error("%s: %s", args.articles, error)
+        return 2
+    except integrity.IntegrityError as error:
+        log.error("%s", error)
         return 2
     write_outputs(result, args.out_dir)
     log.info(
