@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from pipeline import io
+from pipeline import integrity, io
 from pipeline.components.encoders import Encoder
 from pipeline.config import EmbedConfig
 from pipeline.corpus import select_articles
@@ -64,8 +64,8 @@ class EmbeddingCache:
         self.folder = Path(folder)
         self.vectors: dict[str, np.ndarray] = {}
         for shard in sorted(self.folder.glob("*.npz")):
-            with np.load(shard, allow_pickle=False) as data:
-                self.vectors.update(zip(data["keys"].tolist(), data["vectors"], strict=True))
+            if (loaded := integrity.read_cache_shard(shard)) is not None:  # a damaged shard is recomputed
+                self.vectors.update(zip(*loaded, strict=True))
 
     def missing(self, keys: list[str]) -> list[str]:
         """Keys without a cached vector, each once, in first-seen order."""

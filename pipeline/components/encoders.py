@@ -13,12 +13,14 @@ import hashlib
 import importlib.metadata
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
 from pydantic import Field
 
+from pipeline import integrity
 from pipeline.components import ENCODERS, Component
 
 log = logging.getLogger(__name__)
@@ -56,14 +58,19 @@ class SentenceTransformerEncoder:
     on the first `encode`, so a run served entirely from the cache never pays for it.
     """
 
-    def __init__(self, folder: Path, key: str, max_seq_length: int, batch_size: int, threads: int) -> None:
-        self.folder, self.key = Path(folder), key
+    def __init__(
+        self, folder: Path, key: str, max_seq_length: int, batch_size: int, threads: int,
+        verify: Callable[[Path], None] | None = None,
+    ) -> None:
+        self.folder, self.key, self.verify = Path(folder), key, verify
         self.max_seq_length, self.batch_size, self.threads = max_seq_length, batch_size, threads
         self._model: Any = None
 
     @property
     def model(self) -> Any:
         if self._model is None:
+            if self.verify is not None:
+                self.verify(self.folder)  # before torch is even imported
             hf_offline()
             import torch
             from sentence_transformers import SentenceTransformer
@@ -101,6 +108,7 @@ class Model2VecEncoder:
                 from model2vec.distill import distill
 
                 log.info("distilling a Model2Vec model from %s into %s (once)", self.source, self.folder)
+                integrity.verify_minilm(self.source)
                 distilled = distill(model_name=str(self.source), pca_dims=self.pca_dims, device="cpu")
                 tmp = self.folder.with_name(f".{self.folder.name}.{os.getpid()}.tmp")
                 distilled.save_pretrained(str(tmp))
@@ -131,7 +139,8 @@ class MiniLM(Component):
 
     def build(self, cache_dir: Path) -> Encoder:
         key = f"{_minilm_version()}-seq{self.max_seq_length}"
-        return SentenceTransformerEncoder(minilm_path(), key, self.max_seq_length, self.batch_size, self.threads)
+        return SentenceTransformerEncoder(minilm_path(), key, self.max_seq_length, self.batch_size, self.threads,
+                                          verify=integrity.verify_minilm)
 
 
 @ENCODERS.register("model2vec")

@@ -8,7 +8,6 @@ an error, because that is a mistake in the configuration rather than in the data
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+
+from pipeline.ingest import guards
 
 TABLE_SUFFIXES = {
     ".parquet": "parquet",
@@ -26,7 +27,7 @@ TABLE_SUFFIXES = {
 }
 TEXT_SUFFIXES = {".txt"}
 REQUIRED_COLUMNS = ("text",)
-FALLBACK_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+MOJIBAKE_REPAIRED = " (mojibake repaired)"  # appended to the encoding of a record whose text was repaired
 
 
 class SourceError(ValueError):
@@ -45,36 +46,28 @@ class RawRecord:
 
 
 def decode_bytes(data: bytes) -> tuple[str | None, str | None, str]:
-    """Decode with UTF-8, then cp1252, then latin-1; returns (text, encoding, problem)."""
-    sample = data[:8192]
-    if b"\x00" in sample or _control_share(sample) > 0.1:
-        return None, None, "binary_file"
-    for encoding in FALLBACK_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        # latin-1 decodes any byte; C1 control characters in the result mean the bytes were not text.
-        if encoding == "latin-1" and sum(0x80 <= ord(ch) <= 0x9F for ch in text) > max(3, len(text) // 200):
-            return None, None, "undecodable"
-        return text, "utf-8" if encoding == "utf-8-sig" else encoding, ""
-    return None, None, "undecodable"
-
-
-def _control_share(sample: bytes) -> float:
-    if not sample:
-        return 0.0
-    controls = sum(byte < 32 and byte not in (9, 10, 12, 13) for byte in sample)
-    return controls / len(sample)
+    """Decode UTF-16/32 by BOM or NUL pattern, else UTF-8, cp1252, latin-1; returns (text, encoding, problem)."""
+    encoding, problem = guards.choose_encoding(data[: guards.SAMPLE_BYTES], lambda: [data])
+    if encoding is None:
+        return None, None, problem
+    text, repaired = guards.repair_mojibake(data.decode(encoding))
+    label = "utf-8" if encoding == "utf-8-sig" else encoding
+    return text, label + MOJIBAKE_REPAIRED if repaired else label, ""
 
 
 def read_source(
     path: str | Path, columns: dict[str, str], max_bytes: int, label: str | None = None
 ) -> Iterator[RawRecord]:
-    """Yield the raw records of one configured source; `label` (default: the path) names it in each record."""
+    """Yield the raw records of one configured source; `label` (default: the path) names it in each record.
+
+    A source without a single record yields one `empty_text` record, so an empty file shows in the quarantine.
+    """
+    empty = True
     for record in _read_any(Path(path), columns, max_bytes):
-        record.source = label or str(path)
+        record.source, empty = label or str(path), False
         yield record
+    if empty:
+        yield RawRecord(label or str(path), str(path), problem="empty_text", detail="the source holds no records")
 
 
 def _read_any(path: Path, columns: dict[str, str], max_bytes: int) -> Iterator[RawRecord]:
@@ -99,15 +92,27 @@ def _rename(row: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
 
 
 def _table_records(
-    source: str, rows: Iterator[tuple[str, dict[str, Any]]], columns: dict[str, str], max_bytes: int
+    source: str,
+    rows: Iterator[tuple[str, dict[str, Any]]],
+    columns: dict[str, str],
+    max_bytes: int,
+    encoding: str = "utf-8",
 ) -> Iterator[RawRecord]:
     for locator, row in rows:
         fields = _rename(row, columns)
         text = fields.get("text")
         n_bytes = len(text.encode("utf-8", "surrogatepass")) if isinstance(text, str) else 0
-        record = RawRecord(source, locator, fields, encoding="utf-8", n_bytes=n_bytes)
+        record = RawRecord(source, locator, fields, encoding=encoding, n_bytes=n_bytes)
         if n_bytes > max_bytes:
             record.problem, record.detail = "too_large", f"{n_bytes} bytes > max_bytes {max_bytes}"
+        elif problem := guards.field_problem(fields):
+            record.problem, record.detail = problem
+            record.fields = {k: guards.printable(v) if isinstance(v, str) else v for k, v in fields.items()}
+        else:
+            repaired = {k: guards.repair_mojibake(v) for k, v in fields.items() if isinstance(v, str)}
+            if any(count for _, count in repaired.values()):
+                record.fields |= {k: value for k, (value, _) in repaired.items()}
+                record.encoding = encoding + MOJIBAKE_REPAIRED
         yield record
 
 
@@ -142,34 +147,64 @@ def _read_parquet(path: Path, columns: dict[str, str], max_bytes: int) -> Iterat
 
 
 def _read_csv(path: Path, columns: dict[str, str], max_bytes: int) -> Iterator[RawRecord]:
+    """Stream the rows: a line or cell over the limit is counted as too large, never held whole in memory."""
     source = str(path)
-    text, encoding, problem = decode_bytes(path.read_bytes())
-    if text is None:
+    with open(path, "rb") as handle:
+        sample = handle.read(guards.SAMPLE_BYTES)
+    encoding, problem = guards.choose_encoding(sample, guards.file_chunks(path))
+    if encoding is None:
         yield RawRecord(source, source, problem=problem, detail="the CSV file is not text")
         return
-    csv.field_size_limit(max(max_bytes * 4, 1 << 20))
-    try:
-        rows = list(csv.DictReader(io.StringIO(text, newline="")))
-        header = list(rows[0].keys()) if rows else next(csv.reader(io.StringIO(text)), [])
-    except csv.Error as error:
-        yield RawRecord(source, source, problem="unreadable_source", detail=f"CSV error: {error}")
-        return
-    if missing := _missing_columns(source, header, columns, len(rows)):
-        yield from missing
-        return
-    # Row numbers count data rows from 0, like the other table readers.
-    for record in _table_records(
-        source, ((f"row {i}", row) for i, row in enumerate(rows)), columns, max_bytes
-    ):
-        record.encoding = encoding
-        yield record
+    label = "utf-8" if encoding == "utf-8-sig" else encoding
+    limit = max(max_bytes * 4, 1 << 20)
+    csv.field_size_limit(limit)
+    with open(path, encoding=encoding, newline="") as handle:
+        lines = guards.CappedLines(handle, limit)
+        reader = csv.reader(lines)
+        number = -1  # row numbers count non-blank data rows from 0, like the other table readers
+        try:
+            header = next(reader, [])
+            missing = _missing_columns(source, header, columns, 1)
+            for fields in reader:
+                if lines.overlong:
+                    number += 1
+                    detail = f"a line of {lines.overlong} characters > {limit}"
+                    yield RawRecord(source, f"row {number}", n_bytes=lines.overlong, problem="too_large", detail=detail)
+                    lines.overlong = 0
+                    continue
+                if not fields:
+                    continue  # a blank line is layout, not a record
+                number += 1
+                locator = f"row {number}"
+                if missing:
+                    yield RawRecord(source, locator, problem="missing_columns", detail=missing[0].detail)
+                elif len(fields) != len(header):
+                    detail = f"ragged row: {len(fields)} fields, the header has {len(header)}"
+                    yield RawRecord(source, locator, encoding=label, problem="invalid_record", detail=detail)
+                else:
+                    yield from _table_records(
+                        source, iter([(locator, dict(zip(header, fields, strict=True)))]), columns, max_bytes, label
+                    )
+        except (csv.Error, UnicodeDecodeError) as error:
+            detail = f"CSV error after row {number}: {error}; the rest of the file is not read"
+            yield RawRecord(source, f"row {number + 1}", problem="unreadable_source", detail=detail)
+            return
+        if missing and number < 0:
+            yield from missing
 
 
 def _read_jsonl(path: Path, columns: dict[str, str], max_bytes: int) -> Iterator[RawRecord]:
     source = str(path)
+    limit = max(max_bytes * 4, 1 << 20)  # a longer line cannot hold a text of max_bytes, even escaped
     with open(path, "rb") as handle:
-        for number, raw_line in enumerate(handle, start=1):
+        lines = guards.CappedLines(handle, limit)
+        for number, raw_line in enumerate(lines, start=1):
             locator = f"line {number}"
+            if lines.overlong:
+                detail = f"a line of {lines.overlong} bytes > {limit}"
+                yield RawRecord(source, locator, n_bytes=lines.overlong, problem="too_large", detail=detail)
+                lines.overlong = 0
+                continue
             if not raw_line.strip():
                 continue  # blank lines between records are layout, not records
             line, encoding, problem = decode_bytes(raw_line)
@@ -189,8 +224,7 @@ def _read_jsonl(path: Path, columns: dict[str, str], max_bytes: int) -> Iterator
                     source, locator, n_bytes=len(raw_line), problem="invalid_record", detail=detail
                 )
                 continue
-            for record in _table_records(source, iter([(locator, row)]), columns, max_bytes):
-                record.encoding = encoding
+            for record in _table_records(source, iter([(locator, row)]), columns, max_bytes, str(encoding)):
                 if "text" not in record.fields and record.problem is None:
                     record.problem, record.detail = "missing_columns", f"no {columns['text']!r} field"
                 yield record
@@ -198,8 +232,12 @@ def _read_jsonl(path: Path, columns: dict[str, str], max_bytes: int) -> Iterator
 
 def _read_folder(folder: Path, max_bytes: int) -> Iterator[RawRecord]:
     """Every file under the folder is a record: .txt files are articles, anything else is quarantined."""
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        source, locator = str(folder), str(path.relative_to(folder))
+    for path in sorted(p for p in folder.rglob("*") if not p.is_dir()):
+        source, locator = str(folder), guards.printable(str(path.relative_to(folder)))
+        if not path.is_file():
+            detail = "not a regular file (a broken link, a FIFO or a socket)"
+            yield RawRecord(source, locator, problem="unsupported_file", detail=detail)
+            continue
         size = path.stat().st_size
         if path.suffix.lower() not in TEXT_SUFFIXES:
             yield RawRecord(
@@ -210,7 +248,12 @@ def _read_folder(folder: Path, max_bytes: int) -> Iterator[RawRecord]:
                 source, locator, n_bytes=size, problem="too_large", detail=f"{size} bytes > {max_bytes}"
             )
         else:
-            text, encoding, problem = decode_bytes(path.read_bytes())
+            try:
+                data = path.read_bytes()
+            except OSError as error:
+                yield RawRecord(source, locator, n_bytes=size, problem="unreadable_source", detail=str(error))
+                continue
+            text, encoding, problem = decode_bytes(data)
             fields = {"text": text, "layout": "plain"} if text is not None else {}
             record = RawRecord(source, locator, fields, encoding, size)
             record.problem = problem or None

@@ -8,6 +8,7 @@ Outputs (written atomically):
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import logging
@@ -29,6 +30,7 @@ from pipeline.config import IngestConfig
 from pipeline.corpus import ARTICLE_SCHEMA, DEDUP_COLUMNS
 from pipeline.ingest.dating import infer_missing_dates, parse_metadata_date
 from pipeline.ingest.dedup import find_duplicates
+from pipeline.ingest.guards import implausible_date
 from pipeline.ingest.language import detect_language
 from pipeline.ingest.parse import parse_article
 from pipeline.ingest.readers import RawRecord, read_source
@@ -83,7 +85,10 @@ def _clean_string(value: Any) -> str | None:
 def outlet_from_url(url: str | None) -> str | None:
     if not url:
         return None
-    host = urlparse(url).netloc.lower()
+    try:
+        host = urlparse(url).netloc.lower()
+    except ValueError:  # "http://[::1" and other malformed URLs: the article stays, without an outlet
+        return None
     return host.removeprefix("www.") or None
 
 
@@ -196,6 +201,9 @@ def _build_or_reject(record: RawRecord, config: IngestConfig) -> tuple[RawRecord
         return record, build_article(record, config)
     except Rejected as rejection:
         return record, rejection
+    except Exception as error:  # one record that trips a bug must not stop the stage: quarantine it, loudly
+        log.warning("%s %s: %s", record.source, record.locator, error, exc_info=True)
+        return record, Rejected("parse_error", f"{type(error).__name__}: {error}")
 
 
 def _built_records(
@@ -219,11 +227,14 @@ def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
     read: Counter[str] = Counter()
     kept: Counter[str] = Counter()
     seen_ids: dict[str, str] = {}
+    today = dt.date.today()
     for source in config.sources:
         records = read_source(source, config.columns.model_dump(), config.max_bytes, label=source)
         built = _built_records(records, config)
         for record, outcome in tqdm(built, desc=f"ingest {Path(source).name}", unit="rec", disable=not progress):
             read[source] += 1
+            if isinstance(outcome, dict) and (why := implausible_date(outcome["date"], today)):
+                outcome = Rejected("implausible_date", why)
             if isinstance(outcome, dict) and outcome["id"] in seen_ids:
                 outcome = Rejected("duplicate_id", f"id {outcome['id']} already used by {seen_ids[outcome['id']]}")
             if isinstance(outcome, Rejected):
