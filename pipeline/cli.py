@@ -247,7 +247,6 @@ def _report_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metrics-dir", type=Path, default=paths.METRICS, help="the stages' metrics files")
     parser.add_argument("--benchmarks-dir", type=Path, default=paths.BENCHMARK_RESULTS,
                         help="benchmark results shown when present (temporal tagger, timeline summarisation)")
-    parser.add_argument("--raw-pointer", type=Path, default=paths.RAW_POINTER, help="DVC pointer of the raw data")
     parser.add_argument("--notebooks", type=Path, default=paths.NOTEBOOKS, help="the notebooks to run")
     parser.add_argument("--out-dir", type=Path, default=paths.REPORTS, help="where the report goes")
     parser.add_argument("--report-metrics", type=Path, default=paths.REPORT_METRICS,
@@ -267,7 +266,7 @@ def _report(args: argparse.Namespace) -> int:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # logs every page, and that it subsets with fontTools
     config = _config(args)
     inputs = Inputs(Path(args.params), args.articles, args.topics_dir, args.timeline_dir, args.metrics_dir,
-                    args.benchmarks_dir, args.raw_pointer)
+                    args.benchmarks_dir)
     _require(*inputs.required(), *(args.notebooks / f"{name}.ipynb" for name in NOTEBOOKS),
              hint="run the ingest, topics and timeline stages first")
     started = time.perf_counter()

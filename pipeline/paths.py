@@ -27,4 +27,3 @@ REPORT_METRICS = METRICS / "report.json"
 NOTEBOOKS = Path("notebooks")
 REPORTS = Path("reports")
 BENCHMARK_RESULTS = Path("benchmarks/results")
-RAW_POINTER = Path("data/raw.dvc")

@@ -4,11 +4,13 @@ DVC cannot template a list of dependencies from params.yaml, so `dvc.yaml` names
 it named `data/raw` while `ingest.sources` pointed elsewhere, a changed corpus would not rerun ingest, and a
 missing `data/raw` would stop `dvc repro` although nothing reads it. `sync` rewrites the ingest stage's source
 dependencies from params (the code dependencies, under `pipeline/`, stay); `unsynced` lists configured sources
-that `dvc.yaml` does not declare, which the ingest command refuses to run with.
+that `dvc.yaml` does not declare, which the ingest command refuses to run with. `content_hash` names what
+a source held when it was read, for the provenance in metrics and the report.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +19,21 @@ from ruamel.yaml import YAML
 
 CODE_PREFIX = "pipeline/"
 STAGE = "ingest"
+
+
+def content_hash(path: str | Path) -> str | None:
+    """SHA-256 of a source's content: a file's bytes, or a folder's files (relative names and bytes, in order)."""
+    from pipeline.integrity import sha256_file
+
+    path = Path(path)
+    if path.is_file():
+        return sha256_file(path)
+    if not path.is_dir():
+        return None
+    digest = hashlib.sha256()
+    for member in sorted(item for item in path.rglob("*") if item.is_file()):
+        digest.update(f"{member.relative_to(path).as_posix()}\0{sha256_file(member)}\n".encode())
+    return digest.hexdigest()
 
 
 def _yaml() -> YAML:

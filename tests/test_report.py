@@ -39,12 +39,12 @@ LABELS = {-1: "outliers, misc", 0: "troops, border, military", 1: "gas, prices, 
 
 
 def run_report(params: Path, articles: Path, topics_dir: Path, timeline_dir: Path, metrics_dir: Path,
-               benchmarks_dir: Path, raw_pointer: Path, notebooks: Path, out_dir: Path) -> int:
+               benchmarks_dir: Path, notebooks: Path, out_dir: Path) -> int:
     """The report command, as `dvc repro` runs it, on the given inputs."""
     return main([
         "report", f"--params={params}", f"--articles={articles}", f"--topics-dir={topics_dir}",
         f"--timeline-dir={timeline_dir}", f"--metrics-dir={metrics_dir}", f"--benchmarks-dir={benchmarks_dir}",
-        f"--raw-pointer={raw_pointer}", f"--notebooks={notebooks}", f"--out-dir={out_dir}",
+        f"--notebooks={notebooks}", f"--out-dir={out_dir}",
         f"--report-metrics={out_dir / 'report.json'}",
     ])
 
@@ -159,7 +159,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     params["report"].update(min_week_articles=5, min_column_articles=5, key_events=10, title=f"Test report {SCRIPT}")
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     code = run_report(root / "params.yaml", paths["interim"] / "articles.parquet", paths["topics"], paths["timeline"],
-                      paths["metrics"], paths["benchmarks"], REPO / "data" / "raw.dvc", REPO / "notebooks",
+                      paths["metrics"], paths["benchmarks"], REPO / "notebooks",
                       root / "reports")
     return root / "reports", code
 
@@ -222,7 +222,7 @@ def test_plots_files_are_tidy_weekly_series(rendered: tuple[Path, int]) -> None:
 
 def test_missing_input_is_a_clear_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     code = run_report(REPO / "params.yaml", tmp_path / "none.parquet", tmp_path, tmp_path, tmp_path, tmp_path,
-                      tmp_path / "raw.dvc", REPO / "notebooks", tmp_path / "reports")
+                      REPO / "notebooks", tmp_path / "reports")
     assert code == 3
     assert "none.parquet" in caplog.text
 
@@ -255,11 +255,15 @@ def test_shorten_cuts_at_a_word_boundary() -> None:
     assert formatting.shorten("  short   text ", 50) == "short text"
 
 
-def test_data_version_reads_the_dvc_pointer(tmp_path: Path) -> None:
-    pointer = tmp_path / "raw.dvc"
-    pointer.write_text("outs:\n- md5: abc123.dir\n  size: 2048\n  nfiles: 2\n  path: raw\n")
-    assert stage.data_version(pointer) == "md5 abc123.dir (2 files, 2,048 bytes)"
-    assert "not found" in stage.data_version(tmp_path / "missing.dvc")
+def test_provenance_names_each_source_read_and_whether_the_commit_rebuilds_the_report(tmp_path: Path) -> None:
+    metrics = tmp_path / "ingest.json"
+    metrics.write_text(json.dumps({"per_source": {"data/mine.csv": {"sha256": "ab12", "read": 3, "kept": 2}}}))
+    assert stage.data_versions(metrics) == ["data/mine.csv: SHA-256 ab12, 3 records read, 2 kept"]
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    assert stage.code_version(tmp_path / "repo") == ("unknown (not a git checkout)", False)  # no commit yet
+    assert stage.code_version(tmp_path / "elsewhere") == ("unknown (not a git checkout)", False)
+    version, committed = stage.code_version(REPO)
+    assert committed == (", with uncommitted changes" not in version)
 
 
 def test_a_failing_cell_fails_the_stage_with_its_error(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -270,7 +274,7 @@ def test_a_failing_cell_fails_the_stage_with_its_error(tmp_path: Path, caplog: p
     broken.cells.insert(2, nbformat.v4.new_code_cell("raise RuntimeError('broken cell')"))
     nbformat.write(broken, notebooks / "01_corpus.ipynb")
     code = run_report(REPO / "params.yaml", paths["interim"] / "articles.parquet", paths["topics"], paths["timeline"],
-                      paths["metrics"], paths["benchmarks"], tmp_path / "raw.dvc", notebooks, tmp_path / "reports")
+                      paths["metrics"], paths["benchmarks"], notebooks, tmp_path / "reports")
     assert code == 1
     assert "broken cell" in caplog.text
     assert not (tmp_path / "reports" / "report.html").exists()
@@ -284,7 +288,7 @@ def test_a_report_without_outlet_groups_to_compare_leaves_the_contrasts_out(tmp_
     params["topics"]["clusterer"] = {"name": "kmeans", "n_clusters": 3}
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     code = run_report(tmp_path / "params.yaml", paths["interim"] / "articles.parquet", paths["topics"],
-                      paths["timeline"], paths["metrics"], paths["benchmarks"], tmp_path / "raw.dvc",
+                      paths["timeline"], paths["metrics"], paths["benchmarks"],
                       REPO / "notebooks", tmp_path / "reports")
     assert code == 0
     assert not (tmp_path / "reports" / "figures" / "group_contrast.csv").exists()

@@ -90,3 +90,17 @@ def test_dvc_status_sees_a_changed_source_after_sync(tmp_path: Path) -> None:
     (tmp_path / "corpus" / "a.csv").write_text("text\nsecond\n")
     status = run(str(DVC), "status")
     assert "ingest" in status and "corpus/a.csv" in status
+
+
+def test_content_hash_follows_the_bytes_of_a_file_or_of_every_file_in_a_folder(tmp_path: Path) -> None:
+    from pipeline.sources import content_hash
+
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "a.txt").write_text("one")
+    first = content_hash(tmp_path / "texts")
+    (tmp_path / "texts" / "b.txt").write_text("two")
+    second = content_hash(tmp_path / "texts")
+    (tmp_path / "texts" / "b.txt").write_text("too")
+    assert len({first, second, content_hash(tmp_path / "texts")}) == 3
+    assert content_hash(tmp_path / "texts" / "a.txt") == content_hash(tmp_path / "texts" / "a.txt")
+    assert content_hash(tmp_path / "absent") is None

@@ -34,6 +34,7 @@ from pipeline.ingest.guards import implausible_date
 from pipeline.ingest.language import detect_language
 from pipeline.ingest.parse import parse_article
 from pipeline.ingest.readers import RawRecord, read_source
+from pipeline.sources import content_hash
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +186,7 @@ def _reconcile(
         rows = quarantine[quarantine["source"] == source] if len(quarantine) else quarantine
         by_reason = {str(k): int(v) for k, v in rows["reason"].value_counts().sort_index().items()} if len(rows) else {}
         per_source[source] = {
+            "sha256": content_hash(source),  # what was read, for the report's provenance
             "read": read[source],
             "kept": kept[source],
             "quarantined": len(rows),

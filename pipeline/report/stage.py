@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.config import Params
 
 log = logging.getLogger(__name__)
@@ -36,7 +34,7 @@ NOTEBOOKS = ("01_corpus", "02_topics", "03_timeline", "04_report")
 REPORT_NOTEBOOK = "04_report"
 KERNEL_NAME = "newsline-report"
 ITEM_SUFFIXES = (".png", ".svg", ".csv", ".json")
-CODE_PATHS = ("pipeline", "notebooks")
+CODE_PATHS = ("pipeline", "notebooks", "params.yaml", "dvc.yaml", "dvc.lock")
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,6 @@ class Inputs:
     timeline_dir: Path
     metrics_dir: Path
     benchmarks_dir: Path
-    raw_pointer: Path
 
     def required(self) -> list[Path]:
         return [
@@ -63,14 +60,17 @@ class Inputs:
         ]
 
 
-def code_version(repo: Path) -> str:
-    """The git commit, flagged when the pipeline's code or notebooks differ from it."""
+def code_version(repo: Path) -> tuple[str, bool]:
+    """The git commit, flagged when the code, notebooks or params differ from it; and whether they do not."""
     try:
         commit = _git(repo, "rev-parse", "HEAD")
+        changed = _git(repo, "status", "--porcelain", "--", *CODE_PATHS).splitlines()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    changed = _git(repo, "status", "--porcelain", "--", *CODE_PATHS)
-    return f"{commit} (with uncommitted changes to pipeline/ or notebooks/)" if changed else commit
+        return "unknown (not a git checkout)", False
+    if not changed:
+        return commit, True
+    names = sorted({line[3:].split("/")[0] for line in changed})
+    return f"{commit}, with uncommitted changes to {', '.join(names)}", False
 
 
 def _git(repo: Path, *arguments: str) -> str:
@@ -79,14 +79,14 @@ def _git(repo: Path, *arguments: str) -> str:
     ).stdout.strip()
 
 
-def data_version(pointer: Path) -> str:
-    """The DVC hash of the raw data, from its `.dvc` pointer file."""
-    if not pointer.is_file():
-        return f"unknown ({pointer} not found)"
-    outs = (yaml.safe_load(pointer.read_text(encoding="utf-8")) or {}).get("outs") or [{}]
-    entry = outs[0]
-    details = [f"{entry[key]:,} {name}" for key, name in (("nfiles", "files"), ("size", "bytes")) if key in entry]
-    return f"md5 {entry.get('md5', 'unknown')}" + (f" ({', '.join(details)})" if details else "")
+def data_versions(ingest_metrics: Path) -> list[str]:
+    """Each source ingest actually read, with the SHA-256 of its content and its record counts."""
+    per_source = json.loads(ingest_metrics.read_text(encoding="utf-8")).get("per_source", {})
+    return [
+        f"{source}: SHA-256 {values.get('sha256') or 'unknown'}, {values.get('read', 0):,} records read, "
+        f"{values.get('kept', 0):,} kept"
+        for source, values in per_source.items()
+    ]
 
 
 @contextlib.contextmanager
@@ -117,6 +117,7 @@ def private_kernel() -> Iterator[str]:
 
 def notebook_parameters(params: Params, inputs: Inputs, out_dir: Path, repo: Path) -> dict[str, Any]:
     """Everything a notebook may declare in its parameters cell: paths (absolute), settings and versions."""
+    code, committed = code_version(repo)
     values = params.report.model_dump(mode="json")
     values.update(
         params_path=str(inputs.params.resolve()),
@@ -129,8 +130,9 @@ def notebook_parameters(params: Params, inputs: Inputs, out_dir: Path, repo: Pat
         plots_dir=str((out_dir / "plots").resolve()),
         outlet_groups=params.corpus.model_dump(mode="json")["outlet_groups"],
         outlet_countries=dict(params.corpus.outlet_countries),
-        code_version=code_version(repo),
-        data_version=data_version(inputs.raw_pointer),
+        code_version=code,
+        code_is_committed=committed,
+        data_versions=data_versions(inputs.metrics_dir / "ingest.json"),
     )
     return values
 
