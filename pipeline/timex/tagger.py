@@ -13,9 +13,10 @@ import functools
 import re
 
 from pipeline.timex.dispatch import ANY, DIGIT, start_words
+from pipeline.timex.engine import Context, Found, Groups, Rule
 from pipeline.timex.lexicon import COUNT_ONLY_MODIFIERS, POINT_MODIFIERS, QUANTITY_MODIFIERS, alternation
 from pipeline.timex.model import Timex, granularity_of
-from pipeline.timex.rules import MODIFIER, NUMBER, RULES, Context, Found, Groups, Rule
+from pipeline.timex.rules import MODIFIER, NUMBER, RULES
 
 
 def _scoped(name: str, pattern: str) -> str:
