@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass, field
 from typing import NamedTuple
 
 from pipeline.timex import tense
+from pipeline.timex.narrative import AUTO, Story
 from pipeline.timex.values import Period
 
 
@@ -28,17 +29,31 @@ class Found(NamedTuple):
     anchored: bool = False
     period: Period | None = None
     floating: bool = False  # a clock time whose day was not written beside it ("at 10:30, on Monday")
+    deictic: bool = False  # its wording points from the document date ("yesterday", "last week", "on Friday")
+    narrated: bool = False  # resolved against the story's date rather than the document date
 
 
 @dataclass(slots=True)
 class Context:
-    """What handlers know beyond their match: the text, the document date, the last date mentioned."""
+    """What handlers know beyond their match: the text, the document date, the last date mentioned, and the
+    story the text narrates (see narrative.py)."""
 
     text: str
     lower: str
     dct: dt.date | None
     last: Period | None = None
     last_end: int = 0  # where the last date mention ends
+    story: Story = field(init=False)
+    mode: InitVar[str] = AUTO
+    narrative: InitVar[bool] = False
+
+    def __post_init__(self, mode: str, narrative: bool) -> None:
+        self.story = Story(self.text, self.lower, self.dct, mode, narrative)
+
+    def story_at(self, position: int, narrative_only: bool = False) -> Period | None:
+        """The story date an expression at `position` is anchored to; None when it is the document date.
+        `narrative_only` for what news writes from its own day (a bare weekday, a clock time, 'the day')."""
+        return self.story.reference(position, narrative_only)
 
     def way(self, start: int, end: int) -> int:
         return tense.direction(self.text, self.lower, start, end)

@@ -26,6 +26,7 @@ _UNIT_ADJECTIVE = (r"(?:straight|consecutive|successive|more|additional|extra|fu
                    r"working|calendar|long|short|brief|difficult|hard)")
 _AGO_DIRECTIONS = {"ago": -1, "earlier": -1, "before": -1, "prior": -1, "previously": -1, "back": -1,
                    "later": 1, "after": 1, "from now": 1, "hence": 1, "on": 1}
+_FROM_NOW = frozenset(("ago", "from now", "hence", "back"))
 _COUNT = (rf"(?P<num>{NUMBER}(?:\s*(?:to|or|-|–)\s*{NUMBER})?|{FUZZY})"
           r"(?P<half>\s+and\s+a\s+half|\s+1/2|\s*½|\s+and\s+one-half)?")
 
@@ -57,7 +58,12 @@ def _counted_from_reference(ctx: Context, g: Groups, start: int, end: int) -> Fo
         return Found(start, end, "DATE", "PAST_REF" if sign < 0 else "FUTURE_REF")
     code = UNITS[unit]
     granularity = _unit_granularity(unit)
+    deictic = direction_word in _FROM_NOW  # "ago" counts from the document date, "later" from the story's
+    story = None if deictic else ctx.story_at(start)
     if granularity is None:  # hours and minutes: the day is all a date-only reference can give
+        story = None if deictic else ctx.story_at(start, narrative_only=True)
+        if story is not None and story.granularity == "day":
+            return Found(start, end, "DATE", format_period(story), anchored=True, narrated=True)
         if ctx.dct is None:
             return Found(start, end, "DATE", "XXXX-XX-XX")
         return Found(start, end, "DATE", ctx.dct.isoformat(), anchored=True)
@@ -76,21 +82,23 @@ def _counted_from_reference(ctx: Context, g: Groups, start: int, end: int) -> Fo
     one_year = granularity == "year" and steps == 1 and sign < 0
     if one_year and ctx.last is not None and ctx.last.granularity == "quarter":
         return Found(start, end, "DATE", format_period(shift(ctx.last, -4)), anchored=True)
-    if direction_word in ("ago", "from now", "hence", "back") or one_year:
+    if deictic or (one_year and story is None):
         if ctx.dct is None:
             return Found(start, end, "DATE", underspecified(granularity))
         period = shift(floor(granularity, ctx.dct), sign * steps)
-        return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
-    reference_date, reference_period = ctx.reference()
+        return Found(start, end, "DATE", format_period(period), anchored=True, period=period, deictic=deictic)
+    reference_date, reference_period = (story.start, story) if story is not None else ctx.reference()
+    narrated = story is not None
     if reference_date is None:
         return Found(start, end, "DATE", underspecified(granularity))
-    if reference_period is not None and finer(reference_period.granularity, granularity):
+    # news counts "a year earlier" in the quarters it reports; a narrative in the unit it names ("two years later")
+    if not narrated and reference_period is not None and finer(reference_period.granularity, granularity):
         steps_in_reference = _convert_steps(steps, granularity, reference_period.granularity)
         if steps_in_reference is not None:
             period = shift(reference_period, sign * steps_in_reference)
-            return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+            return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=narrated)
     period = shift(floor(granularity, reference_date), sign * steps)
-    return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+    return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=narrated)
 
 
 def _convert_steps(steps: int, unit: str, granularity: str) -> int | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from pipeline.timex import anchoring, tense
+from pipeline.timex import anchoring, narrative, tense
 from pipeline.timex.engine import Context, Found, Groups, rule
 from pipeline.timex.lexicon import (
     MONTHS,
@@ -20,6 +20,7 @@ from pipeline.timex.lexicon import (
 )
 from pipeline.timex.rules.fragments import (
     BARE_MONTH,
+    BEFORE_CHRIST,
     DAY,
     MONTH,
     NUMBER_WORD,
@@ -34,9 +35,11 @@ from pipeline.timex.rules.resolve import (
     day_offset,
     month_found,
     month_ok,
+    range_year,
     relative_found,
     two_digit_year,
     weekday_found,
+    yearly,
 )
 from pipeline.timex.values import Period, floor, format_period, last_day, parse_value, season_period, shift
 
@@ -67,12 +70,13 @@ _DAY_NOUNS = frozenset(
 )
 
 
-def _season_or_x(ctx: Context, start: int, end: int, code: str) -> tuple[str, bool, Period | None]:
-    if ctx.dct is None:
-        return f"XXXX-{code}", False, None
+def _season_found(ctx: Context, start: int, end: int, code: str) -> Found:
+    """'in the summer': the one nearest the story's date in a narrative, else the one the tense points to."""
     way = anchoring.direction_or_past(ctx.way(start, end))
-    period = anchoring.pick_year(ctx.dct, lambda year: season_period(year, code), way)
-    return format_period(period), True, period
+    period, narrated = yearly(ctx, start, lambda year: season_period(year, code), way)
+    if period is None:
+        return Found(start, end, "DATE", f"XXXX-{code}")
+    return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=narrated)
 
 
 def _month_day_period(year: int, month: int, day: int) -> Period | None:
@@ -83,37 +87,42 @@ def _month_day_period(year: int, month: int, day: int) -> Period | None:
 
 
 def _pick_day(ctx: Context, start: int, end: int, month: int, day: int, weekday: int | None) -> Found | None:
-    """March 7 without a year: the year from the weekday if one is given, else the tense around it."""
+    """March 7 without a year: the year from the weekday if one is given, else the one nearest the story's
+    date in a narrative, else the one the tense points to from the document date."""
     if not 1 <= day <= 31 or _month_day_period(2000, month, day) is None:
         return None
-    if ctx.dct is None:
+    if (year := range_year(ctx, end, month)) is not None:
+        period = _month_day_period(year, month, day)
+        return Found(start, end, "DATE", format_period(period), period=period) if period else None
+    story = ctx.story_at(start)
+    if story is None and ctx.dct is None:
         return Found(start, end, "DATE", f"XXXX-{month:02d}-{day:02d}")
-    period = None
     if weekday is not None:
-        matching = [p for year in (ctx.dct.year, ctx.dct.year - 1, ctx.dct.year + 1)
-                    if (p := _month_day_period(year, month, day)) and p.start.weekday() == weekday]
+        year = story.start.year if story is not None else ctx.dct.year
+        matching = [p for candidate in (year, year - 1, year + 1)
+                    if (p := _month_day_period(candidate, month, day)) and p.start.weekday() == weekday]
         if matching:
-            period = matching[0]
-    if period is None:
-        # a dateline ("KYIV, March 7 (Reuters) -") dates the report itself: the nearest March 7, any tense
-        way = tense.EITHER if _DATELINE.match(ctx.text, end) else ctx.way(start, end)
-        period = anchoring.pick_year(ctx.dct, lambda year: _month_day_period(year, month, day), way)
+            return Found(start, end, "DATE", format_period(matching[0]), anchored=True, period=matching[0],
+                         narrated=story is not None)
+    # a dateline ("KYIV, March 7 (Reuters) -") dates the report itself: the nearest March 7, any tense
+    way = tense.EITHER if _DATELINE.match(ctx.text, end) else ctx.way(start, end)
+    period, narrated = yearly(ctx, start, lambda year: _month_day_period(year, month, day), way)
     if period is None:
         return None
-    return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+    return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=narrated)
 
 
 _DATELINE = re.compile(r"\s*(?:\((?:Reuters|AP|AFP|Xinhua|Prensa Latina|CNN|Sputnik|UNIAN|Interfax|dpa|"
                        r"Bloomberg|IANS|PTI|ANI|Anadolu|Ukrinform|BelTA)\)|/TASS/)|\s+[-–—]\s")
 
 
-def _year_of(text: str, ctx: Context) -> int | None:
+def _year_of(text: str, ctx: Context, position: int) -> int | None:
     """A year written as 2022, '22, or in words."""
     text = text.strip()
     if text.isdigit() and len(text) == 4:
         return int(text)
     if text[:1] in "'’" and text[1:].isdigit():
-        return two_digit_year(int(text[1:]), ctx)
+        return two_digit_year(int(text[1:]), ctx, position)
     return spelled_year(text)
 
 
@@ -134,7 +143,7 @@ def _numeric(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     first, second, year_text = int(g["a"]), int(g["b"]), g["y"]
     if g["sep"] != "/" and len(year_text) == 2:
         return None
-    year = int(year_text) if len(year_text) == 4 else two_digit_year(int(year_text), ctx)
+    year = int(year_text) if len(year_text) == 4 else two_digit_year(int(year_text), ctx, start)
     # Slashes are month/day in US style unless the first number cannot be a month; dots and dashes day.month.
     month, day = (first, second) if g["sep"] == "/" and first <= 12 else (second, first)
     period = _month_day_period(year, month, day) if 1 <= month <= 12 else None
@@ -199,14 +208,16 @@ def _clock(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     mentioned = ctx.last_day_in_sentence(start) if day_found is None else None
     if mentioned is not None:
         return Found(start, end, "TIME", format_period(mentioned) + clock, anchored=True, period=mentioned)
-    if day_found is None:  # the document's day, unless a date follows ("at 4 a.m. on Thursday")
+    if day_found is None:  # the story's or the document's day, unless a date follows ("at 4 a.m. on Thursday")
+        story = ctx.story_at(start, narrative_only=True)
+        if story is not None and story.granularity == "day":
+            return Found(start, end, "TIME", format_period(story) + clock, anchored=True, floating=True,
+                         narrated=True)
         if ctx.dct is None:
             return Found(start, end, "TIME", "XXXX-XX-XX" + clock, floating=True)
         return Found(start, end, "TIME", ctx.dct.isoformat() + clock, anchored=True, floating=True)
-    if day_found.period is None:
-        return Found(start, end, "TIME", day_found.value + clock, anchored=day_found.anchored)
-    return Found(start, end, "TIME", day_found.value + clock, anchored=day_found.anchored,
-                 period=day_found.period)
+    return Found(start, end, "TIME", day_found.value + clock, anchored=day_found.anchored, period=day_found.period,
+                 deictic=day_found.deictic, narrated=day_found.narrated)
 
 
 def _clock_day(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
@@ -281,7 +292,7 @@ def _day_month(ctx: Context, g: Groups, start: int, end: int) -> Found | list[Fo
 def _month_year(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     if not month_ok(ctx, g["month"], start):
         return None
-    year = _year_of(g["year"], ctx)
+    year = _year_of(g["year"], ctx, start)
     if year is None:
         return None
     period = Period("month", dt.date(year, MONTHS[g["month"]], 1))
@@ -328,20 +339,25 @@ _YEAR_CONTEXT_BEFORE = frozenset(
 
 
 @rule("year",
-      rf"(?:(?P<fiscal>fiscal(?:\s+year)?|fy|calendar(?:\s+year)?|the\s+year|model\s+year|the\s+(?:fiscal|calendar)"
+      rf"(?P<bc>[1-9]\d{{0,3}})\s*{BEFORE_CHRIST}"
+      rf"|(?:(?P<fiscal>fiscal(?:\s+year)?|fy|calendar(?:\s+year)?|the\s+year|model\s+year|the\s+(?:fiscal|calendar)"
       rf"\s+year)[\s-]*)?(?P<year>{YEAR})(?:\s*(?P<rsep>[-–—/]|to|and|or|through|until)\s*(?P<y2>1[0-9]\d\d|20\d\d|"
       rf"\d\d)(?![0-9]))?(?![0-9])"
       rf"|(?:the\s+year\s+)?(?P<spelled>{SPELLED_YEAR})"
       r"|fy\s*['’]?(?P<fy>\d\d)(?![0-9])"
       r"|['’](?P<apos>\d\d)(?![0-9a-z'’])")
 def _year(ctx: Context, g: Groups, start: int, end: int) -> Found | list[Found] | None:
+    if g["bc"]:  # "264 BC": no calendar date, so nothing later anchors to it
+        if not ctx.text[g.span("bc")[1]:end].lstrip()[:1].isupper():
+            return None  # "bc" in lower case is no era
+        return Found(start, end, "DATE", f"BC{int(g['bc']):04d}")
     if g["fy"]:
-        year = two_digit_year(int(g["fy"]), ctx)
+        year = two_digit_year(int(g["fy"]), ctx, start)
         return _year_found(start, end, year)
     if g["apos"]:  # "since '82"
         if ctx.previous_word(start) not in _YEAR_CONTEXT_BEFORE:
             return None
-        return _year_found(start, end, two_digit_year(int(g["apos"]), ctx))
+        return _year_found(start, end, two_digit_year(int(g["apos"]), ctx, start))
     following = ctx.next_word(end)
     if following in _COUNT_NOUNS or following in UNITS or ctx.lower.startswith(("-strong", "-member", "%"), end):
         return None
@@ -357,7 +373,7 @@ def _year(ctx: Context, g: Groups, start: int, end: int) -> Found | list[Found] 
         return None
     year = int(g["year"])
     previous = ctx.previous_word(start)
-    if year < 1900 and not g["fiscal"] and previous not in _YEAR_CONTEXT_BEFORE:
+    if year < 1900 and not g["fiscal"] and previous not in _YEAR_CONTEXT_BEFORE and not _near_story(ctx, start, year):
         return None
     named = start >= 2 and ctx.text[start - 2:start - 1].isalpha() and _name_around(ctx, start, end)
     if named and previous not in _YEAR_CONTEXT_BEFORE:
@@ -376,6 +392,12 @@ def _year(ctx: Context, g: Groups, start: int, end: int) -> Found | list[Found] 
     if second <= year or second - year > 100:
         return Found(found.start, first_end, *found[2:])
     return [found, _year_found(g.span("y2")[0], end, second)]
+
+
+def _near_story(ctx: Context, start: int, year: int) -> bool:
+    """A number close to the year a narrative is in is a year: "the 1777 campaign" in a story of 1776."""
+    story = ctx.story_at(start)
+    return story is not None and abs(story.start.year - year) <= narrative.YEAR_WINDOW
 
 
 def _name_around(ctx: Context, start: int, end: int) -> bool:
@@ -400,7 +422,7 @@ _SEASON_RELATION = {"this": 0, "last": -1, "next": 1, "past": -1, "coming": 1, "
 def _season(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     code = SEASONS[g["season"]]
     if g["year"] or g["y2"]:
-        year = _year_of(g["year"] or g["y2"], ctx)
+        year = _year_of(g["year"] or g["y2"], ctx, start)
         if year is None:
             return None
         period = season_period(year, code)
@@ -416,20 +438,26 @@ def _season(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
         return None
     if g["rel"]:
         relation = g["rel"].split()[-1]
-        if ctx.dct is None:
-            return Found(start, end, "DATE", f"XXXX-{code}")
         offset = 0 if g["rel"].strip() == "this" else _SEASON_RELATION.get(relation, 0)
-        options = [season_period(year, code) for year in range(ctx.dct.year - 1, ctx.dct.year + 3)]
-        now = floor("season", ctx.dct)
+        # "the next spring" in a narrative follows the story's date; "next spring" is said from the document's
+        story = ctx.story_at(start) if g["rel"].startswith("the") else None
+        if story is not None:
+            base = last_day(story) if offset > 0 else story.start
+        elif ctx.dct is not None:
+            base = ctx.dct
+        else:
+            return Found(start, end, "DATE", f"XXXX-{code}")
+        options = [season_period(year, code) for year in range(base.year - 1, base.year + 3)]
+        now = floor("season", base)
         if offset < 0:  # "last summer", said in summer, is the one before
             chosen = max(p for p in options if p.start < now.start)
         elif offset > 0:
             chosen = min(p for p in options if p.start > now.start)
         else:  # "this winter": the nearest one, on either side
-            chosen = anchoring.pick_year(ctx.dct, lambda year: season_period(year, code), tense.EITHER)
-        return Found(start, end, "DATE", format_period(chosen), anchored=True, period=chosen)
-    value, anchored, period = _season_or_x(ctx, start, end, code)
-    return Found(start, end, "DATE", value, anchored=anchored, period=period)
+            chosen = anchoring.pick_year(base, lambda year: season_period(year, code), tense.EITHER)
+        return Found(start, end, "DATE", format_period(chosen), anchored=True, period=chosen,
+                     deictic=story is None, narrated=story is not None)
+    return _season_found(ctx, start, end, code)
 
 
 _ORDINAL_DAY_CONTEXT = frozenset(
@@ -441,9 +469,15 @@ _ORDINAL_DAY_CONTEXT = frozenset(
 
 
 @rule("ordinal_day", r"the\s+(?P<ord>[1-9]|[12]\d|3[01])(?:st|nd|rd|th)(?![a-z0-9])"
-      r"(?:\s+of\s+(?P<rel>this|last|next|the)\s+month)?")
+      r"(?:\s+of\s+(?P<rel>this|last|next|the|that)\s+month)?")
 def _ordinal_day(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     day = int(g["ord"])
+    if g["rel"] == "that":  # "the 28th of that month": of the month mentioned last
+        if ctx.last is None or ctx.last.granularity not in ("day", "week", "month"):
+            return None
+        month_start = ctx.last.start
+        period = _month_day_period(month_start.year, month_start.month, day)
+        return Found(start, end, "DATE", format_period(period), anchored=True, period=period) if period else None
     if not g["rel"]:
         if ctx.previous_word(start) not in _ORDINAL_DAY_CONTEXT or ctx.next_word(end) in _DAY_NOUNS:
             return None
@@ -452,6 +486,17 @@ def _ordinal_day(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
                                                                       "as", "but", "until", "through", "of",
                                                                       "after", "before", "with", "the"):
             return None
+    story = ctx.story_at(start) if g["rel"] in (None, "the") else None
+    if story is not None:  # "on the 20th" of the month the story is in, or of the next or previous one
+        if story.granularity not in ("day", "week", "month"):
+            return Found(start, end, "DATE", f"XXXX-XX-{day:02d}")
+        month = floor("month", story.start)
+        options = [p for m in (shift(month, -1), month, shift(month, 1))
+                   if (p := _month_day_period(m.start.year, m.start.month, day)) is not None]
+        period = anchoring.nearest(story, options, narrative.BACKWARD_WEIGHT)
+        if period is None:
+            return None
+        return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=True)
     if ctx.dct is None:
         return Found(start, end, "DATE", f"XXXX-XX-{day:02d}")
     month = floor("month", ctx.dct)
@@ -491,7 +536,7 @@ _MONTH_CONTEXT = frozenset(
 
 @rule("month",
       r"(?:(?P<rel>this\s+past|this\s+coming|this|last|next|past|previous|coming|the\s+following|"
-      rf"the\s+previous)\s+)?(?P<month>{BARE_MONTH})(?!\.?\s*\d)(?:\s+(?:of\s+)?(?P<yrel>this|last|next)\s+year(?![a-z'’]))?")
+      rf"the\s+previous)\s+)?(?P<month>{BARE_MONTH})(?!\.?\s*\d)(?:\s+(?:of\s+)?(?P<yrel>this|last|next|that)\s+year(?![a-z'’]))?")
 def _month(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     name = g["month"]
     month_start = g.span("month")[0]
@@ -501,6 +546,11 @@ def _month(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
         return None
     if name == "may" and ctx.text[month_start:month_start + 3] == "MAY" and not g["rel"]:
         return None
+    if g["yrel"] == "that":  # "in October of that year": the year of the date mentioned last
+        if ctx.last is None or ctx.last.granularity in ("decade", "century"):
+            return None
+        period = Period("month", dt.date(ctx.last.start.year, MONTHS[name], 1))
+        return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
     if g["yrel"]:  # "in June last year"
         if ctx.dct is None:
             return Found(start, end, "DATE", f"XXXX-{MONTHS[name]:02d}")

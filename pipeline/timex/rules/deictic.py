@@ -37,10 +37,16 @@ def _relative_unit(ctx: Context, g: Groups, start: int, end: int) -> Found | Non
     if unit == "fortnight":
         unit = "week"
     offset = _RELATION_OFFSET[relation]
+    granularity = "weekend" if unit == "weekend" else UNIT_GRANULARITY[unit]
+    # "the following year" counts from the story's date; so does "the next year" in a narrative
+    story = ctx.story_at(start) if relation in _RELATIVE_TO_MENTION or g["rel"].startswith("the next") else None
+    if story is not None and not finer(story.granularity, granularity) and story.granularity != granularity:
+        story = None  # "the following week" after "in 1917": no week to count from
+    if story is not None:
+        period = shift(floor(granularity, story.start), offset)
+        return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=True)
     if relation in _RELATIVE_TO_MENTION and ctx.last is not None:
-        base = ctx.last.start
-        granularity = "weekend" if unit == "weekend" else UNIT_GRANULARITY[unit]
-        period = shift(floor(granularity, base), offset)
+        period = shift(floor(granularity, ctx.last.start), offset)
         return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
     if unit in ("decade", "century") and relation in ("past", "last"):
         return Found(start, end, "DURATION", duration_value(1, UNITS[unit]))  # "for the past decade"
@@ -54,7 +60,7 @@ def _weekend(ctx: Context, start: int, end: int, way: int) -> Found:
     week = floor("weekend", ctx.dct)
     if ctx.dct.weekday() < 5 and way != tense.FUTURE:
         week = shift(week, -1)
-    return Found(start, end, "DATE", format_period(week), anchored=True, period=week)
+    return Found(start, end, "DATE", format_period(week), anchored=True, period=week, deictic=True)
 
 
 _NAMED_DAYS = frozenset(("black", "bloody", "cyber", "super", "good", "holy", "ash", "easter", "palm", "maundy",
@@ -141,14 +147,21 @@ def _mentioned_day(ctx: Context, g: Groups, start: int, end: int) -> Found | Non
     if g["dir"] and introduces_phrase(ctx, end):
         return None  # "the day after the attack": the event is the anchor, not a date
     unit = g["unit"] or g["unit2"] or "day"
-    reference = ctx.last.start if ctx.last is not None and ctx.last.granularity == "day" else ctx.dct
+    story = ctx.story_at(start, narrative_only=True)
+    if story is not None and story.granularity != "day":
+        story = None  # a narrative without a day to count from: read as news
+    if story is not None:  # "the next day" in a narrative: after the story's day
+        reference: dt.date | None = story.start
+    else:
+        reference = ctx.last.start if ctx.last is not None and ctx.last.granularity == "day" else ctx.dct
     if reference is None:
         return Found(start, end, "DATE", "XXXX-XX-XX")
     period = Period("day", reference + dt.timedelta(days=offset))
+    narrated = story is not None
     if unit != "day":
         return Found(start, end, "TIME", f"{format_period(period)}T{PARTS_OF_DAY[unit]}", anchored=True,
-                     period=period)
-    return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+                     period=period, narrated=narrated)
+    return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=narrated)
 
 
 @rule("reference",
@@ -219,17 +232,25 @@ def _the_unit(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
             if not (previous in _THE_UNIT_BEFORE or before_of) or ctx.next_word(end) in _THE_UNIT_AFTER:
                 return None
     granularity = UNIT_GRANULARITY[unit]
-    if unit == "day" and ctx.last is not None and ctx.last.granularity == "day":
-        reference: Period | None = ctx.last  # "on Monday ... for the day"
+    story = ctx.story_at(start, narrative_only=True)
+    if story is not None and finer(granularity, story.granularity):
+        story = None  # "the month" in a story of 1917: read as news
+    if story is not None:  # "the end of the year" in a narrative: the story's year
+        reference: Period = floor(granularity, story.start)
+    elif unit == "day" and ctx.last is not None and ctx.last.granularity == "day":
+        reference = ctx.last  # "on Monday ... for the day"
     elif ctx.dct is not None:
         reference = floor(granularity, ctx.dct)
     else:
         return Found(start, end, "DATE", underspecified(granularity), mod=mod)
+    narrated = story is not None
     if mod == "END":  # "by year-end": the last day of this year, or of last year in the past tense
-        if unit == "month":
+        if unit == "month" or narrated:
             reference = Period("day", last_day(reference))
         elif ctx.dct is not None:
             reference = anchoring.pick_year(ctx.dct, lambda year: Period("day", dt.date(year, 12, 31)),
                                             ctx.way(start, end))
-        return Found(start, end, "DATE", format_period(reference), anchored=True, period=reference)
-    return Found(start, end, "DATE", format_period(reference), mod=mod, anchored=True, period=reference)
+        return Found(start, end, "DATE", format_period(reference), anchored=True, period=reference,
+                     narrated=narrated)
+    return Found(start, end, "DATE", format_period(reference), mod=mod, anchored=True, period=reference,
+                 narrated=narrated)

@@ -21,6 +21,7 @@ BARE_MONTH = alternation(name for name in MONTHS if len(name) > 3 or name.endswi
 BARE_MONTH += _END
 WEEKDAY = alternation(WEEKDAYS) + r"(?![a-z])"
 YEAR = r"(?:1[0-9]\d\d|20\d\d)(?![0-9]|[.,]\d)"
+BEFORE_CHRIST = r"(?:bce?|b\.\s?c\.(?:e\.)?|b\.\s?c)(?![a-z0-9])"
 DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?(?![0-9a-z])"
 ORDINAL_WORD = alternation(ORDINAL_WORDS) + _END
 NUMBER_WORD = alternation(NUMBER_WORDS) + r"(?![a-z])"

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pipeline.timex import anchoring, tense
 from pipeline.timex.engine import Context, Found, Groups, rule
 from pipeline.timex.rules.fragments import YEAR
+from pipeline.timex.rules.resolve import yearly
 from pipeline.timex.values import Period, format_period
 
 
@@ -72,15 +73,17 @@ def _holiday(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     if g["year"]:
         period = Period("day", day_of(int(g["year"])))
         return Found(start, end, "DATE", format_period(period), period=period)
+    if g["rel"] is None:  # "at Christmas": the one nearest the story's date, or the one the tense points to
+        period, narrated = yearly(ctx, start, lambda year: Period("day", day_of(year)), ctx.way(start, end))
+        if period is None:
+            return Found(start, end, "DATE", "XXXX-XX-XX")
+        return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=narrated)
     if ctx.dct is None:
         return Found(start, end, "DATE", "XXXX-XX-XX")
-    if g["rel"] in ("last", "next"):
-        way = tense.PAST if g["rel"] == "last" else tense.FUTURE
-        reference = ctx.dct - dt.timedelta(days=1) if way == tense.PAST else ctx.dct
-    else:
-        way, reference = ctx.way(start, end), ctx.dct
     if g["rel"] == "this":
         period = Period("day", day_of(ctx.dct.year))
     else:
+        way = tense.PAST if g["rel"] == "last" else tense.FUTURE
+        reference = ctx.dct - dt.timedelta(days=1) if way == tense.PAST else ctx.dct
         period = anchoring.pick_year(reference, lambda year: Period("day", day_of(year)), way)
-    return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+    return Found(start, end, "DATE", format_period(period), anchored=True, period=period, deictic=True)

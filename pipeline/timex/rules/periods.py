@@ -8,8 +8,8 @@ import datetime as dt
 from pipeline.timex import anchoring
 from pipeline.timex.engine import Context, Found, Groups, rule
 from pipeline.timex.lexicon import MONTHS, ordinal_value
-from pipeline.timex.rules.fragments import MONTH, ORDINAL_WORD, YEAR
-from pipeline.timex.rules.resolve import finer, month_found, month_ok, two_digit_year
+from pipeline.timex.rules.fragments import BEFORE_CHRIST, MONTH, ORDINAL_WORD, YEAR
+from pipeline.timex.rules.resolve import finer, month_found, month_ok, two_digit_year, yearly
 from pipeline.timex.values import Period, floor, format_period, shift
 
 _QUARTER_ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
@@ -40,8 +40,10 @@ def _quarter(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
             anchored = True
         else:
             way = anchoring.direction_or_past(ctx.way(start, end))
-            period = anchoring.pick_year(ctx.dct, lambda y: Period("quarter", dt.date(y, 3 * number - 2, 1)), way)
-            return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+            period, narrated = yearly(ctx, start, lambda y: Period("quarter", dt.date(y, 3 * number - 2, 1)), way)
+            if period is None:
+                return Found(start, end, "DATE", f"XXXX-Q{number}")
+            return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=narrated)
         period = Period("quarter", dt.date(year, 3 * number - 2, 1))
         return Found(start, end, "DATE", format_period(period), anchored=anchored, period=period)
     if g["qrel"] and ("year" in g["qrel"] or g["qrel"] in ("comparable", "corresponding")):
@@ -61,14 +63,14 @@ def _quarter_code(ctx: Context, g: Groups, start: int, end: int) -> Found | None
         return None
     number = int(g["q"])
     if g["y"] or g["y2"]:
-        year = int(g["y"]) if g["y"] else two_digit_year(int(g["y2"]), ctx)
+        year = int(g["y"]) if g["y"] else two_digit_year(int(g["y2"]), ctx, start)
         period = Period("quarter", dt.date(year, 3 * number - 2, 1))
         return Found(start, end, "DATE", format_period(period), period=period)
-    if ctx.dct is None:
-        return Found(start, end, "DATE", f"XXXX-Q{number}")
     way = anchoring.direction_or_past(ctx.way(start, end))
-    period = anchoring.pick_year(ctx.dct, lambda y: Period("quarter", dt.date(y, 3 * number - 2, 1)), way)
-    return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+    period, narrated = yearly(ctx, start, lambda y: Period("quarter", dt.date(y, 3 * number - 2, 1)), way)
+    if period is None:
+        return Found(start, end, "DATE", f"XXXX-Q{number}")
+    return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=narrated)
 
 
 @rule("same_period_last_year",
@@ -182,15 +184,20 @@ def _decade_value(ctx: Context, start: int, end: int, text: str) -> Found | None
     if len(digits) == 4:
         decade = int(digits) // 10
     else:
-        year = two_digit_year(int(digits), ctx)
+        year = two_digit_year(int(digits), ctx, start)
         decade = year // 10
     return Found(start, end, "DATE", f"{decade:03d}", period=Period("decade", dt.date(decade * 10, 1, 1)))
 
 
-@rule("century", rf"(?:the\s+)?(?P<ord>{ORDINAL_WORD}|\d{{1,2}}(?:st|nd|rd|th))[\s-]+century(?![a-z])")
+@rule("century", rf"(?:the\s+)?(?P<ord>{ORDINAL_WORD}|\d{{1,2}}(?:st|nd|rd|th))[\s-]+century(?![a-z])"
+      rf"(?P<bc>\s+{BEFORE_CHRIST})?")
 def _century(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
     number = ordinal_value(g["ord"])
     if number is None or not 1 <= number <= 22:
         return None
+    if g["bc"] and ctx.text[g.span("bc")[0]:end].strip()[:1].isupper():
+        return Found(start, end, "DATE", f"BC{number - 1:02d}")
+    if g["bc"]:
+        end = g.span("bc")[0]
     return Found(start, end, "DATE", f"{number - 1:02d}",
                  period=Period("century", dt.date(max((number - 1) * 100, 1), 1, 1)))

@@ -4,11 +4,14 @@ weekday, which period relative to the document date, how a duration is written).
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 
-from pipeline.timex import anchoring
+from pipeline.timex import anchoring, narrative
 from pipeline.timex.engine import Context, Found
-from pipeline.timex.lexicon import AMBIGUOUS_MONTHS
-from pipeline.timex.values import Period, floor, format_period
+from pipeline.timex.lexicon import AMBIGUOUS_MONTHS, MONTHS
+from pipeline.timex.rules.fragments import DAY, MONTH, YEAR
+from pipeline.timex.values import Period, floor, format_period, last_day
 
 
 def month_ok(ctx: Context, name: str, position: int) -> bool:
@@ -16,8 +19,14 @@ def month_ok(ctx: Context, name: str, position: int) -> bool:
     return name.rstrip(".") not in AMBIGUOUS_MONTHS or ctx.capitalised(position)
 
 
-def two_digit_year(two: int, ctx: Context) -> int:
-    """'98 or '22: the year within a century ending twenty years after the document date."""
+def two_digit_year(two: int, ctx: Context, position: int) -> int:
+    """'98 or '22: in a narrative, the year nearest the story's ('89 in a story of 1791 is 1789); else the
+    year within a century ending twenty years after the document date."""
+    story = ctx.story_at(position)
+    if story is not None:
+        year = story.start.year
+        same_century = year - year % 100 + two
+        return min((same_century - 100, same_century, same_century + 100), key=lambda y: abs(y - year))
     pivot = (ctx.dct.year if ctx.dct else 2000) + 20
     year = pivot - pivot % 100 + two
     return year - 100 if year > pivot else year
@@ -28,7 +37,19 @@ def day_offset(ctx: Context, start: int, end: int, offset: int) -> Found:
     if ctx.dct is None:
         return Found(start, end, "DATE", "XXXX-XX-XX")
     period = Period("day", ctx.dct + dt.timedelta(days=offset))
-    return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+    return Found(start, end, "DATE", format_period(period), anchored=True, period=period, deictic=True)
+
+
+def yearly(ctx: Context, start: int, make: Callable[[int], Period | None], way: int) -> tuple[Period | None, bool]:
+    """Which occurrence of a yearly period (March 7, March, summer, the third quarter, Christmas) the text
+    means: where it narrates another time, the one nearest the story's date; else the one the tense points to
+    from the document date. Returns the period (None: nothing to anchor to) and whether the story decided."""
+    story = ctx.story_at(start)
+    if story is not None:
+        return anchoring.pick_near(story, make, narrative.BACKWARD_WEIGHT), True
+    if ctx.dct is None:
+        return None, False
+    return anchoring.pick_year(ctx.dct, make, way), False
 
 
 _ORDER = ("day", "week", "weekend", "month", "quarter", "half", "season", "year", "decade", "century")
@@ -87,15 +108,23 @@ def relative_found(ctx: Context, start: int, end: int, granularity: str, offset:
     if ctx.dct is None:
         return Found(start, end, "DATE", underspecified(granularity))
     period = anchoring.relative_period(ctx.dct, granularity, offset)
-    return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+    return Found(start, end, "DATE", format_period(period), anchored=True, period=period, deictic=True)
 
 
 def weekday_found(ctx: Context, start: int, end: int, weekday: int, relation: str | None) -> Found:
-    """Which Friday: 'the following Friday' counts from the last date mentioned, the others from the
-    document date, a bare 'Friday' in the direction of the tense."""
+    """Which Friday: 'the following Friday' counts from the last date mentioned, 'last Friday' from the
+    document date; a bare 'Friday' is the one nearest the story's day in a narrative, else the one the tense
+    points to from the document date."""
+    story = ctx.story_at(start, narrative_only=True) if relation is None else None
+    if story is not None and story.granularity not in ("day", "week"):
+        story = None  # a bare "Friday" in a story of 1917: read as news
     if relation in ("following", "preceding") and ctx.last is not None:
         base = ctx.last.start
         day = anchoring.weekday_relative(base, weekday, "next" if relation == "following" else "last")
+    elif story is not None:
+        day = anchoring.weekday_around(story.start, weekday, narrative.BACKWARD_WEIGHT)
+        period = Period("day", day)
+        return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=True)
     elif ctx.dct is None:
         return Found(start, end, "DATE", f"XXXX-WXX-{weekday + 1}")
     elif relation in ("last", "next", "this"):
@@ -103,21 +132,55 @@ def weekday_found(ctx: Context, start: int, end: int, weekday: int, relation: st
     else:
         day = anchoring.weekday_near(ctx.dct, weekday, ctx.way(start, end))
     period = Period("day", day)
-    return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+    return Found(start, end, "DATE", format_period(period), anchored=True, period=period, deictic=True)
+
+
+_RANGE_TAIL = re.compile(
+    rf"\s*(?:-|–|—|to|until|till|through|and)\s*(?:{DAY}\s+(?:of\s+)?(?P<m1>{MONTH})|(?P<m2>{MONTH})\.?(?:\s*{DAY})?)"
+    rf"\.?,?\s+(?:of\s+)?(?P<year>{YEAR})"
+)
+
+
+def range_year(ctx: Context, end: int, month: int) -> int | None:
+    """The year a range writes once, at its end: "21 March - 21 June 1952", "July-November 1954", "from
+    November 15 to February 15, 1989" (the first day then falls in the year before)."""
+    tail = _RANGE_TAIL.match(ctx.lower, end)
+    if tail is None:
+        return None
+    year = int(tail["year"])
+    return year - 1 if MONTHS[tail["m1"] or tail["m2"]] < month else year
 
 
 def month_found(ctx: Context, start: int, end: int, month: int, year_text: str | None,
                  relation: str | None) -> Found | None:
-    """Which March: the year written, else the one 'last', 'next' or the tense points to."""
+    """Which March: the year written; 'the previous March' and 'the following March' seen from the story's
+    date in a narrative; else the one 'last', 'next' or the tense points to from the document date, or the
+    one nearest the story's date."""
     if year_text:
         period = Period("month", dt.date(int(year_text), month, 1))
         return Found(start, end, "DATE", format_period(period), period=period)
-    if ctx.dct is None:
-        return Found(start, end, "DATE", f"XXXX-{month:02d}")
-    current = floor("month", ctx.dct)
 
     def make(year: int) -> Period:
         return Period("month", dt.date(year, month, 1))
+
+    if relation is None and (year := range_year(ctx, end, month)) is not None:
+        period = make(year)
+        return Found(start, end, "DATE", format_period(period), period=period)
+    story = ctx.story_at(start)
+    if story is not None and relation in (None, "the previous", "the following"):
+        if relation is None:
+            period = anchoring.pick_near(story, make, narrative.BACKWARD_WEIGHT)
+        elif relation == "the previous":
+            period = max((p for y in range(story.start.year - 1, story.start.year + 1)
+                          if (p := make(y)).start < story.start), key=lambda p: p.start, default=None)
+        else:
+            period = min((p for y in range(story.start.year, story.start.year + 2)
+                          if (p := make(y)).start > last_day(story)), key=lambda p: p.start, default=None)
+        if period is not None:
+            return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=True)
+    if ctx.dct is None:
+        return Found(start, end, "DATE", f"XXXX-{month:02d}")
+    current = floor("month", ctx.dct)
 
     if relation in ("last", "past", "previous", "this past"):
         period = max((p for y in (ctx.dct.year - 1, ctx.dct.year) if (p := make(y)).start < current.start),
@@ -131,4 +194,5 @@ def month_found(ctx: Context, start: int, end: int, month: int, year_text: str |
         period = anchoring.pick_year(ctx.dct, make, ctx.way(start, end))
     if period is None:
         return None
-    return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
+    deictic = relation is not None and not relation.startswith("the ")  # "the following March" is not
+    return Found(start, end, "DATE", format_period(period), anchored=True, period=period, deictic=deictic)

@@ -1,0 +1,142 @@
+"""Which reference time a relative expression is anchored to: the document date, or the story's last date.
+
+News speaks from its publication date: "on Sunday" is the Sunday before it, "in March" the nearest March.
+Histories, retrospectives and background paragraphs speak from the dates they narrate: after "In 1917, ...",
+"in April" is April 1917, and after "On 6 December [1916]", "on 14 January" is January 1917. HeidelTime asks
+the user to choose between a news and a narrative mode; the tagger decides by itself:
+
+- The story's date is the last date the text established, written out ("9 September 1914") or resolved
+  from one ("the next day"), of a year or finer. While it lies far before the document date (more than
+  `FAR_DAYS`), the text narrates another time, and what needs a year ("7 August", "in April", "the following
+  year", "two days later") is anchored to it; a story date near the document date is news about now.
+- Written-out dates and deictic expressions ("yesterday", "last week", "on Friday") vote on the document:
+  far-past dates for a narrative, the others for news ("since 1997" measures up to now and does not vote).
+  A document is a narrative once it has written out `NARRATIVE_VOTES` far dates and they are more than
+  `NARRATIVE_SHARE` of the votes; it is then read again from the start as one. Dates resolved by default (a
+  yearless "7 August" before any year) do not vote: they are the tagger's guess, not the text's evidence.
+- In a narrative the story carries over from paragraph to paragraph, and bare weekdays, clock times and
+  "the day" follow it too. It moves on with each date resolved from it, with dates that frame their sentence
+  ("In 1917, ..."), and with dates inside a sentence up to `JUMP_YEARS` away; a bigger jump inside a
+  sentence ("documents found in 2004") is a digression, and asides ("(1790)", "the 1614 rules") never move it.
+- In news, a far date opens a background story only as the frame of its sentence ("In 2014, ...", "On
+  March 1, 2014, ..."), not inside it ("the 1988 cease-fire", "since 1990"); the story ends with its
+  paragraph, and what news writes from its own day (a bare "on Sunday", a clock time, "the day") stays with
+  the document date. Dates after the document date ("bonds due 1999") never open a story.
+- Without a document date, the story is the only anchor there is.
+
+Deictic expressions ("yesterday", "last week", "three years ago", "now") always point from the document date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from pipeline.timex.tense import sentence_bounds
+from pipeline.timex.values import Period, last_day
+
+# Chosen by 2-fold cross-validation over the ten wikiwars_dev documents, with TimeBank to break ties (see the
+# README's "Temporal tagger" section for the grid and the held-out figures).
+FAR_DAYS = 365  # a story date more than this many days before the document date narrates another time
+NARRATIVE_VOTES = 3  # far dates a document needs to have written out before it counts as a narrative
+NARRATIVE_SHARE = 0.5  # ...and the share of its date votes they must exceed
+BACKWARD_WEIGHT = 2.0  # in a narrative, an occurrence before the story's date counts this much farther away
+YEAR_WINDOW = 30  # a bare number this close to the story's year (1777 in a story of 1776) is a year
+JUMP_YEARS = 2  # in a narrative, a date inside a sentence this many years from the story's moves it on
+
+AUTO, NEWS, NARRATIVE = "auto", "news", "narrative"
+MODES = (AUTO, NEWS, NARRATIVE)
+_STORY_GRANULARITIES = frozenset(("day", "week", "weekend", "month", "quarter", "half", "season", "year"))
+_IN_PARENTHESES_BEFORE = re.compile(r"\([^()]{0,40}$")
+_IN_PARENTHESES_AFTER = re.compile(r"[^()]{0,40}\)")
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)\s+$")
+_NOUN_AFTER = re.compile(r"\s+[a-z]")
+_SINCE = re.compile(r"\bsince\s+$")  # "the lowest since 1997" measures up to now: no vote either way
+# What may precede a date that frames its sentence: "In 2014,", "Early in 1917,", "On the night of ...".
+_FRAME_LEAD = re.compile(r"[\s\"'“‘(]*(?:(?:in|on|by|during|at|from|after|early|late|later|earlier|mid|the|end|"
+                         r"beginning|start|middle|night|morning|of|and|then|but|however|,)[\s,-]*)*")
+
+
+@dataclass(slots=True)
+class Story:
+    """The reference time of a text as it is read: the story's last date and the votes on the document's kind."""
+
+    text: str
+    lower: str
+    dct: dt.date | None
+    mode: str = AUTO
+    known_narrative: bool = False  # a second reading of a text the first one found to be a narrative
+    period: Period | None = None
+    end: int = 0  # where the story's last date was mentioned
+    far_votes: int = 0
+    near_votes: int = 0
+
+    def observe(self, period: Period, start: int, end: int, anchored: bool, deictic: bool, narrated: bool) -> None:
+        """Take a date the text just established at [start, end): `deictic` when its wording points from the
+        document date, `narrated` when it was resolved against the story's date."""
+        if period.granularity not in _STORY_GRANULARITIES:
+            return
+        far = self.dct is not None and self._far(period)
+        if self.dct is not None and not narrated and not _SINCE.search(self.lower, max(0, start - 7), start):
+            if deictic or (not anchored and not far):
+                self.near_votes += 1
+            elif not anchored:
+                self.far_votes += 1
+        if narrated or self._moves_story(period, start, end, far):
+            self.period, self.end = period, end
+
+    def _moves_story(self, period: Period, start: int, end: int, far: bool) -> bool:
+        """Whether a date the text wrote out (or resolved from the document date) is the story's new date."""
+        if self._aside(start, end):
+            return False  # "(1790)", "the 1614 rules": a date beside the story, not its next step
+        if self.dct is None or self.mode == NARRATIVE or self.is_narrative():
+            # a narrative moves on by frames and by steps; a jump inside a sentence is a digression
+            return (self.period is None or self._frames(start)
+                    or abs(period.start.year - self.period.start.year) <= JUMP_YEARS)
+        # news: a far date opens a background story only as the frame of its sentence
+        return not far or self._frames(start)
+
+    def reference(self, position: int, narrative_only: bool = False) -> Period | None:
+        """The story date an expression at `position` is anchored to, or None for the document date.
+        `narrative_only`: the expression is one news writes from its own day (a bare weekday, a clock time),
+        re-anchored only in a narrative."""
+        if self.period is None or self.mode == NEWS:
+            return None
+        if self.dct is None or self.mode == NARRATIVE:
+            return self.period
+        if not self._far(self.period):
+            return None
+        if self.is_narrative():
+            return self.period
+        if narrative_only or self.text.find("\n", self.end, position) != -1:
+            return None  # news: a background paragraph's story ends with it
+        return self.period
+
+    def is_narrative(self) -> bool:
+        """Whether the text read so far narrates another time rather than reporting news."""
+        return self.known_narrative or (self.far_votes >= NARRATIVE_VOTES and self.far_votes > NARRATIVE_SHARE * (
+            self.far_votes + self.near_votes))
+
+    def turned_narrative(self) -> bool:
+        """Whether a text read as news until its votes said otherwise: its first paragraphs deserve a second
+        reading as the narrative it is."""
+        return self.mode == AUTO and not self.known_narrative and self.is_narrative()
+
+    def _far(self, period: Period) -> bool:
+        assert self.dct is not None
+        return (self.dct - last_day(period)).days > FAR_DAYS
+
+    def _aside(self, start: int, end: int) -> bool:
+        """A date in short parentheses, or a year used as an adjective after an article ("the 1614 rules")."""
+        if _IN_PARENTHESES_BEFORE.search(self.text, max(0, start - 40), start) and _IN_PARENTHESES_AFTER.match(
+                self.text, end):
+            return True
+        return bool(_ARTICLE_BEFORE.search(self.lower, max(0, start - 5), start)) and bool(
+            _NOUN_AFTER.match(self.lower, end))
+
+    def _frames(self, start: int) -> bool:
+        """Whether the date at `start` opens its sentence, as the frame of what the sentence narrates."""
+        sentence_start, _ = sentence_bounds(self.text, start, start)
+        return _FRAME_LEAD.fullmatch(self.lower, sentence_start, start) is not None
+
