@@ -11,17 +11,19 @@ the user to choose between a news and a narrative mode; the tagger decides by it
   year", "two days later") is anchored to it; a story date near the document date is news about now.
 - Written-out dates and deictic expressions ("yesterday", "last week", "on Friday") vote on the document:
   far-past dates for a narrative, the others for news ("since 1997" measures up to now and does not vote).
-  A document is a narrative once it has written out `NARRATIVE_VOTES` far dates and they are more than
-  `NARRATIVE_SHARE` of the votes; it is then read again from the start as one. Dates resolved by default (a
+  Every text is read as news first; if it has written out `NARRATIVE_VOTES` far dates and they are more
+  than `NARRATIVE_SHARE` of the votes, it is a narrative and is read again as one. Dates resolved by default (a
   yearless "7 August" before any year) do not vote: they are the tagger's guess, not the text's evidence.
 - In a narrative the story carries over from paragraph to paragraph, and bare weekdays, clock times and
   "the day" follow it too. It moves on with each date resolved from it, with dates that frame their sentence
   ("In 1917, ..."), and with dates inside a sentence up to `JUMP_YEARS` away; a bigger jump inside a
   sentence ("documents found in 2004") is a digression, and asides ("(1790)", "the 1614 rules") never move it.
 - In news, a far date opens a background story only as the frame of its sentence ("In 2014, ...", "On
-  March 1, 2014, ..."), not inside it ("the 1988 cease-fire", "since 1990"); the story ends with its
-  paragraph, and what news writes from its own day (a bare "on Sunday", a clock time, "the day") stays with
-  the document date. Dates after the document date ("bonds due 1999") never open a story.
+  March 1, 2014, ..."), not inside it ("the 1988 cease-fire", "since 1990"); inside an open one, dates move it
+  on. The story ends with its paragraph; what news writes from its own day (a bare "on Sunday", a clock time,
+  "the day") stays with the document date, and so does a yearless date news names without a year: a recent
+  one (up to `RECENT_DAYS` back) or one ahead in a sentence that looks ahead. Dates after the document date
+  ("bonds due 1999") never open a story.
 - Without a document date, the story is the only anchor there is.
 
 Deictic expressions ("yesterday", "last week", "three years ago", "now") always point from the document date.
@@ -33,17 +35,18 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from pipeline.timex.tense import sentence_bounds
-from pipeline.timex.values import Period, last_day
+from pipeline.timex.tense import FUTURE, sentence_bounds
+from pipeline.timex.values import Period, first_day, last_day
 
 # Chosen by 2-fold cross-validation over the ten wikiwars_dev documents, with TimeBank to break ties (see the
 # README's "Temporal tagger" section for the grid and the held-out figures).
-FAR_DAYS = 365  # a story date more than this many days before the document date narrates another time
-NARRATIVE_VOTES = 3  # far dates a document needs to have written out before it counts as a narrative
+FAR_DAYS = 730  # a story date more than this many days before the document date narrates another time
+NARRATIVE_VOTES = 2  # far dates a document needs to have written out before it counts as a narrative
 NARRATIVE_SHARE = 0.5  # ...and the share of its date votes they must exceed
 BACKWARD_WEIGHT = 2.0  # in a narrative, an occurrence before the story's date counts this much farther away
 YEAR_WINDOW = 30  # a bare number this close to the story's year (1777 in a story of 1776) is a year
-JUMP_YEARS = 2  # in a narrative, a date inside a sentence this many years from the story's moves it on
+JUMP_YEARS = 5  # in a narrative, a date inside a sentence this many years from the story's moves it on
+RECENT_DAYS = 180  # news names dates this recent without a year: a background story does not take them
 
 AUTO, NEWS, NARRATIVE = "auto", "news", "narrative"
 MODES = (AUTO, NEWS, NARRATIVE)
@@ -94,8 +97,8 @@ class Story:
             # a narrative moves on by frames and by steps; a jump inside a sentence is a digression
             return (self.period is None or self._frames(start)
                     or abs(period.start.year - self.period.start.year) <= JUMP_YEARS)
-        # news: a far date opens a background story only as the frame of its sentence
-        return not far or self._frames(start)
+        # news: a far date opens a background story only as the frame of its sentence, and moves one on inside it
+        return not far or self._frames(start) or self._in_background(start)
 
     def reference(self, position: int, narrative_only: bool = False) -> Period | None:
         """The story date an expression at `position` is anchored to, or None for the document date.
@@ -113,19 +116,33 @@ class Story:
             return None  # news: a background paragraph's story ends with it
         return self.period
 
+    def recent_in_news(self, reading: Period | None, way: int) -> bool:
+        """Whether `reading`, a yearless date resolved from the document date, is one news names without a year:
+        a recent one, or one ahead when the sentence looks ahead. A background story in news leaves it alone;
+        it takes one ahead in a past-tense sentence ("On March 18, Russia annexed Crimea")."""
+        if reading is None or self.dct is None or self.mode == NARRATIVE or self.is_narrative():
+            return False
+        if first_day(reading) > self.dct:
+            return way == FUTURE
+        return (self.dct - last_day(reading)).days <= RECENT_DAYS
+
     def is_narrative(self) -> bool:
-        """Whether the text read so far narrates another time rather than reporting news."""
-        return self.known_narrative or (self.far_votes >= NARRATIVE_VOTES and self.far_votes > NARRATIVE_SHARE * (
-            self.far_votes + self.near_votes))
+        """Whether the text is read as a narrative: on a second reading, once the first one has voted so."""
+        return self.known_narrative
 
     def turned_narrative(self) -> bool:
-        """Whether a text read as news until its votes said otherwise: its first paragraphs deserve a second
-        reading as the narrative it is."""
-        return self.mode == AUTO and not self.known_narrative and self.is_narrative()
+        """Whether a text read as news has voted to be a narrative, and deserves a second reading as one."""
+        return (self.mode == AUTO and not self.known_narrative and self.far_votes >= NARRATIVE_VOTES
+                and self.far_votes > NARRATIVE_SHARE * (self.far_votes + self.near_votes))
 
     def _far(self, period: Period) -> bool:
         assert self.dct is not None
         return (self.dct - last_day(period)).days > FAR_DAYS
+
+    def _in_background(self, position: int) -> bool:
+        """Whether a background story of a news paragraph is open at `position`."""
+        return (self.period is not None and self._far(self.period)
+                and self.text.find("\n", self.end, position) == -1)
 
     def _aside(self, start: int, end: int) -> bool:
         """A date in short parentheses, or a year used as an adjective after an article ("the 1614 rules")."""

@@ -486,7 +486,7 @@ def _ordinal_day(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
                                                                       "as", "but", "until", "through", "of",
                                                                       "after", "before", "with", "the"):
             return None
-    story = ctx.story_at(start) if g["rel"] in (None, "the") else None
+    story = ctx.story_at(start, narrative_only=True) if g["rel"] in (None, "the") else None
     if story is not None:  # "on the 20th" of the month the story is in, or of the next or previous one
         if story.granularity not in ("day", "week", "month"):
             return Found(start, end, "DATE", f"XXXX-XX-{day:02d}")

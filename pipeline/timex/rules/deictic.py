@@ -38,8 +38,12 @@ def _relative_unit(ctx: Context, g: Groups, start: int, end: int) -> Found | Non
         unit = "week"
     offset = _RELATION_OFFSET[relation]
     granularity = "weekend" if unit == "weekend" else UNIT_GRANULARITY[unit]
-    # "the following year" counts from the story's date; so does "the next year" in a narrative
-    story = ctx.story_at(start) if relation in _RELATIVE_TO_MENTION or g["rel"].startswith("the next") else None
+    # "the following year" counts from the story's date; so does "the next year" in a narrative (news means the
+    # coming one)
+    if relation in _RELATIVE_TO_MENTION:
+        story = ctx.story_at(start)
+    else:
+        story = ctx.story_at(start, narrative_only=True) if g["rel"].startswith("the next") else None
     if story is not None and not finer(story.granularity, granularity) and story.granularity != granularity:
         story = None  # "the following week" after "in 1917": no week to count from
     if story is not None:

@@ -45,11 +45,10 @@ def yearly(ctx: Context, start: int, make: Callable[[int], Period | None], way: 
     means: where it narrates another time, the one nearest the story's date; else the one the tense points to
     from the document date. Returns the period (None: nothing to anchor to) and whether the story decided."""
     story = ctx.story_at(start)
-    if story is not None:
+    news = anchoring.pick_year(ctx.dct, make, way) if ctx.dct is not None else None
+    if story is not None and not ctx.story.recent_in_news(news, way):
         return anchoring.pick_near(story, make, narrative.BACKWARD_WEIGHT), True
-    if ctx.dct is None:
-        return None, False
-    return anchoring.pick_year(ctx.dct, make, way), False
+    return news, False
 
 
 _ORDER = ("day", "week", "weekend", "month", "quarter", "half", "season", "year", "decade", "century")
@@ -166,11 +165,14 @@ def month_found(ctx: Context, start: int, end: int, month: int, year_text: str |
     if relation is None and (year := range_year(ctx, end, month)) is not None:
         period = make(year)
         return Found(start, end, "DATE", format_period(period), period=period)
+    if relation is None:
+        period, narrated = yearly(ctx, start, make, ctx.way(start, end))
+        if period is None:
+            return Found(start, end, "DATE", f"XXXX-{month:02d}")
+        return Found(start, end, "DATE", format_period(period), anchored=True, period=period, narrated=narrated)
     story = ctx.story_at(start)
-    if story is not None and relation in (None, "the previous", "the following"):
-        if relation is None:
-            period = anchoring.pick_near(story, make, narrative.BACKWARD_WEIGHT)
-        elif relation == "the previous":
+    if story is not None and relation in ("the previous", "the following"):
+        if relation == "the previous":
             period = max((p for y in range(story.start.year - 1, story.start.year + 1)
                           if (p := make(y)).start < story.start), key=lambda p: p.start, default=None)
         else:
