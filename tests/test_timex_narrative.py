@@ -3,8 +3,11 @@ written for these tests; and its value F1 on the wikiwars_dev narratives in ../s
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from pipeline.cli import main
 from pipeline.timex import tag
 from pipeline.timex.scorer import figures, score_documents
 from pipeline.timex.tagger import parse_dct
@@ -94,6 +97,13 @@ def test_anchoring_can_be_forced() -> None:
     assert values(news, NEWS_DAY, anchoring="narrative")["13 March"] == "2021-03-13"
     with pytest.raises(ValueError, match="anchoring"):
         tag(text, SNAPSHOT, anchoring="history")
+
+
+def test_the_timex_command_can_force_the_anchoring(capsys: pytest.CaptureFixture[str]) -> None:
+    sentence = "In 2014, protests toppled the government. On March 18, Russia annexed Crimea."
+    for anchoring, expected in (("auto", "2014-03-18"), ("news", "2022-03-18")):
+        assert main(["timex", "tag", "--dct", NEWS_DAY, "--anchoring", anchoring, "--json", sentence]) == 0
+        assert json.loads(capsys.readouterr().out)[1]["value"] == expected
 
 
 def test_asides_and_digressions_do_not_move_the_story() -> None:
