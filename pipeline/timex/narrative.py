@@ -73,28 +73,37 @@ class Story:
     known_narrative: bool = False  # a second reading of a text the first one found to be a narrative
     period: Period | None = None
     end: int = 0  # where the story's last date was mentioned
+    story_far: bool = False  # whether it lies far before the document date
     far_votes: int = 0
     near_votes: int = 0
+    far_before: int = 0  # the day (as an ordinal) before which a date is far; none without a document date
+
+    def __post_init__(self) -> None:
+        if self.dct is not None:
+            self.far_before = self.dct.toordinal() - FAR_DAYS
 
     def observe(self, period: Period, start: int, end: int, anchored: bool, deictic: bool, narrated: bool) -> None:
         """Take a date the text just established at [start, end): `deictic` when its wording points from the
         document date, `narrated` when it was resolved against the story's date."""
         if period.granularity not in _STORY_GRANULARITIES:
             return
-        far = self.dct is not None and self._far(period)
-        if self.dct is not None and not narrated and not _SINCE.search(self.lower, max(0, start - 7), start):
+        far = self._far(period)
+        if self.dct is not None and not narrated:
             if deictic or (not anchored and not far):
                 self.near_votes += 1
-            elif not anchored:
+            elif not anchored and not _SINCE.search(self.lower, max(0, start - 7), start):
                 self.far_votes += 1
         if narrated or self._moves_story(period, start, end, far):
-            self.period, self.end = period, end
+            self.period, self.end, self.story_far = period, end, far
 
     def _moves_story(self, period: Period, start: int, end: int, far: bool) -> bool:
         """Whether a date the text wrote out (or resolved from the document date) is the story's new date."""
+        narrative = self.dct is None or self.mode == NARRATIVE or self.known_narrative
+        if not (narrative or far or self.story_far):
+            return True  # news about now, after news about now
         if self._aside(start, end):
             return False  # "(1790)", "the 1614 rules": a date beside the story, not its next step
-        if self.dct is None or self.mode == NARRATIVE or self.is_narrative():
+        if narrative:
             # a narrative moves on by frames and by steps; a jump inside a sentence is a digression
             return (self.period is None or self._frames(start)
                     or abs(period.start.year - self.period.start.year) <= JUMP_YEARS)
@@ -109,7 +118,7 @@ class Story:
             return None
         if self.dct is None or self.mode == NARRATIVE:
             return self.period
-        if not self._far(self.period):
+        if not self.story_far:
             return None
         if self.is_narrative():
             return self.period
@@ -137,13 +146,12 @@ class Story:
                 and self.far_votes > NARRATIVE_SHARE * (self.far_votes + self.near_votes))
 
     def _far(self, period: Period) -> bool:
-        assert self.dct is not None
-        return (self.dct - last_day(period)).days > FAR_DAYS
+        """Whether `period` ends more than `FAR_DAYS` before the document date (never without one)."""
+        return period.start.toordinal() < self.far_before and last_day(period).toordinal() < self.far_before
 
     def _in_background(self, position: int) -> bool:
         """Whether a background story of a news paragraph is open at `position`."""
-        return (self.period is not None and self._far(self.period)
-                and self.text.find("\n", self.end, position) == -1)
+        return self.story_far and self.text.find("\n", self.end, position) == -1
 
     def _aside(self, start: int, end: int) -> bool:
         """A date in short parentheses, or a year used as an adjective after an article ("the 1614 rules")."""
