@@ -72,3 +72,40 @@ def relative_period(reference: dt.date, granularity: str, offset: int) -> Period
 def direction_or_past(way: int) -> int:
     """News reports the past unless told otherwise."""
     return FUTURE if way == FUTURE else PAST
+
+
+def _story_cost(period: Period, story: Period, backward_weight: float) -> float:
+    """How far `period` lies from the story's date `story`: 0 when they overlap, days otherwise, with days
+    before the story counting `backward_weight` times (stories mostly move forward)."""
+    first, last = first_day(period), last_day(period)
+    story_first, story_last = first_day(story), last_day(story)
+    if last < story_first:
+        return (story_first - last).days * backward_weight
+    if first > story_last:
+        return float((first - story_last).days)
+    return 0.0
+
+
+def pick_near(story: Period, make: Callable[[int], Period | None], backward_weight: float) -> Period | None:
+    """The occurrence of a yearly recurring period (March 7, March, summer) nearest the story's date. In a
+    narrative the tense says nothing (all of it is past), so only the distance counts."""
+    year = first_day(story).year
+    return nearest(story, [period for candidate in (year - 1, year, year + 1)
+                           if dt.MINYEAR <= candidate <= dt.MAXYEAR and (period := make(candidate)) is not None],
+                   backward_weight)
+
+
+def nearest(story: Period, candidates: list[Period], backward_weight: float) -> Period | None:
+    """The candidate nearest the story's date, days before it counting `backward_weight` times."""
+    if not candidates:
+        return None
+    return min(candidates, key=lambda period: _story_cost(period, story, backward_weight))
+
+
+def weekday_around(story_day: dt.date, weekday: int, backward_weight: float) -> dt.date:
+    """The `weekday` nearest the story's day: the one on or before it, or the one after it."""
+    before = weekday_near(story_day, weekday, PAST)
+    after = weekday_near(story_day, weekday, FUTURE)
+    if (story_day - before).days * backward_weight <= (after - story_day).days:
+        return before
+    return after

@@ -19,6 +19,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from pipeline import io
+from pipeline.timex.narrative import AUTO, MODES
 from pipeline.timex.scorer import MEASURES, figures, score_folders
 from pipeline.timex.tagger import parse_dct, tag
 from pipeline.timex.timeml import TimeMLError, meantime_to_timeml, read_timeml, render_timeml, timeml_files
@@ -37,8 +38,10 @@ class AnnotationReport:
     failed: list[str] = field(default_factory=list)
 
 
-def annotate_folder(source: str | Path, target: str | Path, progress: bool = True) -> AnnotationReport:
-    """Tag every TimeML document of `source` against its own DCT and write it, same name, to `target`.
+def annotate_folder(source: str | Path, target: str | Path, progress: bool = True,
+                    anchoring: str = AUTO) -> AnnotationReport:
+    """Tag every TimeML document of `source` against its own DCT (`anchoring` as in `tag`) and write it, same
+    name, to `target`.
 
     Markup inside <TEXT> (gold TIMEX3, EVENT, SIGNAL) is dropped first, so gold files can be re-annotated;
     an unreadable file is logged, listed in `failed` and skipped.
@@ -60,7 +63,7 @@ def annotate_folder(source: str | Path, target: str | Path, progress: bool = Tru
         if document.dct is None:
             log.warning("%s: no DCT; relative expressions stay underspecified", path.name)
         started = time.perf_counter()
-        timexes = tag(document.text, dct)
+        timexes = tag(document.text, dct, anchoring)
         report.tagging_seconds += time.perf_counter() - started
         io.write_text(target / path.name, render_timeml(document, timexes))
         report.documents += 1
@@ -93,11 +96,16 @@ def score_table(name: str, scores: dict[str, dict[str, float]], gold: int, syste
     return "\n".join(lines)
 
 
+_ANCHORING_HELP = ("what relative expressions are anchored to: auto (decided per document and paragraph), news "
+                   "(the DCT) or narrative (the last date the text established)")
+
+
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="timex_command", required=True, metavar="SUBCOMMAND")
     annotate = commands.add_parser("annotate", help="insert TIMEX3 into .tml / .TE3input files")
     annotate.add_argument("source", type=Path, help="folder of .tml or .TE3input files (DCT read from each)")
     annotate.add_argument("target", type=Path, help="folder for the annotated files (same names)")
+    annotate.add_argument("--anchoring", choices=MODES, default=AUTO, help=_ANCHORING_HELP)
     score = commands.add_parser("score", help="TempEval-3 Task A figures of system files against gold files")
     score.add_argument("gold", type=Path)
     score.add_argument("system", type=Path)
@@ -106,6 +114,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     quick.add_argument("text", nargs="*", help="the text; read from stdin when absent")
     quick.add_argument("--dct", help="document date, YYYY-MM-DD (relative expressions stay open without it)")
     quick.add_argument("--json", action="store_true", help="print the timexes as JSON")
+    quick.add_argument("--anchoring", choices=MODES, default=AUTO, help=_ANCHORING_HELP)
     meantime = commands.add_parser("meantime", help="convert MEANTIME CAT XML into gold TimeML files")
     meantime.add_argument("source", type=Path, help="folder holding MEANTIME .xml files (searched recursively)")
     meantime.add_argument("target", type=Path)
@@ -114,7 +123,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         if args.timex_command == "annotate":
-            report = annotate_folder(args.source, args.target)
+            report = annotate_folder(args.source, args.target, anchoring=args.anchoring)
             rate = report.characters / report.tagging_seconds if report.tagging_seconds else 0.0
             log.info("annotated %d documents, %d TIMEX3, %d characters in %.2f s of tagging (%.0f chars/s)",
                      report.documents, report.timexes, report.characters, report.tagging_seconds, rate)
@@ -132,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if args.timex_command == "tag":
             text = " ".join(args.text) if args.text else sys.stdin.read()
-            timexes = tag(text, args.dct)
+            timexes = tag(text, args.dct, args.anchoring)
             if args.json:
                 print(json.dumps([{"start": t.start, "end": t.end, "text": t.text, "type": t.type, "value": t.value,
                                    "granularity": t.granularity, "mod": t.mod, "anchored": t.anchored}

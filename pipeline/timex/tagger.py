@@ -13,9 +13,11 @@ import functools
 import re
 
 from pipeline.timex.dispatch import ANY, DIGIT, start_words
+from pipeline.timex.engine import Context, Found, Groups, Rule
 from pipeline.timex.lexicon import COUNT_ONLY_MODIFIERS, POINT_MODIFIERS, QUANTITY_MODIFIERS, alternation
 from pipeline.timex.model import Timex, granularity_of
-from pipeline.timex.rules import MODIFIER, NUMBER, RULES, Context, Found, Groups, Rule
+from pipeline.timex.narrative import AUTO, MODES
+from pipeline.timex.rules import MODIFIER, NUMBER, RULES
 
 
 def _scoped(name: str, pattern: str) -> str:
@@ -156,14 +158,29 @@ def _first_accepted(context: Context, names: tuple[str, ...], position: int
     return None, None, position
 
 
-def tag(text: str, dct: dt.date | str | None = None) -> list[Timex]:
-    """Temporal expressions in `text`, ordered by start, normalised against the document date `dct`.
+def tag(text: str, dct: dt.date | str | None = None, anchoring: str = AUTO) -> list[Timex]:
+    """Temporal expressions in `text`, ordered by start, normalised against the document date `dct` or, where
+    the text narrates another time, against the dates it establishes (see narrative.py).
 
-    Without `dct`, relative expressions get underspecified TimeML values (XXXX-03-07, XXXX-WXX-1) and
-    absolute ones ("March 7, 2022") their full value.
+    `anchoring` forces a reading: "news" anchors everything to `dct`, "narrative" everything to the last date
+    the text established; the default, "auto", decides per document and paragraph. Without `dct` and before any
+    date is established, relative expressions get underspecified TimeML values (XXXX-03-07, XXXX-WXX-1);
+    absolute ones ("March 7, 2022") always get their full value.
     """
-    context = Context(text, _lower(text), parse_dct(dct))
-    lower = context.lower
+    if anchoring not in MODES:
+        raise ValueError(f"anchoring must be one of {', '.join(MODES)}, not {anchoring!r}")
+    lower, reference = _lower(text), parse_dct(dct)
+    context = Context(text, lower, reference, mode=anchoring)
+    timexes = _scan(context)
+    if context.story.turned_narrative():  # read it again, knowing from its first line that it narrates
+        context = Context(text, lower, reference, mode=anchoring, narrative=True)
+        timexes = _scan(context)
+    return timexes
+
+
+def _scan(context: Context) -> list[Timex]:
+    """One reading of the text: each trigger, the first rule accepting it, and the story kept up to date."""
+    text, lower = context.text, context.lower
     trigger_search = _TRIGGER.search
     timexes: list[Timex] = []
     floating: list[int] = []
@@ -181,6 +198,8 @@ def tag(text: str, dct: dt.date | str | None = None) -> list[Timex]:
                 continue
             if found.period is not None and found.type in ("DATE", "TIME"):
                 context.last, context.last_end = found.period, found.end
+                context.story.observe(found.period, found.start, found.end, found.anchored, found.deictic,
+                                      found.narrated)
             if found.floating:
                 floating.append(len(timexes))
             timexes.append(Timex(found.start, found.end, text[found.start:found.end], found.type, found.value,
