@@ -18,7 +18,10 @@ from pipeline.timex import Timex, tag
 from pipeline.timex.tense import FUTURE, PAST, SURELY_PAST, direction, sentence_bounds
 
 FIRST_YEAR, LAST_YEAR = 1800, 2200  # a year outside these is no year ("3000 troops")
-DATELINE_CHARS = 80  # a day named this close to the start of the body is its dateline ("MOSCOW, March 14. /TASS/")
+# A dateline: a place in capitals or title case, perhaps a region and an agency, then the day it opens with
+# ("MOSCOW, March 14. /TASS/", "Tegucigalpa, Mar 9 (Prensa Latina)", "TORONTO--(BUSINESS WIRE)--Mar 10, 2022--").
+_PLACE = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+_DATELINE_PLACE = re.compile(rf"{_PLACE}(?:,\s*{_PLACE})?(?:,\s*|\s*-+\s*\([^()]{{1,40}}\)\s*-+\s*)")
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TENSES = ("past", "future", "other")
 RELATIONS = ("", "last", "next", "this")
@@ -158,7 +161,7 @@ def extract(body: str, captions: Iterable[str] = ()) -> Cues:
                 year, month, day = groups if len(groups) == 3 else (0, *groups)
                 if not _valid_day(year, month, day):
                     continue
-                dateline = where == "body" and timex.start < DATELINE_CHARS and all(d[5] != "dateline" for d in days)
+                dateline = where == "body" and not days and _DATELINE_PLACE.fullmatch(text, 0, timex.start) is not None
                 kind = "dateline" if dateline else where
                 past = kind != "dateline" and _past_topic(text, lower, timex.start, timex.end)
                 named = _named_weekday(timex.text)

@@ -11,7 +11,9 @@ For every article without a metadata date, every candidate day gets a log score,
 Candidate days span the corpus's plausible range: its metadata dates, and the years its undated articles
 state (a run of years around the most stated one), widened by `range_margin_days`. A date before that range
 (a birth date, "1870", "2001-09-11") is never a publication date. An article alone, with no corpus to place
-it, is dated within a year of the latest year it states, or not at all.
+it, is dated within a year of the latest year it states as its own, and only when it names its days as news
+does (a dateline, a weekday, a day without its year, "today", "yesterday"); a text that names days only with
+full dates reads as background or history, and stays undated.
 
 The chosen day maximises the posterior; `confidence` is the posterior mass within one day of it (the model's
 probability that the date is within a day). Below `min_confidence` the date stays unknown, and the evidence
@@ -227,11 +229,16 @@ def _guess(day: dt.date, confidence: float, keep: bool, evidence: str, min_confi
 
 
 def _alone(cues: Cues, prior: DatePrior, config: DatingConfig) -> DateGuess:
-    """An article with no corpus to place it: within a year of the latest year it states, or unknown."""
+    """An article with no corpus to place it: within a year of the latest year it states, when it names its
+    own days as news does (a dateline, a weekday, a day without its year, "today"); otherwise unknown."""
     span = own_span(cues)
+    said = explain(cues, None)
     if span is None:
         return DateGuess(None, 0.0, "no year stated as the article's own, and no dated or datable articles beside "
-                         "it" + (f" ({explain(cues, None)})" if explain(cues, None) else ""))
+                         "it" + (f" ({said})" if said else ""))
+    if cues.state == "bare":
+        return DateGuess(None, 0.0, "names days only with full dates, as background and history are written, and "
+                         f"has no dated or datable articles beside it ({said})")
     days = span.days
     best, confidence, keep = _decide(prior.log_likelihood(cues, days), days, config.min_confidence)
     day = dt.date.fromordinal(int(days[best]))
@@ -291,19 +298,22 @@ def _neighbour_scores(
 def explain(cues: Cues, day: dt.date | None) -> str:
     """The cues in words, resolved against `day` where one is given."""
     parts = []
+    written = {}
+    for year, month, number, *_ in cues.days:
+        written[(year, month, number)] = f"{dt.date(2000, month, 1).strftime('%B')} {number}" + (
+            f", {year}" if year else "")
     days = np.array([day.toordinal()], dtype=np.int64) if day else None
     reading = read(cues, days, calendar(days)[0]) if days is not None else None
     for year, month, number, _named, _tense, kind, _past in cues.days:
-        written = f"{dt.date(2000, month, 1).strftime('%B')} {number}" + (f", {year}" if year else "")
         if kind == "dateline":
-            parts.append(f"dateline {written}")
+            parts.append(f"dateline {written[(year, month, number)]}")
         elif kind == "caption":
-            parts.append(f"photo caption dated {written} (a lower bound)")
+            parts.append(f"photo caption dated {written[(year, month, number)]} (a lower bound)")
     if reading is not None and reading.anchor[0] != UNRESOLVED:
         parts.append(f"latest day reported {dt.date.fromordinal(int(reading.anchor[0])).isoformat()}")
     elif any(kind == "body" and not past for *_, kind, past in cues.days):
-        parts.append("days named: " + ", ".join(sorted({f"{m:02d}-{d:02d}" for _, m, d, _, _, kind, past in cues.days
-                                                        if kind == "body" and not past})))
+        named = [written[(y, m, d)] for y, m, d, _, _, kind, past in cues.days if kind == "body" and not past]
+        parts.append("days named: " + "; ".join(dict.fromkeys(named)))
     if cues.weekdays:
         named = sorted({(w, t) for w, t, _ in cues.weekdays})
         parts.append("weekdays named: " + ", ".join(f"{WEEKDAY_NAMES[w].title()} ({t})" for w, t in named))

@@ -59,35 +59,36 @@ BOUNDS = {"lag": (0, 30), "ahead": (1, 30), "dateline": (-3, 3), "pinned": (-3, 
 
 @dataclass
 class Table:
-    """Smoothed log probabilities of integer values low..high, with geometric tails beyond both ends."""
+    """Smoothed log probabilities of the integers low..high, plus the mass below low and above high.
+
+    `log_p` holds low - 1 (everything below low), low, ..., high, high + 1 (everything above high); a tail's
+    mass is spread geometrically over its values with the mean excess measured when counting.
+    """
 
     low: int
     high: int
     log_p: list[float]
-    below: float = 1.0  # mean excess beyond each end, in the table's units
+    below: float = 1.0  # mean excess below low and above high, in the table's units (at least 1)
     above: float = 1.0
 
     @classmethod
     def count(cls, values: list[int], low: int, high: int, alpha: float = 1.0) -> Table:
-        counts = Counter(min(max(v, low), high) for v in values)
-        total = len(values) + alpha * (high - low + 1)
+        counts = Counter(min(max(v, low - 1), high + 1) for v in values)
+        total = len(values) + alpha * (high - low + 3)
         above = [v - high for v in values if v > high]
         below = [low - v for v in values if v < low]
-        return cls(low, high, [round(math.log((counts[k] + alpha) / total), 4) for k in range(low, high + 1)],
-                   round(max(float(np.mean(below)), 1.0), 2) if below else 1.0,
-                   round(max(float(np.mean(above)), 1.0), 2) if above else 1.0)
+        return cls(low, high, [round(math.log((counts[k] + alpha) / total), 4) for k in range(low - 1, high + 2)],
+                   round(float(np.mean(below)), 2) if below else 1.0, round(float(np.mean(above)), 2) if above else 1.0)
 
     def score(self, values: np.ndarray) -> np.ndarray:
         table = np.asarray(self.log_p)
-        scores = table[np.clip(values, self.low, self.high) - self.low]
+        scores = table[np.clip(values, self.low - 1, self.high + 1) - self.low + 1]
         above = values > self.high
         if above.any():
-            excess = values[above] - self.high
-            scores[above] = table[-1] + _geometric(excess, self.above)
+            scores[above] += _geometric(values[above] - self.high, self.above)
         below = values < self.low
         if below.any():
-            excess = self.low - values[below]
-            scores[below] = table[0] + _geometric(excess, self.below)
+            scores[below] += _geometric(self.low - values[below], self.below)
         return scores
 
     def to_json(self) -> dict[str, Any]:
@@ -97,15 +98,18 @@ class Table:
     def from_json(cls, data: dict[str, Any]) -> Table:
         table = cls(int(data["low"]), int(data["high"]), [float(x) for x in data["log_p"]], float(data["below"]),
                     float(data["above"]))
-        if len(table.log_p) != table.high - table.low + 1:
-            raise ValueError(f"table {data['low']}..{data['high']} has {len(table.log_p)} values")
+        if len(table.log_p) != table.high - table.low + 3 or min(table.below, table.above) < 1:
+            raise ValueError(f"table {data['low']}..{data['high']} has {len(table.log_p)} values, tails "
+                             f"{table.below}, {table.above}")
         return table
 
 
 def _geometric(excess: np.ndarray, mean: float) -> np.ndarray:
-    """Log share of a tail bucket that an excess of 1, 2, ... receives (geometric with the given mean)."""
-    keep = 1.0 - 1.0 / (mean + 1.0)  # mean of a geometric on 1, 2, ... is 1 / (1 - keep)
-    return math.log(1.0 - keep) + (excess - 1) * math.log(keep) if keep > 0 else np.where(excess == 1, 0.0, -50.0)
+    """Log share of a tail's mass at an excess of 1, 2, ...: geometric with the given mean excess."""
+    if mean <= 1.0:
+        return np.where(excess == 1, 0.0, -50.0)
+    keep = 1.0 - 1.0 / mean
+    return math.log(1.0 - keep) + (excess - 1) * math.log(keep)
 
 
 def _rate(hits: int, trials: int) -> float:
