@@ -11,12 +11,14 @@ dated in each setting:
     states as its own bounds the candidates; without one the date stays unknown);
 (b+) folder: every date in the corpus hidden, as in a folder of .txt files: the range comes from the years the
     texts state, the calendar and the neighbours from the undated articles' own inferences;
+(b+ without neighbours) the same with each text, the folder's range and calendar only;
 (c) baseline: the latest "Month D, YYYY" in the text (ANCHORS.md).
 
 For each: coverage, median absolute error (days, over the dated articles) and the shares within 1, 3 and 7 days
 (over all articles: no date is a miss), at `ingest.dating.min_confidence` and for every article (threshold 0),
 and the coverage / accuracy curve. Also the seed article alone in its own folder (the production path, the
-shipped model), and (b+) with the prior fitted on all outlets, to show what holding out costs.
+shipped model), (b+) with the prior fitted on all outlets, to show what holding out costs, and the shares of
+articles with each kind of date cue.
 
     python benchmarks/bench_dating.py [--articles data/interim/articles.parquet] [--hidden 2000]
 
@@ -44,6 +46,7 @@ from pipeline import io
 from pipeline.config import DatingConfig, load_config
 from pipeline.ingest.dating import DateGuess, DatePrior, infer_dates, load_prior
 from pipeline.ingest.dating.infer import neighbour_texts
+from pipeline.ingest.dating.prior import latest_year
 from pipeline.ingest.dating.training import cached_cues, fit_prior
 
 RESULTS = Path(__file__).parent / "results" / "dating.json"
@@ -88,6 +91,25 @@ def report(guesses: dict[int, DateGuess], order: Sequence[int], truth: Sequence[
         "every_article": summary(pairs, truth, 0.0),
         "curve": {str(t): summary(pairs, truth, t) for t in THRESHOLDS},
         "seconds": round(seconds, 1),
+    }
+
+
+def cue_shares(cues: Sequence) -> dict[str, float]:
+    """What the dated articles' texts offer: shares with a dateline, a day without its year, only weekdays,
+    no day or weekday at all, and no year stated as their own."""
+    def share(test) -> float:
+        return round(sum(1 for c in cues if test(c)) / len(cues), 4)
+
+    def body_days(c) -> list:
+        return [day for day in c.days if day[5] != "caption"]
+
+    return {
+        "dateline": share(lambda c: any(day[5] == "dateline" for day in c.days)),
+        "day_without_year_no_dateline": share(lambda c: any(day[0] == 0 and day[5] == "body" for day in c.days)
+                                              and not any(day[5] == "dateline" for day in c.days)),
+        "weekdays_only": share(lambda c: bool(c.weekdays) and not body_days(c)),
+        "no_day_or_weekday": share(lambda c: not c.weekdays and not body_days(c)),
+        "no_year_of_its_own": share(lambda c: latest_year(c) is None),
     }
 
 
@@ -218,6 +240,7 @@ def main() -> None:
     baseline = [(latest_full_date("\n".join([*dated.at[i, "captions"], dated.at[i, "body"]])), 1.0) for i in hidden]
     results["c_baseline_latest_full_date"] = summary(baseline, truth, 0.0)
 
+    results["corpus_cues"] = cue_shares(cues)
     results["seed_alone"] = seed_alone(args.seed_file, config, args.params) if args.seed_file.is_file() else None
     a, b = results["a_neighbours"]["at_min_confidence"], results["b_folder"]["at_min_confidence"]
     results["targets"] = {
