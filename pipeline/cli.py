@@ -237,6 +237,38 @@ def _tls(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- dating ---------------------------------------------------------------------------------------------------
+
+
+def _dating_parser(parser: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(dest="dating_command", required=True, metavar="SUBCOMMAND")
+    fit_parser = commands.add_parser("fit", help="refit the publication-date prior on the dated articles")
+    fit_parser.add_argument("--articles", type=Path, default=paths.ARTICLES, help="the ingest stage's table")
+    fit_parser.add_argument("--out", type=Path, default=None,
+                            help="the model JSON (default: the shipped pipeline/ingest/models/date_prior-v1.json)")
+    fit_parser.add_argument("--cache-dir", type=Path, default=Path("data/cache"), help="date cues are cached here")
+    fit_parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def _dating(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from pipeline.ingest.dating.prior import DEFAULT_MODEL
+    from pipeline.ingest.dating.training import fit_prior
+
+    _require(args.articles, hint="run the ingest stage first")
+    try:
+        articles = pd.read_parquet(args.articles, columns=["id", "outlet", "body", "captions", "date",
+                                                           "date_source"])
+        prior = fit_prior(articles, args.cache_dir, str(args.articles), progress=not args.no_progress)
+    except (ValueError, OSError) as error:
+        raise InputError(f"{args.articles}: {error}") from None
+    out = args.out or DEFAULT_MODEL
+    prior.save(out)
+    log.info("date prior fitted on %d dated articles -> %s", prior.meta["articles"], out)
+    return 0
+
+
 # --- report ---------------------------------------------------------------------------------------------------
 
 
@@ -296,6 +328,7 @@ STAGES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]
     "topics": ("fit BERTopic on the embeddings; topic tables over time and per outlet", _topics_parser, _topics),
     "timeline": ("dated events merged across outlets, and a summary timeline", _timeline_parser, _timeline),
     "tls": ("timeline summarisation on a news-tls folder, and its evaluation", _tls_parser, _tls),
+    "dating": ("refit the publication-date prior model shipped with ingest", _dating_parser, _dating),
     "report": ("execute the notebooks and render the HTML/PDF report", _report_parser, _report),
 }
 TIMEX_SUMMARY = "tag TimeML files and score them (TempEval-3 Task A)"
