@@ -29,7 +29,7 @@ from pipeline.io import write_json, write_parquet
 from pipeline.timeline.events import DateMention, EventParts, load_spacy, parse_events
 from pipeline.timeline.merge import Provenance, cluster_mentions, describe_events, sentence_vectors
 from pipeline.timeline.sentences import DatedText, content_words, date_text, mentioned_days, strip_dateline
-from pipeline.timeline.summarise import DatedSentence, TimelineEntry, summarise
+from pipeline.timeline.summarise import DatedSentence, TimelineEntry, dated_sentence, summarise
 
 log = logging.getLogger(__name__)
 
@@ -220,14 +220,14 @@ def merge_events(mentions: pd.DataFrame, origin: Provenance, config: MergeConfig
 def summary_sentences(articles: pd.DataFrame, dated: Sequence[DatedText], lead_sentences: int) -> list[DatedSentence]:
     """What the summariser may read: sentences that name a day, and undated article leads."""
     sentences = []
-    for article_id, body, published, text in zip(articles["id"], articles["body"], articles["date"], dated,
-                                                   strict=True):
+    for article_id, body, published, outlet, text in zip(articles["id"], articles["body"], articles["date"],
+                                                           articles["outlet"], dated, strict=True):
         if published is None:
             continue
         for index, ((start, end), timexes) in enumerate(zip(text.spans, text.timexes, strict=True)):
-            days = mentioned_days(timexes)
-            if days or index < lead_sentences:
-                sentences.append(DatedSentence(" ".join(body[start:end].split()), article_id, published, index, days))
+            if mentioned_days(timexes) or index < lead_sentences:
+                sentences.append(dated_sentence(" ".join(body[start:end].split()), article_id, published, index,
+                                                timexes, outlet))
     return sentences
 
 

@@ -12,10 +12,12 @@ while refusing near-repeats. Everything here is plain functions over an explicit
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -111,9 +113,15 @@ class Candidates:
     naming: dict[dt.date, list[int]]
     leads: dict[dt.date, list[int]]
 
+    always_leads: bool = False
+
     def pool(self, day: dt.date) -> list[int]:
-        """Sentences that name the day if there are any: they are direct evidence; otherwise the leads."""
-        return self.naming.get(day) or self.leads.get(day, [])
+        """Sentences that name the day, with the leads published on it or the next day (`always_leads`), or
+        the leads only when no sentence names the day."""
+        naming = self.naming.get(day, [])
+        if self.always_leads:
+            return sorted(set(naming) | set(self.leads.get(day, [])))
+        return naming or self.leads.get(day, [])
 
 
 def candidates(sentences: Sequence[DatedSentence], allowed: Sequence[bool], config: SummaryConfig) -> Candidates:
@@ -140,35 +148,42 @@ def candidates(sentences: Sequence[DatedSentence], allowed: Sequence[bool], conf
             if taken[day, sentence.article_id] < config.per_article:
                 taken[day, sentence.article_id] += 1
                 index[day].append(number)
-    return Candidates(dict(naming), dict(leads))
+    return Candidates(dict(naming), dict(leads), config.leads == "always")
 
 
-def select_sentences(vectors: sparse.csr_matrix, k: int, max_similarity: float) -> list[int]:
+def select_sentences(vectors: sparse.csr_matrix | np.ndarray, k: int, max_similarity: float) -> list[int]:
     """Greedily pick up to k rows whose normalised sum stays closest to the centroid of all rows.
 
-    A row whose cosine with an already chosen row exceeds `max_similarity` is skipped as a repeat.
+    A row whose cosine with an already chosen row exceeds `max_similarity` is skipped as a repeat. Rows
+    are unit vectors (TF-IDF, or TF-IDF beside sentence embeddings); everything is computed with
+    matrix-vector products, so a large pool costs no dense copy.
     """
+    vectors = sparse.csr_matrix(vectors)
     centroid = np.asarray(vectors.sum(axis=0)).ravel()
     norm = np.linalg.norm(centroid)
     if norm == 0:
         return []
     centroid /= norm
+    towards_centroid = np.asarray(vectors @ centroid).ravel()
+    squared = np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel()
     selected: list[int] = []
     summary = np.zeros_like(centroid)
     remaining = np.ones(vectors.shape[0], dtype=bool)
     while len(selected) < k and remaining.any():
         candidates = np.flatnonzero(remaining)
-        totals = vectors[candidates].toarray() + summary
-        lengths = np.linalg.norm(totals, axis=1)
-        scores = np.divide(totals @ centroid, lengths, out=np.zeros(len(candidates)), where=lengths > 0)
+        with_summary = np.asarray(vectors[candidates] @ summary).ravel()
+        lengths = np.sqrt(np.maximum(squared[candidates] + 2 * with_summary + summary @ summary, 0.0))
+        totals = towards_centroid[candidates] + summary @ centroid
+        scores = np.divide(totals, lengths, out=np.zeros(len(candidates)), where=lengths > 0)
         best = candidates[int(np.argmax(scores))]
         remaining[best] = False
         if scores.max() <= 0:
             break
-        if selected and (vectors[selected] @ vectors[best].T).toarray().max() > max_similarity:
+        row = vectors[best].toarray().ravel()
+        if selected and np.max(vectors[selected] @ row) > max_similarity:
             continue
         selected.append(int(best))
-        summary += vectors[best].toarray().ravel()
+        summary += row
     return selected
 
 
@@ -184,6 +199,26 @@ class Collection:
     sentences: list[DatedSentence]
     plain: list[str]
     vectors: sparse.csr_matrix  # L2-normalised TF-IDF rows
+    _embedded: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def embeddings(self, rows: Sequence[int], encoder: Any) -> np.ndarray:
+        """L2-normalised sentence embeddings of the given rows, each sentence encoded once."""
+        missing = [row for row in dict.fromkeys(rows) if row not in self._embedded]
+        if missing:
+            for row, vector in zip(missing, normalize(encoder.encode([self.plain[row] for row in missing])),
+                                   strict=True):
+                self._embedded[row] = vector
+        return np.vstack([self._embedded[row] for row in rows])
+
+    def similarity_space(self, rows: Sequence[int], embedding_weight: float, encoder: Any) -> sparse.csr_matrix:
+        """The rows as unit vectors whose dot products are (1 - w) x TF-IDF cosine + w x embedding cosine."""
+        tfidf = self.vectors[rows]
+        if embedding_weight <= 0:
+            return tfidf
+        return sparse.hstack([
+            tfidf * np.sqrt(1 - embedding_weight),
+            sparse.csr_matrix(self.embeddings(rows, encoder) * np.sqrt(embedding_weight)),
+        ]).tocsr()
 
     @classmethod
     def read(cls, sentences: Sequence[DatedSentence]) -> Collection | None:
@@ -205,6 +240,7 @@ class Summariser:
 
     def __init__(self, collection: Collection, config: SummaryConfig, keywords: Sequence[str] = ()) -> None:
         self.collection, self.config = collection, config
+        self.encoder = sentence_encoder(config.encoder, config.cache_dir) if config.embedding_weight > 0 else None
         self.allowed = [_allowed(text, config, keywords) for text in collection.plain]
         self.candidates = candidates(collection.sentences, self.allowed, config)
 
@@ -215,7 +251,8 @@ class Summariser:
         pool = self.pool(day)
         if not pool:
             return ()
-        chosen = select_sentences(self.collection.vectors[pool], n_sentences, self.config.max_similarity)
+        space = self.collection.similarity_space(pool, self.config.embedding_weight, self.encoder)
+        chosen = select_sentences(space, n_sentences, self.config.max_similarity)
         return tuple(self.collection.sentences[pool[i]] for i in chosen)
 
     def timeline(self, ranked: Iterable[tuple[dt.date, float]], n_dates: int, n_sentences: int) -> list[TimelineEntry]:
@@ -228,6 +265,12 @@ class Summariser:
             if chosen:
                 entries.append(TimelineEntry(day, score, chosen))
         return sorted(entries, key=lambda entry: entry.day)
+
+
+@functools.lru_cache(maxsize=4)
+def sentence_encoder(encoder: Any, cache_dir: Path) -> Any:
+    """The encoder a component builds (a static Model2Vec model is distilled once into `cache_dir`)."""
+    return encoder.build(Path(cache_dir))
 
 
 def summarise(

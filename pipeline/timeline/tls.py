@@ -20,10 +20,9 @@ import inspect
 import json
 import logging
 import os
-import re
 import string
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,11 +30,7 @@ from typing import Any
 from pipeline.config import SummaryConfig
 from pipeline.io import atomic_path, write_json
 from pipeline.timeline.sentences import (
-    _PTB_BRACKET,
-    _PTB_BRACKETS,
-    _PTB_QUOTES,
-    _SPACE_AFTER,
-    _SPACE_BEFORE,
+    PTB_STEPS,
     assign_to_sentences,
     join_sentences,
     sentence_spans,
@@ -149,13 +144,7 @@ def detokenise_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
     version give the same sentences; the offsets recover each sentence in the folder's own tokenisation.
     """
     starts, ends = list(range(len(text))), list(range(1, len(text) + 1))
-    steps: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-        (_PTB_BRACKET, lambda match: _PTB_BRACKETS[match.group(0)]),
-        (_PTB_QUOTES, lambda match: '"'),
-        (_SPACE_BEFORE, lambda match: ""),
-        (_SPACE_AFTER, lambda match: ""),
-    ]
-    for pattern, replacement in steps:
+    for pattern, replacement in PTB_STEPS:
         pieces: list[str] = []
         new_starts: list[int] = []
         new_ends: list[int] = []
@@ -428,40 +417,3 @@ def summarise_folder(
         keywords=topic.keywords,
     )
     return entries_to_timeline(entries)
-
-
-def evaluate_folders(folders: Sequence[Path], config: SummaryConfig) -> dict[str, Any]:
-    """Scores per topic folder and averaged over every task, with the predicted timelines."""
-    tag = _tagger()
-    report: dict[str, Any] = {"topics": {}}
-    all_tasks: list[TaskScores] = []
-    for folder in folders:
-        topic = read_topic(folder)
-        if not topic.timelines:
-            raise TopicError(f"{folder} has no timelines.clean.jsonl to evaluate against")
-        results = evaluate_topic(topic, topic_sentences(topic, tag), config)
-        tasks = [scores for _, scores in results]
-        all_tasks.extend(tasks)
-        average = average_scores(tasks)
-        report["topics"][topic.name] = {
-            "tasks": len(tasks),
-            "scores": average.as_dict(),
-            "timelines": [timeline_to_json(timeline) for timeline, _ in results],
-        }
-        log.info(
-            "%s: Date-F1 %.3f  AR1-F %.3f  AR2-F %.3f",
-            topic.name,
-            average.dates.f1,
-            average.rouge_1.f1,
-            average.rouge_2.f1,
-        )
-    overall = average_scores(all_tasks)
-    report["average"] = {"tasks": len(all_tasks), "scores": overall.as_dict()}
-    log.info(
-        "all %d tasks: Date-F1 %.3f  AR1-F %.3f  AR2-F %.3f",
-        len(all_tasks),
-        overall.dates.f1,
-        overall.rouge_1.f1,
-        overall.rouge_2.f1,
-    )
-    return report
