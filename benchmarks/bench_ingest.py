@@ -1,8 +1,9 @@
 """Ingest benchmark: throughput and peak memory on the default corpus, and date-inference error.
 
-Date inference is measured by hiding known dates: a random sample of articles loses its metadata date,
-the model is fitted on the others, and each hidden article is dated with its own duplicate cluster
-excluded from the reference set (a syndicated copy would otherwise give its date away).
+Date inference is measured by hiding known dates: a random sample of articles loses its metadata date and is
+dated with the other dated articles as neighbours, its own duplicate cluster excluded (a syndicated copy would
+otherwise give its date away), by the prior fitted on the other outlet fold. This is setting (a) of
+benchmarks/bench_dating.py, which also dates articles alone and as an undated folder.
 
     python benchmarks/bench_ingest.py [--hidden 1000] [--params params.yaml]
 
@@ -12,36 +13,20 @@ Writes benchmarks/results/ingest.json.
 from __future__ import annotations
 
 import argparse
-import calendar
-import datetime as dt
 import json
-import re
 import resource
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_dating import latest_full_date, prepare, with_neighbours  # benchmarks/ is the script's folder
 
 from pipeline import io
 from pipeline.config import load_config
-from pipeline.ingest.dating import DateInferrer, _neighbour_texts
 from pipeline.ingest.stage import ingest
 
 RESULTS = Path(__file__).parent / "results" / "ingest.json"
-_MONTHS = [calendar.month_name[number].lower() for number in range(1, 13)]
-_FULL_DATE = re.compile(r"\b(" + "|".join(_MONTHS) + r") (\d{1,2}), (\d{4})\b", re.IGNORECASE)
-
-
-def latest_full_date(text: str) -> dt.date | None:
-    """The trivial baseline from ANCHORS.md: the latest "Month D, YYYY" in the text."""
-    days = []
-    for match in _FULL_DATE.finditer(text):
-        try:
-            days.append(dt.date(int(match.group(3)), _MONTHS.index(match.group(1).lower()) + 1, int(match.group(2))))
-        except ValueError:
-            continue
-    return max(days) if days else None
 
 
 def error_summary(errors: list[float | None]) -> dict[str, float]:
@@ -57,30 +42,27 @@ def error_summary(errors: list[float | None]) -> dict[str, float]:
     }
 
 
-def date_inference(articles: pd.DataFrame, hidden: int, seed: int = 0) -> dict[str, object]:
-    dated = articles[articles["date_source"] == "metadata"].reset_index(drop=True)
-    held_out = dated.sample(hidden, random_state=seed)
-    frame = dated.copy()
-    frame.loc[held_out.index, "date_source"] = "unknown"
+def date_inference(articles: pd.DataFrame, hidden: int, params: str, seed: int = 0) -> dict[str, object]:
+    """Setting (a) of bench_dating.py (which has the rest): hidden dates inferred with the other dated articles as
+    neighbours, the prior held out by outlet fold, at ingest.dating.min_confidence; and the trivial baseline."""
+    config = load_config(params).ingest.dating
     started = time.perf_counter()
-    model = DateInferrer.fit(frame)
+    setup = prepare(articles, Path("data/cache"))
     fit_seconds = time.perf_counter() - started
-    reference = frame[frame["date_source"] == "metadata"]
-    reference_clusters = reference["dup_cluster"].to_numpy()
-
-    errors: dict[str, list[float | None]] = {"model": [], "baseline_latest_full_date": []}
+    dated = setup.dated
+    held_out = sorted(dated.sample(hidden, random_state=seed).index)
     started = time.perf_counter()
-    for (_, row), neighbour_text in zip(held_out.iterrows(), _neighbour_texts(held_out), strict=True):
-        captions = list(row["captions"])
-        guess = model.infer(row["body"], captions, neighbour_text, exclude=reference_clusters == row["dup_cluster"])
-        text = "\n".join([*captions, row["body"]])
-        errors["model"].append(abs((guess.date - row["date"]).days) if guess.date else None)
-        baseline = latest_full_date(text)
-        errors["baseline_latest_full_date"].append(abs((baseline - row["date"]).days) if baseline else None)
+    guesses = with_neighbours(setup, held_out, config)
     infer_seconds = time.perf_counter() - started
+    errors: dict[str, list[float | None]] = {"model": [], "baseline_latest_full_date": []}
+    for position, index in enumerate(held_out):
+        truth, guess = dated.at[index, "date"], guesses[position].date
+        errors["model"].append(abs((guess - truth).days) if guess else None)
+        baseline = latest_full_date("\n".join([*dated.at[index, "captions"], dated.at[index, "body"]]))
+        errors["baseline_latest_full_date"].append(abs((baseline - truth).days) if baseline else None)
     return {
         "hidden_articles": hidden,
-        "fitted_on": model.fitted_on,
+        "fitted_on": {fold: prior.meta["articles"] for fold, prior in setup.priors.items()},
         "fit_seconds": round(fit_seconds, 1),
         "infer_ms_per_article": round(1000 * infer_seconds / hidden, 1),
         **{name: error_summary(values) for name, values in errors.items()},
@@ -111,7 +93,7 @@ def main() -> None:
         "peak_memory_mb": round(peak_mb),
     }
     print(json.dumps(throughput, indent=2))
-    dating = date_inference(result.articles, args.hidden)
+    dating = date_inference(result.articles, args.hidden, args.params)
     print(json.dumps(dating, indent=2))
     io.write_json(RESULTS, {"throughput": throughput, "date_inference": dating})
 

@@ -89,6 +89,21 @@ class DedupConfig(Section):
     seed: int = 13
 
 
+class DatingConfig(Section):
+    """Publication dates inferred for articles without a metadata date (`ingest.dating`)."""
+
+    min_confidence: float = Field(
+        0.2, ge=0.0, le=1.0, description="below this probability of being within a day, a date stays unknown"
+    )
+    neighbours: int = Field(15, ge=0, le=500, description="similar articles whose dates sharpen a date; 0: none")
+    undated_neighbours: bool = Field(True, description="undated articles lend their own inferences as neighbours")
+    range_margin_days: int = Field(
+        60, ge=0, le=3660, description="days a date may lie outside the corpus's plausible range"
+    )
+    prior: str = Field("date_prior-v1.json", min_length=1,
+                       description="the prior model: a file in pipeline/ingest/models/, or a path")
+
+
 class IngestConfig(Section):
     sources: Annotated[list[str], Field(min_length=1)]
     columns: ColumnsConfig = ColumnsConfig()
@@ -100,6 +115,7 @@ class IngestConfig(Section):
     split_sentences_over: int = Field(1200, ge=100)
     workers: int = Field(2, ge=1)
     dedup: DedupConfig = DedupConfig()
+    dating: DatingConfig = DatingConfig()
 
 
 # --- embed ----------------------------------------------------------------------------------------------------
@@ -196,8 +212,18 @@ class SummaryConfig(Section):
 
     ranker: DateRanker = rankers.MentionCounts()
     lead_sentences: int = Field(5, ge=0, description="an article's first N sentences stand for its day")
+    leads: Literal["always", "fallback"] = Field(
+        "always", description="undated leads of articles published on the day or the next join the sentences "
+        "naming it (always), or stand in only when none names it (fallback)",
+    )
     per_article: int = Field(2, ge=0, description="sentences one article may offer one day")
     max_similarity: float = Field(0.5, gt=0.0, le=1.0, description="cosine above which a sentence repeats")
+    embedding_weight: float = Field(
+        0.25, ge=0.0, le=1.0, description="share of the encoder's sentence embeddings in the similarity "
+        "(the rest is TF-IDF); 0 needs no encoder",
+    )
+    encoder: Encoder = Field(encoders.Model2Vec(), description="sentence encoder, when embedding_weight > 0")
+    cache_dir: AnyPath = Field(Path("data/cache"), description="where a distilled static encoder is kept")
     min_words: int = Field(6, ge=0)
     max_words: int = Field(60, ge=1)
     min_content_words: int = Field(3, ge=0)

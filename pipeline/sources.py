@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def content_hash(path: str | Path) -> str | None:
         return None
     digest = hashlib.sha256()
     for member in sorted(item for item in path.rglob("*") if item.is_file()):
-        digest.update(f"{member.relative_to(path).as_posix()}\0{sha256_file(member)}\n".encode())
+        name = os.fsencode(member.relative_to(path).as_posix())  # undecodable file names hash as their bytes
+        digest.update(name + f"\0{sha256_file(member)}\n".encode())
     return digest.hexdigest()
 
 

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from pipeline.components.rankers import MentionCounts, date_counts
+from pipeline.components.rankers import Learnt, MentionCounts, PublicationCount, date_counts
 from pipeline.config import SummaryConfig
+from pipeline.timeline import date_model
 from pipeline.timeline.sentences import strip_dateline
-from pipeline.timeline.summarise import DatedSentence, candidates, select_sentences, summarise
+from pipeline.timeline.summarise import (
+    Collection,
+    DatedSentence,
+    candidates,
+    dated_sentence,
+    select_sentences,
+    summarise,
+)
+from pipeline.timex import tag
 
 DAY = dt.date(2022, 3, 1)
 
@@ -71,9 +83,12 @@ def test_candidates_prefer_sentences_that_name_the_day_and_cap_each_article() ->
         sentence("c", 3, "The March 1 vote was close.", names=(0,), position=2),
         sentence("c", 3, "March 1 will be remembered.", names=(0,), position=3),
     ]
-    pools = candidates(sentences, [True] * len(sentences), SummaryConfig(per_article=2))
+    pools = candidates(sentences, [True] * len(sentences), SummaryConfig(per_article=2, leads="fallback"))
     assert pools.pool(day(0)) == [1, 2, 3]  # naming sentences only, article c capped at two
     assert pools.pool(day(1)) == [0]  # no sentence names March 2: the leads stand in
+    pools = candidates(sentences, [True] * len(sentences), SummaryConfig(per_article=2, leads="always"))
+    assert pools.pool(day(0)) == [0, 1, 2, 3]  # the lead published the next day joins them
+    assert pools.pool(day(1)) == [0]
 
 
 def test_select_sentences_skips_near_repeats() -> None:
@@ -146,3 +161,113 @@ def test_captions_navigation_and_date_only_sentences_are_not_summary_material() 
 def test_summarise_handles_empty_and_stopword_only_input() -> None:
     assert summarise([], 3, 1, SummaryConfig()) == []
     assert summarise([sentence("a", 0, "the of and it", names=(0,))], 3, 1, SummaryConfig()) == []
+
+
+# --- how sentences name days, the similarity space, the other rankers and the learnt model ------------------------
+
+def test_dated_sentence_records_how_each_day_is_named_and_the_periods() -> None:
+    text = "On March 17, 2011 the council voted; on Monday night troops left, on March 1 and last week too."
+    made = dated_sentence(text, "a", dt.date(2011, 3, 20), 0, tag(text, dct=dt.date(2011, 3, 20)), outlet="cnn")
+    assert made.mentioned == (dt.date(2011, 3, 17), dt.date(2011, 3, 14), dt.date(2011, 3, 1))
+    assert made.kinds == ("full", "time", "calendar")
+    assert made.periods == ((dt.date(2011, 3, 7), dt.date(2011, 3, 13)),)
+    assert made.outlet == "cnn"
+
+
+class FakeEncoder:
+    """Two-dimensional 'embeddings': sentences about the port point one way, the others the other."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.array([[1.0, 0.0] if "port" in text else [0.0, 1.0] for text in texts])
+
+
+def test_similarity_space_mixes_tfidf_and_embedding_cosines() -> None:
+    sentences = [sentence("a", 1, "Rebels seized the port of Brega."), sentence("b", 1, "Rebels seized the town."),
+                 sentence("c", 1, "The harbour of Brega fell.")]
+    collection = Collection.read(sentences)
+    tfidf = (collection.vectors @ collection.vectors.T).toarray()
+    space = collection.similarity_space([0, 1, 2], 0.25, FakeEncoder())
+    mixed = (space @ space.T).toarray()
+    embedded = np.array([[1, 0, 0], [0, 1, 1], [0, 1, 1]])
+    assert np.allclose(mixed, 0.75 * tfidf + 0.25 * embedded)
+    assert np.allclose(np.diag(mixed), 1.0)
+
+
+def test_publication_count_ranks_days_by_articles_published() -> None:
+    sentences = [sentence("a", 2, "News."), sentence("a", 2, "More."), sentence("b", 2, "News."),
+                 sentence("c", 5, "News.", names=(0,))]
+    assert PublicationCount().rank(sentences) == [(day(2), 2.0), (day(5), 1.0)]
+
+
+def _corpus(offset: int, chosen: tuple[int, ...]) -> list[DatedSentence]:
+    """Chosen days are named by many later articles; the busiest publication day is never chosen."""
+    made = []
+    for index, chosen_day in enumerate(chosen):
+        for article in range(4):
+            made.append(sentence(f"r{offset}-{index}-{article}", chosen_day + 5 + article,
+                                 "Looking back at the attack.", names=(chosen_day,)))
+    made += [sentence(f"busy{offset}-{i}", 20, "Markets were calm.") for i in range(6)]
+    return made
+
+
+def _task(name: str, group: str, chosen: tuple[int, ...]) -> date_model.TrainingTask:
+    return date_model.TrainingTask.build(name, group, _corpus(len(name), chosen), [day(d) for d in chosen],
+                                         day(0), day(30))
+
+
+def test_day_features_count_articles_by_lag_and_kind() -> None:
+    sentences = [
+        sentence("a", 0, "Troops crossed on Tuesday.", names=(0,)),
+        sentence("b", 1, "Troops crossed yesterday.", names=(0,)),
+        sentence("c", 5, "Since the crossing on March 1.", names=(0,)),
+        sentence("c", 5, "The crossing on March 1 again.", names=(0,)),
+    ]
+    features = date_model.day_features(sentences, day(0), day(0))
+    row = dict(zip(date_model.FEATURES, features.matrix[0], strict=True))
+    assert features.days == [day(0)]
+    assert np.expm1(row["log_named_same_day"]) == pytest.approx(1)
+    assert np.expm1(row["log_named_next_day"]) == pytest.approx(1)
+    assert np.expm1(row["log_named_week_later"]) == pytest.approx(1)
+    assert np.expm1(row["log_named_articles"]) == pytest.approx(3)
+    assert np.expm1(row["log_naming_sentences"]) == pytest.approx(4)
+
+
+def test_learnt_model_learns_what_journalists_choose_and_round_trips_as_json(tmp_path: Path) -> None:
+    tasks = [_task("A_x", "A", (2, 9)), _task("B_x", "B", (4, 12)), _task("C_x", "C", (3, 15))]
+    model = date_model.fit_model(tasks, c=1.0)
+    path = tmp_path / "model.json"
+    date_model.save_model(model, path)
+    again = date_model.fit_model(tasks, c=1.0)
+    date_model.save_model(again, tmp_path / "again.json")
+    assert path.read_bytes() == (tmp_path / "again.json").read_bytes()  # deterministic
+    unseen = _corpus(99, (6, 11))
+    ranked = [d for d, _ in Learnt(model=path).rank(unseen, day(0), day(30))]
+    assert set(ranked[:2]) == {day(6), day(11)}  # not the busy publication day 20
+    assert model.info["trained_on"] == ["A_x", "B_x", "C_x"]
+
+
+def test_a_model_file_of_another_kind_is_refused(tmp_path: Path) -> None:
+    tasks = [_task("A_x", "A", (2, 9)), _task("B_x", "B", (4, 12))]
+    data = date_model.fit_model(tasks).to_json()
+    (tmp_path / "other.json").write_text(json.dumps({**data, "features": ["something", "else"]}))
+    with pytest.raises(ValueError, match="other features"):
+        date_model.load_model(tmp_path / "other.json")
+    (tmp_path / "pickle.json").write_bytes(b"\x80\x04\x95")
+    with pytest.raises(ValueError):
+        date_model.load_model(tmp_path / "pickle.json")
+
+
+def test_choose_c_leaves_each_topic_out() -> None:
+    tasks = [_task("A_x", "A", (2, 9)), _task("A_y", "A", (2, 9)), _task("B_x", "B", (4, 12)),
+             _task("C_x", "C", (3, 15))]
+    chosen, means = date_model.choose_c(tasks, (0.01, 1.0))
+    assert chosen in (0.01, 1.0)
+    assert set(means) == {0.01, 1.0}
+    assert all(0.0 <= value <= 1.0 for value in means.values())
+
+
+def test_the_shipped_model_loads_and_names_its_training_folders() -> None:
+    ranker = Learnt()
+    model = date_model.load_model(ranker.path())
+    assert len(model.info["trained_on"]) == 14
+    assert "rebuild" in model.info

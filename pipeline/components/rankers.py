@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from pydantic import Field
@@ -87,3 +89,54 @@ class MentionCounts(Component):
                 scored.append((day, float(score)))
         scored.sort(key=lambda item: (-item[1], item[0]))
         return scored
+
+
+@DATE_RANKERS.register("publication_count")
+class PublicationCount(Component):
+    """A day scores by the number of articles published on it (the PubCount baseline of news-tls)."""
+
+    name: Literal["publication_count"] = "publication_count"
+
+    def rank(
+        self, sentences: Sequence[Dated], start: dt.date | None = None, end: dt.date | None = None
+    ) -> list[tuple[dt.date, float]]:
+        """Publication days between `start` and `end` by decreasing count; ties go to the earlier day."""
+        published = date_counts(sentences)["published"]
+        scored = [(day, float(count)) for day, count in published.items()
+                  if (start is None or day >= start) and (end is None or day <= end)]
+        scored.sort(key=lambda item: (-item[1], item[0]))
+        return scored
+
+
+MODELS = Path(__file__).resolve().parents[1] / "timeline" / "models"
+SHIPPED_MODEL = "date_ranker-v1.json"
+
+
+@DATE_RANKERS.register("learnt")
+class Learnt(Component):
+    """A logistic regression over how each day is named and published about, fitted on journalists' timelines
+    (`pipeline.timeline.date_model`; DATEWISE's supervised date ranker in spirit).
+
+    `model` is a file written by `python -m pipeline tls train`; a bare file name is one of the models shipped
+    in `pipeline/timeline/models/` (by default the one fitted on the fourteen Timeline17 timelines).
+    """
+
+    name: Literal["learnt"] = "learnt"
+    model: Path = Field(Path(SHIPPED_MODEL), strict=False, description="model file, or a shipped model's name")
+
+    def path(self) -> Path:
+        return MODELS / self.model if self.model.parent == Path() else self.model
+
+    def rank(
+        self, sentences: Sequence[Any], start: dt.date | None = None, end: dt.date | None = None
+    ) -> list[tuple[dt.date, float]]:
+        """Candidate days between `start` and `end` by decreasing score; ties go to the earlier day."""
+        path = self.path()
+        return _load_date_model(path, path.stat().st_mtime_ns).rank(sentences, start, end)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_date_model(path: Path, modified: int) -> Any:
+    from pipeline.timeline.date_model import load_model
+
+    return load_model(path)

@@ -250,7 +250,7 @@ def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
     quarantine = pd.DataFrame(rejected, columns=QUARANTINE_SCHEMA.names)
     if len(frame):
         frame = find_duplicates(frame, config.dedup, progress=progress)
-        frame = infer_missing_dates(frame)
+        frame = infer_missing_dates(frame, config.dating)
     else:
         frame = frame.reindex(columns=ARTICLE_SCHEMA.names)
     frame = frame.sort_values("id", kind="stable").reset_index(drop=True)

@@ -26,9 +26,18 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 # Penn Treebank escapes and the spaces its tokeniser puts around punctuation and clitics.
 _PTB_BRACKETS = {"-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}"}
 _PTB_BRACKET = re.compile("|".join(map(re.escape, _PTB_BRACKETS)))
-_PTB_QUOTES = re.compile(r"``|''")
+_PTB_OPENING_QUOTE = re.compile(r"`` ?")
+_PTB_CLOSING_QUOTE = re.compile(r" ?''")
 _SPACE_BEFORE = re.compile(r" (?=[,.;:?!%)\]}]|n't\b|'(?:s|re|ve|ll|d|m)\b)", re.IGNORECASE)
 _SPACE_AFTER = re.compile(r"(?<=[(\[{$]) ")
+# Undoing Penn Treebank tokenisation, step by step: (pattern, replacement of each match).
+PTB_STEPS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (_PTB_BRACKET, lambda match: _PTB_BRACKETS[match.group(0)]),
+    (_PTB_OPENING_QUOTE, lambda match: '"'),  # `` We  -> "We
+    (_PTB_CLOSING_QUOTE, lambda match: '"'),  # won ''  -> won"
+    (_SPACE_BEFORE, lambda match: ""),
+    (_SPACE_AFTER, lambda match: ""),
+)
 
 DAY_GRANULARITIES = frozenset({"day", "time"})
 
@@ -79,10 +88,9 @@ def tag_safely(tag: Callable[..., list[TimexT]], text: str, dct: dt.date | None,
 
 def detokenise_ptb(text: str) -> str:
     """Undo Penn Treebank tokenisation ("Feb. 17 , 2011 -LRB- CNN -RRB-") so a tagger reads plain prose."""
-    text = _PTB_BRACKET.sub(lambda match: _PTB_BRACKETS[match.group(0)], text)
-    text = _PTB_QUOTES.sub('"', text)
-    text = _SPACE_BEFORE.sub("", text)
-    return _SPACE_AFTER.sub("", text).strip()
+    for pattern, replacement in PTB_STEPS:
+        text = pattern.sub(replacement, text)
+    return text.strip()
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

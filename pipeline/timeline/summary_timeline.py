@@ -13,20 +13,20 @@ from typing import Any
 import pandas as pd
 
 from pipeline.timeline.sentences import DatedText, mentioned_days
-from pipeline.timeline.summarise import DatedSentence, TimelineEntry
+from pipeline.timeline.summarise import DatedSentence, TimelineEntry, dated_sentence
 
 
 def summary_sentences(articles: pd.DataFrame, dated: Sequence[DatedText], lead_sentences: int) -> list[DatedSentence]:
     """What the summariser may read: sentences that name a day, and undated article leads."""
     sentences = []
-    for article_id, body, published, text in zip(articles["id"], articles["body"], articles["date"], dated,
-                                                   strict=True):
+    for article_id, body, published, outlet, text in zip(articles["id"], articles["body"], articles["date"],
+                                                           articles["outlet"], dated, strict=True):
         if published is None:
             continue
         for index, ((start, end), timexes) in enumerate(zip(text.spans, text.timexes, strict=True)):
-            days = mentioned_days(timexes)
-            if days or index < lead_sentences:
-                sentences.append(DatedSentence(" ".join(body[start:end].split()), article_id, published, index, days))
+            if mentioned_days(timexes) or index < lead_sentences:
+                sentences.append(dated_sentence(" ".join(body[start:end].split()), article_id, published, index,
+                                                timexes, outlet))
     return sentences
 
 

@@ -13,27 +13,30 @@ reference's first and last date are dropped; Date-F1 and alignment ROUGE-1/2 (ti
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gzip
+import hashlib
+import inspect
 import json
 import logging
 import os
+import string
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from pipeline.config import SummaryConfig
-from pipeline.io import write_json
+from pipeline.io import atomic_path, write_json
 from pipeline.timeline.sentences import (
+    PTB_STEPS,
     assign_to_sentences,
-    detokenise_ptb,
     join_sentences,
-    mentioned_days,
     sentence_spans,
     tag_safely,
 )
-from pipeline.timeline.summarise import DatedSentence, TimelineEntry, summarise
+from pipeline.timeline.summarise import DatedSentence, TimelineEntry, dated_sentence, summarise
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +56,24 @@ class Article:
 
 @dataclass
 class Topic:
+    """A news-tls folder: its articles, journalists' timelines and keywords.
+
+    `name` is the folder's name, `<topic>_<outlet>` in Timeline17 (`LibyaWar_cnn`); `digest` identifies the
+    articles' file (for the sentence cache); `outlet` names the articles' outlet (the folder's name unless
+    the topic pools several outlets, whose articles then carry their own).
+    """
+
     name: str
     articles: list[Article]
     timelines: list[Timeline] = field(default_factory=list)
     keywords: tuple[str, ...] = ()
+    digest: str = ""
+    outlet: str = ""
+
+    @property
+    def group(self) -> str:
+        """The story the folder covers, without its outlet: `LibyaWar` for `LibyaWar_cnn`."""
+        return self.name.rsplit("_", 1)[0] if "_" in self.name else self.name
 
 
 def parse_day(value: str) -> dt.date:
@@ -115,36 +132,118 @@ def read_topic(folder: str | os.PathLike[str]) -> Topic:
         articles=read_articles(articles_path),
         timelines=read_timelines(timelines_path) if timelines_path.is_file() else [],
         keywords=keywords,
+        digest=hashlib.sha256(articles_path.read_bytes()).hexdigest()[:16],
+        outlet=folder.name,
     )
 
 
-def article_sentences(article: Article, tag: Any) -> list[DatedSentence]:
-    """Split an article (one sentence a line if it has lines, else prose) and date its sentences.
+def detokenise_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
+    """`detokenise_ptb(text)`, and for each of its characters the start and end of the original text it came from.
 
-    Sentences keep the folder's tokenisation, because summaries are scored token by token against
-    references tokenised the same way; the tagger reads them de-tokenised, all in one call.
+    Sentences are split and dated on the plain text, so a Penn-Treebank-tokenised article and its plain
+    version give the same sentences; the offsets recover each sentence in the folder's own tokenisation.
     """
-    pieces = [article.text[start:end] for start, end in sentence_spans(article.text)]
-    tagged_text, spans = join_sentences([detokenise_ptb(piece) for piece in pieces])
+    starts, ends = list(range(len(text))), list(range(1, len(text) + 1))
+    for pattern, replacement in PTB_STEPS:
+        pieces: list[str] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        last = 0
+        for match in pattern.finditer(text):
+            pieces.append(text[last : match.start()])
+            new_starts += starts[last : match.start()]
+            new_ends += ends[last : match.start()]
+            replaced = replacement(match)
+            pieces.append(replaced)
+            new_starts += [starts[match.start()]] * len(replaced)
+            new_ends += [ends[match.end() - 1]] * len(replaced)
+            last = match.end()
+        pieces.append(text[last:])
+        text, starts, ends = "".join(pieces), new_starts + starts[last:], new_ends + ends[last:]
+    left = len(text) - len(text.lstrip())
+    right = len(text.rstrip())
+    return text[left:right], starts[left:right], ends[left:right]
+
+
+def article_sentences(article: Article, tag: Any, outlet: str = "") -> list[DatedSentence]:
+    """Split an article (a line break always ends a sentence) and date its sentences.
+
+    Splitting and tagging read the plain (de-tokenised) text, all in one tagger call, so tokenised and
+    plain versions of an article give the same sentences and dates. Sentences keep the folder's own
+    tokenisation, because summaries are scored token by token against references tokenised the same way.
+    """
+    plain, starts, ends = detokenise_with_offsets(article.text)
+    spans = sentence_spans(plain)
+    tagged_text, joined = join_sentences([plain[start:end] for start, end in spans])
     timexes = tag_safely(tag, tagged_text, article.published, f"article {article.id}")
-    per_sentence = assign_to_sentences(timexes, spans)
+    per_sentence = assign_to_sentences(timexes, joined)
     return [
-        DatedSentence(
-            text=" ".join(piece.split()),
-            article_id=article.id,
-            published=article.published,
-            position=position,
-            mentioned=mentioned_days(timexes),
+        dated_sentence(
+            " ".join(article.text[starts[start] : ends[end - 1]].split()),
+            article.id,
+            article.published,
+            position,
+            sentence_timexes,
+            outlet,
         )
-        for position, (piece, timexes) in enumerate(zip(pieces, per_sentence, strict=True))
+        for position, ((start, end), sentence_timexes) in enumerate(zip(spans, per_sentence, strict=True))
     ]
 
 
-def topic_sentences(topic: Topic, tag: Any) -> list[DatedSentence]:
+def topic_sentences(topic: Topic, tag: Any, cache_dir: Path | None = None) -> list[DatedSentence]:
+    """Every sentence of a topic's articles, dated; read from `cache_dir` when it holds this topic's sentences.
+
+    The cache file is named by the topic, a digest of its articles and a digest of the code that splits
+    and dates sentences, so a changed article or tagger never serves stale sentences.
+    """
+    path = None
+    if cache_dir is not None:
+        path = Path(cache_dir) / f"{topic.name}-{topic.digest}-{_sentence_code_digest()}.json.gz"
+        if path.is_file():
+            return _read_sentences(path)
     sentences: list[DatedSentence] = []
-    for article in tqdm(topic.articles, desc=f"tagging {topic.name}", unit="article", leave=False):
-        sentences.extend(article_sentences(article, tag))
+    for article in topic.articles:
+        sentences.extend(article_sentences(article, tag, topic.outlet))
+    if path is not None:
+        _write_sentences(path, sentences)
     return sentences
+
+
+@functools.cache
+def _sentence_code_digest() -> str:
+    """A digest of the tagger, the splitter and the functions that turn articles into dated sentences."""
+    from pipeline import text, timex
+    from pipeline.timeline import sentences, summarise
+
+    digest = hashlib.sha256()
+    for source in sorted(Path(timex.__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    for module in (text, sentences):
+        digest.update(Path(module.__file__).read_bytes())  # type: ignore[arg-type]
+    for function in (summarise.dated_sentence, summarise._kind, detokenise_with_offsets, article_sentences):
+        digest.update(inspect.getsource(function).encode())
+    return digest.hexdigest()[:12]
+
+
+def _write_sentences(path: Path, sentences: Sequence[DatedSentence]) -> None:
+    rows = [
+        [s.text, s.article_id, s.published.isoformat(), s.position, [day.isoformat() for day in s.mentioned],
+         list(s.kinds), [[first.isoformat(), last.isoformat()] for first, last in s.periods], s.outlet]
+        for s in sentences
+    ]
+    with atomic_path(path) as tmp, gzip.open(tmp, "wt", encoding="utf-8") as handle:
+        json.dump(rows, handle, ensure_ascii=False)
+
+
+def _read_sentences(path: Path) -> list[DatedSentence]:
+    day = dt.date.fromisoformat
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        rows = json.load(handle)
+    return [
+        DatedSentence(text, article_id, day(published), position, tuple(map(day, mentioned)), tuple(kinds),
+                      tuple((day(first), day(last)) for first, last in periods), outlet)
+        for text, article_id, published, position, mentioned, kinds, periods, outlet in rows
+    ]
 
 
 def entries_to_timeline(entries: Iterable[TimelineEntry]) -> Timeline:
@@ -193,21 +292,67 @@ def date_scores(predicted: Timeline, reference: Timeline) -> PRF:
 
 
 def alignment_rouge(predicted: Timeline, reference: Timeline) -> tuple[PRF, PRF]:
-    """Alignment-based ROUGE-1 and -2 (many-to-one, date and content costs) with tilse's Python ROUGE."""
+    """Alignment-based ROUGE-1 and -2 (many-to-one, date and content costs) with tilse's Python ROUGE.
+
+    tilse computes the alignment cost of every pair of predicted and reference dates by counting the words
+    of both summaries again, and stems every word anew; here word counts and stems are kept between
+    calls (`_ApproximateRouge`, `_stemming_evaluator`), which gives tilse's figures exactly, several times faster.
+    """
     if not predicted or not reference:
         return PRF(0.0, 0.0), PRF(0.0, 0.0)
     from tilse.data.timelines import GroundTruth
     from tilse.data.timelines import Timeline as TilseTimeline
-    from tilse.evaluation.rouge import TimelineRougeEvaluator
+    from tilse.evaluation import util
 
-    evaluator = TimelineRougeEvaluator(measures=["rouge_1", "rouge_2"], rouge_computation="reimpl")
-    scores = evaluator.evaluate_align_date_content_costs_many_to_one(
-        TilseTimeline(predicted), GroundTruth([TilseTimeline(reference)])
-    )
+    evaluator = _stemming_evaluator()
+    original = util.compute_rouge_approximation
+    util.compute_rouge_approximation = _ApproximateRouge()
+    try:
+        scores = evaluator.evaluate_align_date_content_costs_many_to_one(
+            TilseTimeline(predicted), GroundTruth([TilseTimeline(reference)])
+        )
+    finally:
+        util.compute_rouge_approximation = original
     return (
         PRF(scores["rouge_1"]["precision"], scores["rouge_1"]["recall"]),
         PRF(scores["rouge_2"]["precision"], scores["rouge_2"]["recall"]),
     )
+
+
+@functools.cache
+def _stemming_evaluator() -> Any:
+    """One tilse evaluator (Python ROUGE) whose Porter stemmer remembers the words it has stemmed."""
+    from tilse.evaluation.rouge import TimelineRougeEvaluator
+
+    evaluator = TimelineRougeEvaluator(measures=["rouge_1", "rouge_2"], rouge_computation="reimpl")
+    evaluator.rouge.stem_function = functools.lru_cache(maxsize=200_000)(evaluator.rouge.stem_function)
+    return evaluator
+
+
+class _ApproximateRouge:
+    """tilse's `compute_rouge_approximation` (the alignment's content cost), with each summary's counts kept."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, ...], Counter[str]] = {}
+
+    def count(self, summary: Sequence[str]) -> Counter[str]:
+        key = tuple(summary)
+        if key not in self.counts:
+            counts: Counter[str] = Counter()
+            for sentence in summary:
+                counts.update(word for word in sentence.split() if word not in string.punctuation)
+            self.counts[key] = counts
+        return self.counts[key]
+
+    def __call__(self, pred_summary: Sequence[str], groundtruth: Sequence[Sequence[str]]) -> float:
+        predicted = self.count(pred_summary)
+        references = [self.count(summary) for summary in groundtruth]
+        match = sum(min(count, reference[word]) for word, count in predicted.items() for reference in references)
+        precision_denominator = len(references) * sum(predicted.values())
+        recall_denominator = sum(sum(reference.values()) for reference in references)
+        precision = match / precision_denominator if precision_denominator else 0
+        recall = match / recall_denominator if recall_denominator else 0
+        return 0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
 
 
 def score_timeline(predicted: Timeline, reference: Timeline) -> TaskScores:
@@ -272,40 +417,3 @@ def summarise_folder(
         keywords=topic.keywords,
     )
     return entries_to_timeline(entries)
-
-
-def evaluate_folders(folders: Sequence[Path], config: SummaryConfig) -> dict[str, Any]:
-    """Scores per topic folder and averaged over every task, with the predicted timelines."""
-    tag = _tagger()
-    report: dict[str, Any] = {"topics": {}}
-    all_tasks: list[TaskScores] = []
-    for folder in folders:
-        topic = read_topic(folder)
-        if not topic.timelines:
-            raise TopicError(f"{folder} has no timelines.clean.jsonl to evaluate against")
-        results = evaluate_topic(topic, topic_sentences(topic, tag), config)
-        tasks = [scores for _, scores in results]
-        all_tasks.extend(tasks)
-        average = average_scores(tasks)
-        report["topics"][topic.name] = {
-            "tasks": len(tasks),
-            "scores": average.as_dict(),
-            "timelines": [timeline_to_json(timeline) for timeline, _ in results],
-        }
-        log.info(
-            "%s: Date-F1 %.3f  AR1-F %.3f  AR2-F %.3f",
-            topic.name,
-            average.dates.f1,
-            average.rouge_1.f1,
-            average.rouge_2.f1,
-        )
-    overall = average_scores(all_tasks)
-    report["average"] = {"tasks": len(all_tasks), "scores": overall.as_dict()}
-    log.info(
-        "all %d tasks: Date-F1 %.3f  AR1-F %.3f  AR2-F %.3f",
-        len(all_tasks),
-        overall.dates.f1,
-        overall.rouge_1.f1,
-        overall.rouge_2.f1,
-    )
-    return report

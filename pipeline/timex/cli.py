@@ -58,10 +58,11 @@ def annotate_folder(source: str | Path, target: str | Path, progress: bool = Tru
         try:
             dct = parse_dct(document.dct)
         except ValueError:
-            log.warning("%s: unreadable DCT %r; relative expressions stay underspecified", path.name, document.dct)
+            log.warning("%s: unreadable DCT %r; relative expressions anchor only to dates the text establishes",
+                        path.name, document.dct)
             dct = None
         if document.dct is None:
-            log.warning("%s: no DCT; relative expressions stay underspecified", path.name)
+            log.warning("%s: no DCT; relative expressions anchor only to dates the text establishes", path.name)
         started = time.perf_counter()
         timexes = tag(document.text, dct, anchoring)
         report.tagging_seconds += time.perf_counter() - started

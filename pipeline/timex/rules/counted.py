@@ -59,7 +59,6 @@ def _counted_from_reference(ctx: Context, g: Groups, start: int, end: int) -> Fo
     code = UNITS[unit]
     granularity = _unit_granularity(unit)
     deictic = direction_word in _FROM_NOW  # "ago" counts from the document date, "later" from the story's
-    story = None if deictic else ctx.story_at(start)
     if granularity is None:  # hours and minutes: the day is all a date-only reference can give
         story = None if deictic else ctx.story_at(start, narrative_only=True)
         if story is not None and story.granularity == "day":
@@ -82,6 +81,7 @@ def _counted_from_reference(ctx: Context, g: Groups, start: int, end: int) -> Fo
     one_year = granularity == "year" and steps == 1 and sign < 0
     if one_year and ctx.last is not None and ctx.last.granularity == "quarter":
         return Found(start, end, "DATE", format_period(shift(ctx.last, -4)), anchored=True)
+    story = None if deictic else ctx.story_at(start)
     if deictic or (one_year and story is None):
         if ctx.dct is None:
             return Found(start, end, "DATE", underspecified(granularity))

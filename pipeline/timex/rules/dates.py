@@ -548,7 +548,7 @@ def _month(ctx: Context, g: Groups, start: int, end: int) -> Found | None:
         return None
     if g["yrel"] == "that":  # "in October of that year": the year of the date mentioned last
         if ctx.last is None or ctx.last.granularity in ("decade", "century"):
-            return None
+            return month_found(ctx, start, g.span("month")[1], MONTHS[name], None, None)
         period = Period("month", dt.date(ctx.last.start.year, MONTHS[name], 1))
         return Found(start, end, "DATE", format_period(period), anchored=True, period=period)
     if g["yrel"]:  # "in June last year"
