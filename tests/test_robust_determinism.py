@@ -32,5 +32,7 @@ def test_ingest_twice_on_a_real_slice_gives_identical_bytes(
         out = tmp_path / f"run-{workers}"
         write_outputs(result, out, out / "ingest.json")
         digests.append({name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in DETERMINISTIC})
-        assert result.metrics["kept"] > 250 and result.metrics["date_source"].get("inferred") == 1
+        sources = result.metrics["date_source"]
+        # the undated seed is inferred, or left unknown when its evidence is below ingest.dating.min_confidence
+        assert result.metrics["kept"] > 250 and sources.get("inferred", 0) + sources.get("unknown", 0) == 1
     assert digests[0] == digests[1]
