@@ -145,25 +145,14 @@ def _decide(scores: np.ndarray, days: np.ndarray, min_confidence: float) -> tupl
     return best, round(confidence, 3), confidence >= min_confidence
 
 
-@dataclass
-class Neighbours:
-    """TF-IDF similarities between the articles to date and every possible reference."""
-
-    query: object  # sparse rows of the articles to date
-    reference: object  # sparse rows of every reference (dated first, then undated)
-
-    @classmethod
-    def build(cls, query_texts: Sequence[str], reference_texts: Sequence[str]) -> Neighbours | None:
-        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.3,
-                                     max_features=200_000, dtype=np.float32)
-        try:
-            matrix = vectorizer.fit_transform([*reference_texts, *query_texts]).tocsr()
-        except ValueError:  # too few texts for a vocabulary (min_df, max_df)
-            return None
-        return cls(matrix[len(reference_texts):], matrix[: len(reference_texts)])
-
-    def similarities(self, rows: slice) -> np.ndarray:
-        return (self.query[rows] @ self.reference.T).toarray()
+def _tfidf(texts: Sequence[str]):
+    """TF-IDF rows of the texts (title and opening), or None when they are too few for a vocabulary."""
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.3,
+                                 max_features=200_000, dtype=np.float32)
+    try:
+        return vectorizer.fit_transform(texts).tocsr()
+    except ValueError:  # min_df / max_df leave no word
+        return None
 
 
 def neighbour_texts(frame: pd.DataFrame) -> list[str]:
@@ -252,20 +241,23 @@ def _neighbour_scores(
     row_of: dict[int, int], config: DatingConfig, lend: bool, exclude_dated_copies: bool,
 ) -> dict[int, tuple[np.ndarray, str]]:
     """Per target: log density of its most similar articles' dates over the span, and a note saying so."""
-    undated_refs = sorted(row_of) if lend else []
-    neighbours = Neighbours.build([texts[i] for i in targets], [*dated_texts, *(texts[i] for i in undated_refs)])
-    if neighbours is None:
+    undated_rows = sorted(row_of)
+    matrix = _tfidf([*dated_texts, *(texts[i] for i in undated_rows)])
+    if matrix is None:
         return {}
     n_dated = len(dated_texts)
+    references = matrix if lend else matrix[:n_dated]  # undated articles lend only with undated_neighbours
+    query_rows = [n_dated + row_of[i] for i in targets]
     dated_index = np.asarray(dated_days, dtype=np.int64) - span.first
-    ref_clusters = np.array([*dated_clusters, *(clusters[i] for i in undated_refs)], dtype=object)
+    ref_clusters = np.array([*dated_clusters, *(clusters[i] for i in undated_rows)][: references.shape[0]],
+                            dtype=object)
     ref_is_dated = np.arange(len(ref_clusters)) < n_dated
-    if undated_refs:
-        lent = _softmax_rows(lent_scores[[row_of[i] for i in undated_refs]])
+    if lend:
+        lent = _softmax_rows(lent_scores)  # rows in undated_rows order, as row_of numbers them
         lent_weight = np.array([lent[r, max(b - 1, 0): b + 2].sum() for r, b in enumerate(lent.argmax(axis=1))])
     scores = {}
     for start in range(0, len(targets), CHUNK):
-        block = neighbours.similarities(slice(start, start + CHUNK))
+        block = (matrix[query_rows[start: start + CHUNK]] @ references.T).toarray()
         for offset, similarity in enumerate(block):
             i = targets[start + offset]
             same = ref_clusters == clusters[i]
