@@ -145,8 +145,9 @@ def main() -> None:
                             **pooled(folders, config, args.seeds), "seconds": round(time.perf_counter() - started, 1)}
     report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
                          "load_average": [round(value, 2) for value in os.getloadavg()]}
-    for folder in report["folders"].values():
-        folder.pop("timelines", None)  # the timelines are in `tls evaluate --out`; the results file stays small
+    for folders_of_a_setting in (report["folders"], report.get("pooled", {}).get("folders", {})):
+        for folder in folders_of_a_setting.values():
+            folder.pop("timelines", None)  # the timelines are in `tls evaluate --out`; the results file stays small
     io.write_json(RESULTS, report)
     print(f"{'':22s} {'Date-F1':>8s} {'AR1':>7s} {'AR2':>7s}")
     for scope in ("overall", "fold_mean"):

@@ -219,7 +219,7 @@ class SummaryConfig(Section):
     per_article: int = Field(2, ge=0, description="sentences one article may offer one day")
     max_similarity: float = Field(0.5, gt=0.0, le=1.0, description="cosine above which a sentence repeats")
     embedding_weight: float = Field(
-        0.25, ge=0.0, le=1.0, description="share of the encoder's sentence embeddings in the similarity "
+        0.0, ge=0.0, le=1.0, description="share of the encoder's sentence embeddings in the similarity "
         "(the rest is TF-IDF); 0 needs no encoder",
     )
     encoder: Encoder = Field(encoders.Model2Vec(), description="sentence encoder, when embedding_weight > 0")

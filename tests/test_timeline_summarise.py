@@ -38,7 +38,7 @@ def sentence(article: str, published: int, text: str, position: int = 5, names: 
 
 def test_date_counts_split_mentions_by_when_they_were_written() -> None:
     sentences = [
-        sentence("a", 0, "Troops crossed the border on Tuesday.", names=(0,)),  # same day: not counted
+        sentence("a", 0, "Troops crossed the border on Tuesday.", names=(0,)),  # same day
         sentence("b", 1, "Troops crossed the border yesterday.", names=(0,)),  # next day
         sentence("c", 5, "Since the crossing on March 1, fighting spread.", names=(0,)),  # later
         sentence("c", 5, "The crossing on March 1 was condemned.", names=(0,)),  # same article: counted once
@@ -46,6 +46,7 @@ def test_date_counts_split_mentions_by_when_they_were_written() -> None:
     ]
     counts = date_counts(sentences)
     assert (counts["next_day"][day(0)], counts["later"][day(0)], counts["earlier"][day(0)]) == (1, 1, 1)
+    assert counts["same_day"][day(0)] == 1
     assert counts["published"][day(5)] == 1
 
 

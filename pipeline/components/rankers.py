@@ -27,16 +27,17 @@ class Dated(Protocol):
 
 
 def date_counts(sentences: Sequence[Dated]) -> dict[str, Counter[dt.date]]:
-    """Per day, articles: published on it; naming it from two or more days later, the next day, or before."""
+    """Per day, articles: published on it; naming it from two or more days later, the next day, the same day
+    ("on Tuesday" in Tuesday's paper), or before."""
     published: dict[dt.date, set[str]] = defaultdict(set)
-    named: dict[str, set[tuple[dt.date, str]]] = {"later": set(), "next_day": set(), "earlier": set()}
+    named: dict[str, set[tuple[dt.date, str]]] = {"later": set(), "next_day": set(), "same_day": set(),
+                                                  "earlier": set()}
     for sentence in sentences:
         published[sentence.published].add(sentence.article_id)
         for day in sentence.mentioned:
             lag = (sentence.published - day).days
-            if lag != 0:
-                when = "earlier" if lag < 0 else "next_day" if lag == 1 else "later"
-                named[when].add((day, sentence.article_id))
+            when = "earlier" if lag < 0 else "same_day" if lag == 0 else "next_day" if lag == 1 else "later"
+            named[when].add((day, sentence.article_id))
     counts = {when: Counter(day for day, _ in pairs) for when, pairs in named.items()}
     counts["published"] = Counter({day: len(ids) for day, ids in published.items()})
     return counts
@@ -50,16 +51,19 @@ class MentionCounts(Component):
     being referred back to; counted as a share of the articles published that late, plus `later_smoothing`
     times the collection, and scaled back to the collection size, so that the last days, which little
     coverage follows, are not ranked down), those published the next day that name it
-    (`next_day_mention_weight`: routine follow-up), those published before it that name it
+    (`next_day_mention_weight`: routine follow-up), those published on it that name it
+    (`same_day_mention_weight`: "on Tuesday" in Tuesday's paper), those published before it that name it
     (`earlier_mention_weight`: announced in advance), and those published on it or the day after
-    (`published_weight`: news volume). DATEWISE's features in spirit, with hand-set weights.
+    (`published_weight`: news volume). DATEWISE's features in spirit, with weights chosen by measurement
+    (params.yaml records how).
     """
 
     name: Literal["mention_counts"] = "mention_counts"
     later_mention_weight: float = Field(1.0, ge=0.0)
     later_smoothing: float = Field(0.2, gt=0.0)
     next_day_mention_weight: float = Field(0.5, ge=0.0)
-    earlier_mention_weight: float = Field(0.0, ge=0.0)
+    same_day_mention_weight: float = Field(0.1, ge=0.0)
+    earlier_mention_weight: float = Field(0.25, ge=0.0)
     published_weight: float = Field(0.25, ge=0.0)
 
     def rank(
@@ -82,6 +86,7 @@ class MentionCounts(Component):
             score = (
                 self.later_mention_weight * later_share
                 + self.next_day_mention_weight * counts["next_day"][day]
+                + self.same_day_mention_weight * counts["same_day"][day]
                 + self.earlier_mention_weight * counts["earlier"][day]
                 + self.published_weight * (published[day] + published[day + ONE_DAY])
             )

@@ -64,9 +64,10 @@ BASELINES = ("pubcount", "random")
 CEILINGS = ("date_oracle", "text_oracle", "full_oracle")
 MENTION_COUNTS_GRID: dict[str, tuple[float, ...]] = {
     "later_smoothing": (0.1, 0.2, 0.3),
-    "next_day_mention_weight": (0.25, 0.5, 1.0),
-    "published_weight": (0.25, 0.5, 1.0),
+    "next_day_mention_weight": (0.25, 0.5),
+    "same_day_mention_weight": (0.0, 0.1, 0.25),
     "earlier_mention_weight": (0.0, 0.25),
+    "published_weight": (0.25, 0.5),
 }
 SELECTOR_GRID: dict[str, tuple[Any, ...]] = {
     "leads": ("fallback", "always"),
