@@ -74,7 +74,8 @@ class ItemStore:
             encoded = base64.b64encode((self.directory / f"{name}.png").read_bytes()).decode("ascii")
             body = f'<img src="data:image/png;base64,{encoded}" alt="{escape(item.title)}">'
         else:
-            body = table_html(pd.read_csv(self.directory / f"{name}.csv", keep_default_na=False, dtype=str))
+            frame = pd.read_csv(self.directory / f"{name}.csv", keep_default_na=False, dtype=str)
+            body = table_html(frame) if len(frame) else '<p class="note">(no rows: the sentence below says why)</p>'
         return (
             f'<figure class="item {item.kind}" id="{escape(name)}">'
             f'<div class="item-title">{escape(heading)}</div>{body}'

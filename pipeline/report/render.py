@@ -57,6 +57,8 @@ figure[id^="eval_"] table.data { width: auto; min-width: 55%; }
 #parameters table.data td { padding: 1pt 4pt; }
 .facts { background: #f3f6fa; border-left: 3px solid #2166ac; padding: 6pt 10pt; margin: 8pt 0; }
 .note { color: #555; font-size: 8.5pt; }
+.warning { background: #fdf3e7; border-left: 3px solid #e08214; padding: 6pt 10pt; margin: 8pt 0; }
+h1 { break-after: avoid; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
 """
 
