@@ -27,20 +27,23 @@ _C1_BYTES = bytes(range(0x80, 0xA0))
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _continuation_chars() -> str:
-    """How UTF-8 continuation bytes (0x80-0xBF) look once mis-decoded as cp1252 (or latin-1 where cp1252 has none)."""
-    chars = []
-    for byte in range(0x80, 0xC0):
-        try:
-            chars.append(bytes([byte]).decode("cp1252"))
-        except UnicodeDecodeError:
-            chars.append(chr(byte))
-    return re.escape("".join(chars))
+# ftfy (a maintained library) repairs text decoded with the wrong codec ("CafÃ©", "â€™", "Â£"); every other fix it
+# offers is switched off, so curly quotes, HTML entities, ligatures, widths and line breaks stay as the source has them.
+_FTFY = None
 
 
-_CONT = f"[{_continuation_chars()}]"
-# A UTF-8 sequence read as cp1252: a lead byte's character followed by as many continuation characters as it needs.
-_MOJIBAKE = re.compile(f"[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}}")
+def _ftfy_config() -> Any:
+    global _FTFY
+    if _FTFY is None:
+        import ftfy
+
+        _FTFY = ftfy.TextFixerConfig(
+            unescape_html=False, remove_terminal_escapes=False, fix_encoding=True, restore_byte_a0=False,
+            replace_lossy_sequences=True, decode_inconsistent_utf8=True, fix_c1_controls=True,
+            fix_latin_ligatures=False, fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+            fix_surrogates=False, remove_control_chars=False, normalization=None, explain=False,
+        )
+    return _FTFY
 
 
 def wide_encoding(sample: bytes) -> str | None:
@@ -108,30 +111,18 @@ def file_chunks(path: Any) -> Callable[[], Iterable[bytes]]:
 
 
 def repair_mojibake(text: str) -> tuple[str, int]:
-    """Undo UTF-8 read as cp1252 ("CafÃ©", "â€™"), sequence by sequence; returns (text, sequences repaired).
+    """Undo UTF-8 read as cp1252 or latin-1 ("CafÃ©", "â€™", "Â£") with ftfy; returns (text, lines repaired).
 
-    A match that does not decode as UTF-8 is left alone, so genuine accented text stays as it is.
+    ftfy changes a line only when the result is far more plausible text, so genuine accented text stays as it is.
     """
-    repaired = 0
+    if text.isascii():
+        return text, 0
+    import ftfy
 
-    def fix(match: re.Match[str]) -> str:
-        nonlocal repaired
-        raw = b"".join(_cp1252_byte(char) for char in match.group())
-        try:
-            fixed = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return match.group()
-        repaired += 1
-        return fixed
-
-    return _MOJIBAKE.sub(fix, text), repaired
-
-
-def _cp1252_byte(char: str) -> bytes:
-    try:
-        return char.encode("cp1252")
-    except UnicodeEncodeError:
-        return char.encode("latin-1")
+    fixed = ftfy.fix_text(text, _ftfy_config())
+    if fixed == text:
+        return text, 0
+    return fixed, sum(a != b for a, b in zip(text.split("\n"), fixed.split("\n"), strict=False)) or 1
 
 
 class CappedLines(Generic[AnyStr]):

@@ -56,9 +56,10 @@ def key_events_sentence(events: pd.DataFrame, total_outlets: int) -> str:
     )
 
 
-def events_table(events: pd.DataFrame, sentence_chars: int) -> pd.DataFrame:
-    """The key events as a reader's table: date, reach, who reported first, and what happened."""
-    return pd.DataFrame(
+def events_table(events: pd.DataFrame, sentence_chars: int, outlets: bool = True) -> pd.DataFrame:
+    """The key events as a reader's table: date, reach, who reported first, and what happened (without the outlet
+    columns when the corpus names fewer than two outlets: they would repeat one name, or none)."""
+    table = pd.DataFrame(
         {
             "date": events["date"].dt.strftime("%Y-%m-%d"),
             "outlets": events["n_outlets"].astype(int),
@@ -73,6 +74,10 @@ def events_table(events: pd.DataFrame, sentence_chars: int) -> pd.DataFrame:
             "sources": [", ".join(outlet_text(outlet) for outlet in outlets) for outlets in events["outlets"]],
         }
     )
+    if outlets:
+        return table
+    table["first reported"] = [day_text(day) for day in events["first_published"]]
+    return table[["date", "articles", "first reported", "what happened (most central sentence)"]]
 
 
 def framing_table(events: pd.DataFrame, first: str, second: str, n: int, sentence_chars: int) -> pd.DataFrame:

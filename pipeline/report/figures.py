@@ -78,6 +78,7 @@ def weekly_articles(
                                     layout="constrained", sharey="row")
         (top, top_undated), (bottom, bottom_undated) = axes
         top.sharex(bottom)
+        top.tick_params(labelbottom=False)
     else:
         figure, (top, bottom) = plt.subplots(2, 1, figsize=(WIDTH, height), sharex=True, height_ratios=ratios,
                                              layout="constrained")
@@ -109,7 +110,9 @@ def weekly_articles(
         bottom_undated.set_xticks([0.5], labels=["undated"])
         bottom_undated.spines[:].set_visible(False)
         bottom_undated.tick_params(length=0, labelleft=False)
-    figure.colorbar(mesh, ax=bottom_undated if undated else bottom, label="articles per week", shrink=0.8, pad=0.01)
+    if len(outlets) > 1:  # one row repeats the bars above: no colour scale needed
+        figure.colorbar(mesh, ax=[bottom, bottom_undated] if undated else bottom, label="articles per week",
+                        shrink=0.8, pad=0.01)
     return figure
 
 
@@ -203,8 +206,9 @@ def topic_heatmap(shares: pd.DataFrame, topic_names: Mapping[int, str], column_c
     return figure
 
 
-def event_timeline(events: pd.DataFrame, label_chars: int) -> Figure:
-    """Key events on a vertical date axis; marker area grows with the number of outlets reporting the event.
+def event_timeline(events: pd.DataFrame, label_chars: int, reach: str = "outlets") -> Figure:
+    """Key events on a vertical date axis; marker area grows with the number of outlets reporting the event
+    (`reach="articles"`: of articles, for a corpus of one outlet or none named).
 
     Labels sit at evenly spaced heights beside the axis, joined to their date by a thin line, so events on
     neighbouring days never print over each other.
@@ -215,10 +219,13 @@ def event_timeline(events: pd.DataFrame, label_chars: int) -> Figure:
     low, high = (dates.min(), dates.max()) if count else (0.0, 1.0)
     pad = max((high - low) * 0.03, 2.0)
     slots = np.linspace(low, high, count) if count > 1 else dates
-    sizes = MARKER_AREA * events["n_outlets"].to_numpy()
+    column = "n_outlets" if reach == "outlets" else "n_articles"
+    sizes = MARKER_AREA * events[column].to_numpy()
     for date, slot, row in zip(dates, slots, events.itertuples(), strict=True):
         axis.plot([0.0, 0.05, 0.09], [date, slot, slot], color="#999999", linewidth=0.6, zorder=1)
-        label = f"{pd.Timestamp(row.date):%d %b} \u00b7 {row.n_outlets} outlets \u00b7 {row.representative}"
+        reported = getattr(row, column)
+        noun = reach if reported != 1 else reach[:-1]
+        label = f"{pd.Timestamp(row.date):%d %b} \u00b7 {reported} {noun} \u00b7 {row.representative}"
         axis.text(0.1, slot, shorten(label, label_chars), va="center", fontsize=7)
     axis.scatter(np.zeros(count), dates, s=sizes, color=ACCENT, alpha=0.85, zorder=2, edgecolor="white", linewidth=0.5)
     axis.set_ylim(high + pad, low - pad)
@@ -228,11 +235,11 @@ def event_timeline(events: pd.DataFrame, label_chars: int) -> Figure:
     axis.spines[["bottom", "top", "right"]].set_visible(False)
     handles = [
         axis.scatter([], [], s=MARKER_AREA * outlets, color=ACCENT, alpha=0.85, edgecolor="white")
-        for outlets in _legend_steps(events["n_outlets"])
+        for outlets in _legend_steps(events[column])
     ]
-    labels = [f"{outlets} outlets" for outlets in _legend_steps(events["n_outlets"])]
+    labels = [f"{outlets} {reach}" for outlets in _legend_steps(events[column])]
     axis.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, -0.005), ncol=len(handles), frameon=False,
-                title="marker size = outlets reporting", title_fontsize=7)
+                title=f"marker size = {reach} reporting", title_fontsize=7)
     return figure
 
 

@@ -48,10 +48,12 @@ table.data tr { break-inside: avoid; }
 figure.table { break-inside: auto; }
 #top_events table.data { table-layout: fixed; }
 #top_events th, #top_events td { box-sizing: border-box; }
-#top_events th:nth-child(1) { width: 11%; } #top_events th:nth-child(2) { width: 8%; }
-#top_events th:nth-child(3) { width: 8%; } #top_events th:nth-child(4) { width: 15%; }
-#top_events th:nth-child(5) { width: 35%; } #top_events th:nth-child(6) { width: 23%; }
-#top_events td:nth-child(4), #top_events td:nth-child(6) { font-size: 7pt; color: #444; }
+#top_events.cols-6 th:nth-child(1) { width: 11%; } #top_events.cols-6 th:nth-child(2) { width: 8%; }
+#top_events.cols-6 th:nth-child(3) { width: 8%; } #top_events.cols-6 th:nth-child(4) { width: 15%; }
+#top_events.cols-6 th:nth-child(5) { width: 35%; } #top_events.cols-6 th:nth-child(6) { width: 23%; }
+#top_events.cols-6 td:nth-child(4), #top_events.cols-6 td:nth-child(6) { font-size: 7pt; color: #444; }
+#top_events.cols-4 th:nth-child(1) { width: 12%; } #top_events.cols-4 th:nth-child(2) { width: 9%; }
+#top_events.cols-4 th:nth-child(3) { width: 13%; } #top_events.cols-4 th:nth-child(4) { width: 66%; }
 figure[id^="eval_"] table.data { width: auto; min-width: 55%; }
 #parameters table.data { font-size: 7pt; }
 #parameters table.data td { padding: 1pt 4pt; }
