@@ -27,6 +27,21 @@ _C1_BYTES = bytes(range(0x80, 0xA0))
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _continuation_chars() -> str:
+    """How UTF-8 continuation bytes (0x80-0xBF) look once mis-decoded as cp1252 (or latin-1 where cp1252 has none)."""
+    chars = []
+    for byte in range(0x80, 0xC0):
+        try:
+            chars.append(bytes([byte]).decode("cp1252"))
+        except UnicodeDecodeError:
+            chars.append(chr(byte))
+    return re.escape("".join(chars))
+
+
+# A UTF-8 lead byte read as cp1252 followed by a continuation byte read so ("Ã©", "â€", "Â£"): text without one
+# has no mojibake, and skips ftfy (which costs about a millisecond per article).
+_MAYBE_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{_continuation_chars()}]")
+
 # ftfy (a maintained library) repairs text decoded with the wrong codec ("CafÃ©", "â€™", "Â£"); every other fix it
 # offers is switched off, so curly quotes, HTML entities, ligatures, widths and line breaks stay as the source has them.
 _FTFY = None
@@ -115,7 +130,7 @@ def repair_mojibake(text: str) -> tuple[str, int]:
 
     ftfy changes a line only when the result is far more plausible text, so genuine accented text stays as it is.
     """
-    if text.isascii():
+    if text.isascii() or not _MAYBE_MOJIBAKE.search(text):
         return text, 0
     import ftfy
 
