@@ -163,6 +163,8 @@ def _when(event_day: dt.date, published: dt.date, rng: random.Random) -> str:
         return rng.choice(["yesterday", f"on {WEEKDAYS[event_day.weekday()]}"])
     if gap < 7:
         return f"on {WEEKDAYS[event_day.weekday()]}"
+    if rng.random() < 0.5:  # a day further back is named with its year now and then
+        return f"on {event_day:%B} {event_day.day}, {event_day.year}"
     return f"on {event_day:%B} {event_day.day}"
 
 
@@ -308,7 +310,7 @@ def fast_params(base: dict[str, Any], source: Path, overrides: dict[str, Any], c
                            cache_dir=str(cache_dir))
     params["topics"].update(reducer={"name": "pca", "n_components": 5},
                             clusterer={"name": "kmeans", "n_clusters": 3, "n_init": 4}, aspects=[])
-    params["topics"]["metrics"].update(coherence_processes=1)
+    params["topics"]["metrics"].update(coherence_processes=1, stability=False)
     params["topics"]["vectorizer"].update(min_df=1)
     params["timeline"].update(n_jobs=1)
     params["report"].update(title="Report on a synthetic corpus", min_week_articles=5, min_column_articles=10,

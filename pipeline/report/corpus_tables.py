@@ -97,11 +97,10 @@ def coverage_sentence(outlets: pd.DataFrame) -> str:
     if len(named) == 1:
         return f"Every article with a known outlet comes from {named.iloc[0]['outlet']}.{tail}"
     first, last = named.iloc[0], named.iloc[-1]
-    top3 = named["share"].head(3).sum()
-    largest = "the three largest outlets together hold" if len(named) > 3 else f"the {len(named)} outlets hold"
+    top3 = f"; the three largest outlets together hold {named['share'].head(3).sum():.0%}" if len(named) > 3 else ""
     return (
         f"Coverage is uneven: {first['outlet']} contributes {first['share']:.1%} of the articles and "
-        f"{last['outlet']} {last['share']:.1%}; {largest} {top3:.0%}.{tail}"
+        f"{last['outlet']} {last['share']:.1%}{top3}.{tail}"
     )
 
 

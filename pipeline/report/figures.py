@@ -46,11 +46,12 @@ def use_style() -> None:
 
 
 def _date_axis(axis: plt.Axes, first: object = None, last: object = None, which: str = "x") -> None:
-    """Month ticks for spans over four months, else concise day ticks (a one-week corpus still reads)."""
+    """Month ticks for spans of four months to three years, else concise ticks of days or years (a one-week corpus
+    and a decade both read)."""
     target = axis.xaxis if which == "x" else axis.yaxis
     span = (pd.Timestamp(last) - pd.Timestamp(first)).days if first is not None and last is not None else 999
-    if span > 120:
-        target.set_major_locator(mdates.MonthLocator())
+    if 120 < span <= 3 * 365:  # months, at most about fourteen ticks
+        target.set_major_locator(mdates.MonthLocator(interval=max(1, -(-span // (30 * 14)))))
         target.set_major_formatter(mdates.DateFormatter("%b\n%Y" if which == "x" else "%b %Y"))
     else:
         locator = mdates.AutoDateLocator(minticks=3, maxticks=8)

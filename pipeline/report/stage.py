@@ -74,6 +74,25 @@ def code_version(repo: Path) -> tuple[str, bool]:
     return f"{commit}, with uncommitted changes to {', '.join(names)}", False
 
 
+def reproduce_note(committed: bool, inputs: Inputs, out_dir: Path, repo: Path) -> str:
+    """Whether `dvc repro` at the commit rebuilds this report, and if not, why: it does only when the code is
+    committed and the report was made from the repository's params.yaml and the stages' default paths."""
+    from pipeline import paths
+
+    if not committed:
+        return ("The code, notebooks or parameters differ from the commit, so the commit alone does not rebuild this "
+                "report.")
+    defaults = {inputs.params: paths.PARAMS, inputs.articles: paths.ARTICLES, inputs.topics_dir: paths.TOPICS,
+                inputs.timeline_dir: paths.TIMELINE, out_dir: paths.REPORTS}
+    elsewhere = [str(given) for given, default in defaults.items()
+                 if Path(given).resolve() != (repo / default).resolve()]
+    if elsewhere:
+        return (f"This report was made from {', '.join(elsewhere)} rather than the repository's params.yaml and "
+                "stage outputs, so dvc repro does not rebuild it; the commit, the sources and the parameters listed "
+                "here do.")
+    return "Stage outputs are pinned in dvc.lock: dvc repro at this commit, on these sources, rebuilds this report."
+
+
 def _git(repo: Path, *arguments: str) -> str:
     return subprocess.run(
         ["git", "-C", str(repo), *arguments], check=True, capture_output=True, text=True, timeout=30
@@ -172,6 +191,7 @@ def notebook_parameters(
         outlet_countries=dict(params.corpus.outlet_countries),
         code_version=code,
         code_is_committed=committed,
+        reproduce_note=reproduce_note(committed, inputs, out_dir, repo),
         data_versions=data_versions(inputs.metrics_dir / "ingest.json"),
         software_versions=software_versions(),
         group_warnings=list((groups or {}).get("warnings", [])),

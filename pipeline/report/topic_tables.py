@@ -120,6 +120,9 @@ def shares_by_country(per_outlet: pd.DataFrame, outlet_countries: Mapping[str, s
     return fill_countries(frame, outlet_countries)
 
 
+SMALL_CONTRAST = 100  # articles a group needs in the compared weeks before its topic shares read as more than chance
+
+
 @dataclass(frozen=True)
 class Contrast:
     """Two outlet groups' topic shares over the weeks both covered, and what was left out to get there."""
@@ -189,7 +192,12 @@ def contrast_sentence(contrast: Contrast, first: str, second: str) -> str:
                 f"{group_name(more)} outlets give \u201c{row['name']}\u201d {row[more]:.0%} of their articles "
                 f"against {row[less]:.0%} for {group_name(less)} outlets"
             )
-    return "; ".join(parts) + "." if parts else "The two groups give every topic the same share."
+    if not parts:
+        return "The two groups give every topic the same share."
+    few = min(contrast.articles.values())
+    caution = (f" With {few:,} articles on one side, a gap of this size can be chance."
+               if few < SMALL_CONTRAST else "")
+    return "; ".join(parts) + "." + caution
 
 
 def contrast_caption(contrast: Contrast, first: str, second: str, min_week_articles: int) -> str:
