@@ -142,7 +142,7 @@ def test_one_outlet_on_one_day_with_groups_that_match_nothing(tmp_path: Path, ca
     report = json.loads((tmp_path / "metrics" / "report.json").read_text(encoding="utf-8"))
     assert report["outlet_groups"]["unmatched_entries"] == {"wire": ["apnews.com", "Reuters"]}
     assert any("matches no outlet" in warning for warning in report["outlet_groups"]["warnings"])
-    assert "Outlet group &#x27;wire&#x27; matches no outlet of this corpus" in html
+    assert re.search(r"Outlet group (?:'|&#x27;)wire(?:'|&#x27;) matches no outlet of this corpus", html)
     assert saved["articles_per_week"]["interpretation"].startswith("Every dated article falls in the week")
     if "topic_prevalence" in saved:
         assert "no trend" in saved["topic_prevalence"]["interpretation"]

@@ -121,14 +121,16 @@ def summary_outside(summary: pd.DataFrame, period: tuple[dt.date, dt.date] | Non
     return int(days[(days < period[0]) | (days > period[1])].nunique())
 
 
-def summary_timeline(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """The summary timeline (timeline.json) as rows of date, sentence and source outlet."""
+def summary_timeline(entries: Sequence[Mapping[str, Any]], outlets: bool = True) -> pd.DataFrame:
+    """The summary timeline (timeline.json) as rows of date, sentence and source outlet (without the outlet when
+    the corpus names fewer than two)."""
     rows = [
         {"date": str(entry["date"])[:10], "outlet": outlet_text(sentence.get("outlet")), "sentence": sentence["text"]}
         for entry in entries
         for sentence in entry["sentences"]
     ]
-    return pd.DataFrame(rows, columns=["date", "outlet", "sentence"]).sort_values("date", kind="stable")
+    table = pd.DataFrame(rows, columns=["date", "outlet", "sentence"]).sort_values("date", kind="stable")
+    return table if outlets else table.drop(columns="outlet")
 
 
 def events_per_week(

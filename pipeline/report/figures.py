@@ -238,7 +238,7 @@ def event_timeline(events: pd.DataFrame, label_chars: int, reach: str = "outlets
         axis.scatter([], [], s=MARKER_AREA * outlets, color=ACCENT, alpha=0.85, edgecolor="white")
         for outlets in _legend_steps(events[column])
     ]
-    labels = [f"{outlets} {reach}" for outlets in _legend_steps(events[column])]
+    labels = [f"{outlets} {reach if outlets != 1 else reach[:-1]}" for outlets in _legend_steps(events[column])]
     axis.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, -0.005), ncol=len(handles), frameon=False,
                 title=f"marker size = {reach} reporting", title_fontsize=7)
     return figure

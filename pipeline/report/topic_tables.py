@@ -46,7 +46,7 @@ def topics_table(topic_info: pd.DataFrame, n: int, title_chars: int) -> pd.DataF
     titles = topics["example_titles"].fillna("").map(
         lambda text: " | ".join(shorten(title, title_chars) for title in str(text).split(" | ")[:2] if title)
     )
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "topic": topics["topic"].astype(int),
             "articles": topics["size"].astype(int),
@@ -56,6 +56,9 @@ def topics_table(topic_info: pd.DataFrame, n: int, title_chars: int) -> pd.DataF
             "closest articles (titles)": titles,
         }
     )
+    if not titles.str.strip().astype(bool).any():  # a corpus without titles: no empty column
+        table = table.drop(columns="closest articles (titles)")
+    return table
 
 
 def prevalence_table(
