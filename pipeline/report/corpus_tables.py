@@ -93,7 +93,7 @@ def coverage_sentence(outlets: pd.DataFrame) -> str:
         return "No article names its outlet (the corpus gives neither an outlet nor a URL), so nothing in this " \
                "report compares outlets."
     unnamed = outlets.loc[outlets["outlet"] == UNKNOWN, "articles"].sum()
-    tail = f" {int(unnamed):,} articles name no outlet." if unnamed else ""
+    tail = (f" {int(unnamed):,} article{' names' if unnamed == 1 else 's name'} no outlet." if unnamed else "")
     if len(named) == 1:
         return f"Every article with a known outlet comes from {named.iloc[0]['outlet']}.{tail}"
     first, last = named.iloc[0], named.iloc[-1]
