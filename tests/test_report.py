@@ -120,6 +120,9 @@ def write_stage_outputs(root: Path, articles: pd.DataFrame) -> dict[str, Path]:
     prevalence(assignments, ["outlet", "source_country"], LABELS).to_csv(
         paths["topics"] / "topics_per_outlet.csv", index=False
     )
+    prevalence(assignments, ["outlet", "week"], LABELS, complete=False).to_csv(
+        paths["topics"] / "topics_per_outlet_over_time.csv", index=False
+    )
 
     events = [
         make_event(dt.date(2022, 1, 10), ["apnews.com", "tass.com", "bbc.co.uk"], "Talks began in Geneva on Monday."),
@@ -309,3 +312,22 @@ def test_timex_table_shows_na_where_heideltime_published_no_figure() -> None:
     assert table.loc["wikiwars_dev", "value F1 (HeidelTime)"] == "83.4"
     assert table.loc["wikiwars_dev", "type F1 (HeidelTime)"] == "n/a"
     assert table.loc["MEANTIME", "strict F1 (HeidelTime)"] == "n/a"
+
+
+def test_benchmark_tables_read_the_results_files_as_the_benchmarks_write_them() -> None:
+    """Part II's tables from benchmarks/results/: Timeline17 leaving one topic out, dating, TempEval-3."""
+    from pipeline.report import run_tables
+
+    tls = json.loads((REPO / "benchmarks" / "results" / "tls.json").read_text(encoding="utf-8"))
+    table = run_tables.tls_table(tls)
+    assert list(table.columns) == ["left-out topic (timelines)", "ours", "learnt ranker", "PubCount", "random",
+                                   "date oracle", "text oracle"]
+    assert len(table) == len(tls["folds"]) + 2
+    overall = tls["overall"]["scores"]["ours"]
+    row = table[table["left-out topic (timelines)"] == f"all {len(tls['folders'])} timelines"].iloc[0]
+    assert row["ours"] == f"{overall['date_f1']:.3f} / {overall['ar1']:.3f} / {overall['ar2']:.3f}"
+    assert table["left-out topic (timelines)"].iloc[-1] == f"mean over {len(tls['folds'])} topics"
+    dating = run_tables.date_inference_table(json.loads((REPO / "benchmarks" / "results" / "dating.json").read_text()))
+    assert dating["setting"].str[:4].tolist() == ["(a) ", "(b) ", "(b+)", "(c) "]
+    timex = run_tables.timex_table(json.loads((REPO / "benchmarks" / "results" / "timex.json").read_text()))
+    assert "n/a" in set(timex["strict F1 (HeidelTime)"])  # MEANTIME has no published figure

@@ -24,7 +24,7 @@ from pipeline.ingest.guards import repair_mojibake, wide_encoding
 from pipeline.ingest.language import detect_language
 from pipeline.ingest.readers import decode_bytes
 from pipeline.ingest.stage import IngestResult, ingest, write_outputs
-from tests.test_ingest import ENGLISH_BODY
+from tests.test_ingest import ENGLISH_BODY, PLAIN_ARTICLE
 
 ARTICLE = "Council Approves Budget\n\n" + ENGLISH_BODY
 MB = 1_000_000
@@ -132,9 +132,18 @@ def test_mojibake_is_repaired_and_the_repair_recorded(tmp_path: Path) -> None:
     assert run(tmp_path / "t", table).articles["title"].tolist() == ["Café news"]
 
 
-@pytest.mark.parametrize("text", ["naïve café, São Paulo, Dürer, ½, «quotes»", "Ã alone, â then space", "CAFÉ – BAR"])
+@pytest.mark.parametrize("text", [
+    "naïve café, São Paulo, Dürer, ½, «quotes»", "â then space, Ã.", "CAFÉ – BAR", "Ãngel, Ângela and Âme",
+    "São Tomé, Ærøskøbing, Ångström, Ñandú", "Ça va, Éric? À bientôt",
+])
 def test_genuine_accented_text_is_not_repaired(text: str) -> None:
     assert repair_mojibake(text) == (text, 0)
+
+
+def test_mojibake_beside_genuine_accents_in_one_line_is_repaired() -> None:
+    """ftfy repairs the garbled sequences of a line and leaves its genuine accents ("Â£" is "£" read as cp1252)."""
+    assert repair_mojibake("Tickets cost Â£45 at the café; donâ€™t queue.") == (
+        "Tickets cost £45 at the café; don’t queue.", 1)
 
 
 def test_a_200_mb_file_is_too_large_without_being_read_into_memory(tmp_path: Path) -> None:
@@ -240,6 +249,22 @@ def test_duplicate_ids_keep_the_first_record(tmp_path: Path) -> None:
     result = run(tmp_path, jsonl(tmp_path, *rows))
     assert result.articles["locator"].tolist() == ["line 1"]
     assert reasons(result) == {"line 2": "duplicate_id", "line 3": "duplicate_id"}
+
+
+def test_exact_copies_join_their_original_s_duplicate_cluster_instead_of_the_quarantine(tmp_path: Path) -> None:
+    """No URL and the same text (a text-only corpus), or the same URL and text: a copy, kept and clustered."""
+    rows = [{"text": ENGLISH_BODY}, {"text": PLAIN_ARTICLE}, {"text": ENGLISH_BODY},
+            {"url": "https://a.example/1", "text": "Wire copy.\n\n" + ENGLISH_BODY},
+            {"url": "https://a.example/1", "text": "Wire copy.\n\n" + ENGLISH_BODY}]
+    result = run(tmp_path, jsonl(tmp_path, *rows))
+    assert result.quarantine.empty
+    articles = result.articles.set_index("locator")
+    assert articles["id"].is_unique
+    assert articles.loc["line 1", "dup_cluster"] == articles.loc["line 3", "dup_cluster"]
+    assert articles.loc["line 4", "dup_cluster"] == articles.loc["line 5", "dup_cluster"]
+    assert articles.groupby("dup_cluster")["is_canonical"].sum().eq(1).all()
+    assert articles.loc["line 1", "dup_similarity"] == articles.loc["line 3", "dup_similarity"]
+    assert articles.loc["line 1", "dup_cluster_size"] == 4  # the wire copy's body is a near copy of line 1's
 
 
 def test_long_path_like_and_undecodable_file_names(tmp_path: Path) -> None:

@@ -19,6 +19,11 @@ from pipeline.config import DedupConfig
 _WORD = re.compile(r"\w+")
 
 
+def exact_key(body: str) -> str:
+    """Two bodies with the same key are exact copies (the same words, whatever the case, spacing or punctuation)."""
+    return hashlib.sha1(" ".join(_WORD.findall(body.lower())).encode()).hexdigest()
+
+
 def shingles(text: str, size: int) -> set[bytes]:
     """Word n-grams of the lower-cased text; short texts fall back to their whole word sequence."""
     words = _WORD.findall(text.lower())
@@ -69,8 +74,7 @@ def find_duplicates(frame: pd.DataFrame, params: DedupConfig, progress: bool = T
     exact: dict[str, int] = {}
     first_copy: list[int] = []
     for i, body in enumerate(bodies):
-        key = hashlib.sha1(" ".join(_WORD.findall(body.lower())).encode()).hexdigest()
-        first_copy.append(exact.setdefault(key, i))
+        first_copy.append(exact.setdefault(exact_key(body), i))
         union.union(first_copy[i], i)
 
     lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm)

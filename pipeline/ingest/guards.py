@@ -38,9 +38,27 @@ def _continuation_chars() -> str:
     return re.escape("".join(chars))
 
 
-_CONT = f"[{_continuation_chars()}]"
-# A UTF-8 sequence read as cp1252: a lead byte's character followed by as many continuation characters as it needs.
-_MOJIBAKE = re.compile(f"[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}}")
+# A UTF-8 lead byte read as cp1252 followed by a continuation byte read so ("Ã©", "â€", "Â£"): text without one
+# has no mojibake, and skips ftfy (which costs about a millisecond per article).
+_MAYBE_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{_continuation_chars()}]")
+
+# ftfy (a maintained library) repairs text decoded with the wrong codec ("CafÃ©", "â€™", "Â£"); every other fix it
+# offers is switched off, so curly quotes, HTML entities, ligatures, widths and line breaks stay as the source has them.
+_FTFY = None
+
+
+def _ftfy_config() -> Any:
+    global _FTFY
+    if _FTFY is None:
+        import ftfy
+
+        _FTFY = ftfy.TextFixerConfig(
+            unescape_html=False, remove_terminal_escapes=False, fix_encoding=True, restore_byte_a0=False,
+            replace_lossy_sequences=True, decode_inconsistent_utf8=True, fix_c1_controls=True,
+            fix_latin_ligatures=False, fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
+            fix_surrogates=False, remove_control_chars=False, normalization=None, explain=False,
+        )
+    return _FTFY
 
 
 def wide_encoding(sample: bytes) -> str | None:
@@ -108,30 +126,18 @@ def file_chunks(path: Any) -> Callable[[], Iterable[bytes]]:
 
 
 def repair_mojibake(text: str) -> tuple[str, int]:
-    """Undo UTF-8 read as cp1252 ("CafÃ©", "â€™"), sequence by sequence; returns (text, sequences repaired).
+    """Undo UTF-8 read as cp1252 or latin-1 ("CafÃ©", "â€™", "Â£") with ftfy; returns (text, lines repaired).
 
-    A match that does not decode as UTF-8 is left alone, so genuine accented text stays as it is.
+    ftfy changes a line only when the result is far more plausible text, so genuine accented text stays as it is.
     """
-    repaired = 0
+    if text.isascii() or not _MAYBE_MOJIBAKE.search(text):
+        return text, 0
+    import ftfy
 
-    def fix(match: re.Match[str]) -> str:
-        nonlocal repaired
-        raw = b"".join(_cp1252_byte(char) for char in match.group())
-        try:
-            fixed = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return match.group()
-        repaired += 1
-        return fixed
-
-    return _MOJIBAKE.sub(fix, text), repaired
-
-
-def _cp1252_byte(char: str) -> bytes:
-    try:
-        return char.encode("cp1252")
-    except UnicodeEncodeError:
-        return char.encode("latin-1")
+    fixed = ftfy.fix_text(text, _ftfy_config())
+    if fixed == text:
+        return text, 0
+    return fixed, sum(a != b for a, b in zip(text.split("\n"), fixed.split("\n"), strict=False)) or 1
 
 
 class CappedLines(Generic[AnyStr]):

@@ -29,7 +29,7 @@ from pipeline import io
 from pipeline.config import IngestConfig
 from pipeline.corpus import ARTICLE_SCHEMA, DEDUP_COLUMNS
 from pipeline.ingest.dating import infer_missing_dates, parse_metadata_date
-from pipeline.ingest.dedup import find_duplicates
+from pipeline.ingest.dedup import exact_key, find_duplicates
 from pipeline.ingest.guards import implausible_date
 from pipeline.ingest.language import detect_language
 from pipeline.ingest.parse import parse_article
@@ -74,6 +74,11 @@ def stable_id(url: str | None, body: str) -> str:
     """Hash of the URL when there is one, else of the whitespace- and case-normalised text."""
     key = url.strip() if url else " ".join(body.lower().split())
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def copy_id(first_id: str, source: str, locator: str) -> str:
+    """The id of an exact copy of an article whose id is taken: its own, from where it was read."""
+    return hashlib.sha1(f"{first_id}\0{source}\0{locator}".encode()).hexdigest()[:16]
 
 
 def _clean_string(value: Any) -> str | None:
@@ -228,7 +233,7 @@ def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
     rejected: list[dict[str, Any]] = []
     read: Counter[str] = Counter()
     kept: Counter[str] = Counter()
-    seen_ids: dict[str, str] = {}
+    seen_ids: dict[str, tuple[str, str]] = {}  # id -> (where it was read, its body's exact-copy key)
     today = dt.date.today()
     for source in config.sources:
         records = read_source(source, config.columns.model_dump(), config.max_bytes, label=source)
@@ -238,11 +243,18 @@ def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
             if isinstance(outcome, dict) and (why := implausible_date(outcome["date"], today)):
                 outcome = Rejected("implausible_date", why)
             if isinstance(outcome, dict) and outcome["id"] in seen_ids:
-                outcome = Rejected("duplicate_id", f"id {outcome['id']} already used by {seen_ids[outcome['id']]}")
+                # The same text again (no URL, or the same URL) is an exact copy: it gets an id of its own and joins
+                # its original's duplicate cluster. One URL with another text is an id collision: the first stays.
+                where, key = seen_ids[outcome["id"]]
+                if exact_key(outcome["body"]) == key:
+                    outcome["id"] = copy_id(outcome["id"], source, record.locator)
+                else:
+                    outcome = Rejected("duplicate_id", f"id {outcome['id']} (its URL) already used by {where} for "
+                                                       "another text")
             if isinstance(outcome, Rejected):
                 rejected.append(_quarantine_row(record, outcome.reason, outcome.detail))
                 continue
-            seen_ids[outcome["id"]] = f"{source}:{record.locator}"
+            seen_ids[outcome["id"]] = (f"{source}:{record.locator}", exact_key(outcome["body"]))
             articles.append(outcome)
             kept[source] += 1
 

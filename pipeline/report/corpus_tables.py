@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import CorpusConfig
-from pipeline.corpus import OTHER_GROUP, UNKNOWN, fill_countries, group_of, week_start
+from pipeline.corpus import OTHER_GROUP, UNKNOWN, Period, fill_countries, week_start
 from pipeline.corpus import outlet_countries as corpus_countries
 from pipeline.report.formatting import day_text, group_name
 
@@ -64,7 +64,8 @@ def date_range_text(first: dt.date | None, last: dt.date | None) -> str:
 
 
 def outlet_table(articles: pd.DataFrame, groups: Mapping[str, str]) -> pd.DataFrame:
-    """One row per outlet: group, country, article counts and the dates it covers, largest outlet first."""
+    """One row per outlet: group, country, article counts, the dates it covers and how many have no date, largest
+    outlet first."""
     rows = []
     for outlet, part in articles.groupby("outlet", sort=False):
         countries = part["source_country"].value_counts()
@@ -78,40 +79,72 @@ def outlet_table(articles: pd.DataFrame, groups: Mapping[str, str]) -> pd.DataFr
                 "after deduplication": int(part["is_canonical"].sum()),
                 "first": day_text(part["date"].min()),
                 "last": day_text(part["date"].max()),
+                "undated": int(part["date"].isna().sum()),
             }
         )
-    return pd.DataFrame(rows).sort_values(["articles", "outlet"], ascending=[False, True]).reset_index(drop=True)
+    columns = ["outlet", "group", "country", "articles", "share", "after deduplication", "first", "last", "undated"]
+    table = pd.DataFrame(rows, columns=columns)
+    return table.sort_values(["articles", "outlet"], ascending=[False, True]).reset_index(drop=True)
 
 
 def coverage_sentence(outlets: pd.DataFrame) -> str:
     named = outlets[outlets["outlet"] != UNKNOWN]
     if named.empty:
-        return "No article names its outlet."
+        return "No article names its outlet (the corpus gives neither an outlet nor a URL), so nothing in this " \
+               "report compares outlets."
+    unnamed = outlets.loc[outlets["outlet"] == UNKNOWN, "articles"].sum()
+    tail = (f" {int(unnamed):,} article{' names' if unnamed == 1 else 's name'} no outlet." if unnamed else "")
+    if len(named) == 1:
+        return f"Every article with a known outlet comes from {named.iloc[0]['outlet']}.{tail}"
     first, last = named.iloc[0], named.iloc[-1]
-    top3 = named["share"].head(3).sum()
+    top3 = f"; the three largest outlets together hold {named['share'].head(3).sum():.0%}" if len(named) > 3 else ""
     return (
         f"Coverage is uneven: {first['outlet']} contributes {first['share']:.1%} of the articles and "
-        f"{last['outlet']} {last['share']:.1%}; the three largest outlets together hold {top3:.0%}."
+        f"{last['outlet']} {last['share']:.1%}{top3}.{tail}"
     )
 
 
-def outlet_order(articles: pd.DataFrame, outlet_groups: Mapping[str, Sequence[str]]) -> list[str]:
-    """Outlets grouped as params list their groups (ungrouped outlets last), largest first within a group."""
-    groups = group_of(outlet_groups)
-    rank = {group: number for number, group in enumerate(outlet_groups)}
+def outlet_order(articles: pd.DataFrame, groups: Mapping[str, str], group_order: Sequence[str]) -> list[str]:
+    """Outlets grouped in the order params list their groups (ungrouped outlets last), largest first within a group."""
+    rank = {group: number for number, group in enumerate(group_order)}
     sizes = articles["outlet"].value_counts()
     return sorted(sizes.index, key=lambda outlet: (rank.get(groups.get(outlet, ""), len(rank)), -sizes[outlet], outlet))
 
 
-def articles_per_week(articles: pd.DataFrame) -> pd.DataFrame:
-    """Tidy counts (week, outlet, articles) over every week from the first to the last, zeros included."""
-    dated = articles.dropna(subset=["date"]).assign(week=lambda frame: week_start(frame["date"]))
+def articles_per_week(articles: pd.DataFrame, period: Period | None = None) -> pd.DataFrame:
+    """Tidy counts (week, outlet, articles) over every week of `period` (default: first to last date), zeros
+    included; articles dated outside the period and undated ones are not in it (`Period.note` says how many)."""
+    dated = articles.dropna(subset=["date"])
+    if period is not None and period.bounds():
+        first, last = (pd.Timestamp(day) for day in period.bounds())
+        dated = dated[(dated["date"] >= first) & (dated["date"] <= last)]
+    dated = dated.assign(week=lambda frame: week_start(frame["date"]))
     if dated.empty:
         return pd.DataFrame({"week": pd.Series(dtype="datetime64[ns]"), "outlet": [], "articles": []})
     weeks = pd.date_range(dated["week"].min(), dated["week"].max(), freq="7D")
     counts = dated.groupby(["week", "outlet"]).size()
     index = pd.MultiIndex.from_product([weeks, sorted(dated["outlet"].unique())], names=["week", "outlet"])
     return counts.reindex(index, fill_value=0).rename("articles").reset_index()
+
+
+def undated_per_outlet(articles: pd.DataFrame) -> dict[str, int]:
+    """Articles without a publication date, per outlet (outlets with none left out)."""
+    counts = articles.loc[articles["date"].isna(), "outlet"].value_counts()
+    return {str(outlet): int(count) for outlet, count in counts.items()}
+
+
+def dates_sentence(period: Period, date_sources: Mapping[str, int]) -> str:
+    """Where the publication dates came from and what the date axes leave out, in one or two sentences."""
+    metadata, inferred, unknown = (int(date_sources.get(key, 0)) for key in ("metadata", "inferred", "unknown"))
+    total = metadata + inferred + unknown
+    if not total:
+        return ""
+    if inferred or unknown:
+        origin = (f"Publication dates: {metadata:,} of {total:,} articles from the source, {inferred:,} inferred from "
+                  f"their text, {unknown:,} unknown.")
+    else:
+        origin = "Every publication date comes from the source."
+    return f"{origin} {period.note()}".strip()
 
 
 def busiest_week_sentence(weekly: pd.DataFrame) -> str:
@@ -121,10 +154,13 @@ def busiest_week_sentence(weekly: pd.DataFrame) -> str:
     week = totals.idxmax()
     in_week = weekly[weekly["week"] == week].sort_values(["articles", "outlet"], ascending=[False, True])
     top = in_week.iloc[0]
+    if len(totals) == 1:
+        return f"Every dated article falls in the week that began on {week:%d %B %Y} ({int(totals.max()):,} articles)."
+    who = "" if weekly["outlet"].nunique() == 1 else (
+        f"; {top['outlet']} published the most that week ({int(top['articles']):,})")
     return (
         f"The busiest week began on {week:%d %B %Y}, with {int(totals.max()):,} articles "
-        f"({totals.max() / totals.median():.1f} times the median week); {top['outlet']} published the most "
-        f"that week ({int(top['articles']):,})."
+        f"({totals.max() / totals.median():.1f} times the median week){who}."
     )
 
 
@@ -157,7 +193,11 @@ def copy_shares(articles: pd.DataFrame) -> pd.DataFrame:
 
 def copy_share_sentence(copies: pd.DataFrame) -> str:
     if copies.empty or copies["copy share"].max() == 0:
-        return "No outlet published a near copy of an earlier article."
+        return "No article is a near copy of an earlier one."
+    if set(copies["outlet"]) == {UNKNOWN}:
+        share = copies["copy share"].iloc[0]
+        return (f"{share:.1%} of the articles are copies of an earlier one; without outlets, a re-run cannot be told "
+                "from syndication.")
     top = copies.iloc[0]
     whose = "other outlets'" if top["other share"] >= top["own share"] else "its own"
     overall = (copies["copies of own articles"].sum() + copies["copies of other outlets' articles"].sum()) / copies[

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.corpus import week_start
-from pipeline.report.formatting import day_text, group_name, shorten
+from pipeline.report.formatting import day_text, group_name, outlet_text, shorten
 
 
 def within(events: pd.DataFrame, period: tuple[dt.date, dt.date] | None) -> pd.DataFrame:
@@ -44,32 +44,40 @@ def key_events(
 
 def key_events_sentence(events: pd.DataFrame, total_outlets: int) -> str:
     if events.empty:
-        return "No event is dated to the day, so there is no timeline of key events."
+        return "No event is dated to the day inside the corpus's period, so there is no timeline of key events."
     top = events.sort_values(["n_outlets", "n_articles"], ascending=False).iloc[0]
+    if total_outlets <= 1:
+        return (f"The most widely reported event is dated {top['date']:%d %B %Y}: {int(top['n_articles'])} articles "
+                "mention it.")
+    first = outlet_text(top["first_outlet"])
     return (
         f"The most widely reported event is dated {top['date']:%d %B %Y}: {int(top['n_outlets'])} of the "
-        f"{total_outlets} outlets and {int(top['n_articles'])} articles mention it, first "
-        f"{top['first_outlet']}."
+        f"{total_outlets} outlets and {int(top['n_articles'])} articles mention it, first {first}."
     )
 
 
-def events_table(events: pd.DataFrame, sentence_chars: int) -> pd.DataFrame:
-    """The key events as a reader's table: date, reach, who reported first, and what happened."""
-    return pd.DataFrame(
+def events_table(events: pd.DataFrame, sentence_chars: int, outlets: bool = True) -> pd.DataFrame:
+    """The key events as a reader's table: date, reach, who reported first, and what happened (without the outlet
+    columns when the corpus names fewer than two outlets: they would repeat one name, or none)."""
+    table = pd.DataFrame(
         {
             "date": events["date"].dt.strftime("%Y-%m-%d"),
             "outlets": events["n_outlets"].astype(int),
             "articles": events["n_articles"].astype(int),
             "first reported by": [
-                f"{outlet} ({day_text(day)})"
+                f"{outlet_text(outlet)} ({day_text(day)})" if day_text(day) else outlet_text(outlet)
                 for outlet, day in zip(events["first_outlet"], events["first_published"], strict=True)
             ],
             "what happened (most central sentence)": [
                 shorten(text, sentence_chars) for text in events["representative"]
             ],
-            "sources": [", ".join(outlets) for outlets in events["outlets"]],
+            "sources": [", ".join(outlet_text(outlet) for outlet in outlets) for outlets in events["outlets"]],
         }
     )
+    if outlets:
+        return table
+    table["first reported"] = [day_text(day) for day in events["first_published"]]
+    return table[["date", "articles", "first reported", "what happened (most central sentence)"]]
 
 
 def framing_table(events: pd.DataFrame, first: str, second: str, n: int, sentence_chars: int) -> pd.DataFrame:
@@ -84,7 +92,7 @@ def framing_table(events: pd.DataFrame, first: str, second: str, n: int, sentenc
                     {
                         "date": f"{event.date:%Y-%m-%d}",
                         "group": group_name(group),
-                        "outlet": told[group]["outlet"],
+                        "outlet": outlet_text(told[group]["outlet"]),
                         "sentence": shorten(told[group]["sentence"], sentence_chars),
                     }
                 )
@@ -97,21 +105,32 @@ def shared_events_sentence(events: pd.DataFrame, framing: pd.DataFrame, first: s
     """How many of the key events both outlet groups reported, and how many the framing table shows."""
     both = int(sum(first in list(groups) and second in list(groups) for groups in events["groups"]))
     if both == 0:
-        return f"No key event was reported by both {group_name(first)} and {group_name(second)} outlets."
+        return (f"No key event was reported by both {group_name(first)} and {group_name(second)} outlets (see the "
+                "outlets table for the period each covered).")
     return (
         f"{both} of the {len(events)} key events were reported by both {group_name(first)} and "
         f"{group_name(second)} outlets; the table shows the {framing['date'].nunique()} most widely reported."
     )
 
 
-def summary_timeline(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """The summary timeline (timeline.json) as rows of date, sentence and source outlet."""
+def summary_outside(summary: pd.DataFrame, period: tuple[dt.date, dt.date] | None) -> int:
+    """Dates of the summary timeline outside the corpus's period (history the articles recall)."""
+    if summary.empty or period is None:
+        return 0
+    days = pd.to_datetime(summary["date"]).dt.date
+    return int(days[(days < period[0]) | (days > period[1])].nunique())
+
+
+def summary_timeline(entries: Sequence[Mapping[str, Any]], outlets: bool = True) -> pd.DataFrame:
+    """The summary timeline (timeline.json) as rows of date, sentence and source outlet (without the outlet when
+    the corpus names fewer than two)."""
     rows = [
-        {"date": str(entry["date"])[:10], "outlet": sentence["outlet"], "sentence": sentence["text"]}
+        {"date": str(entry["date"])[:10], "outlet": outlet_text(sentence.get("outlet")), "sentence": sentence["text"]}
         for entry in entries
         for sentence in entry["sentences"]
     ]
-    return pd.DataFrame(rows, columns=["date", "outlet", "sentence"]).sort_values("date", kind="stable")
+    table = pd.DataFrame(rows, columns=["date", "outlet", "sentence"]).sort_values("date", kind="stable")
+    return table if outlets else table.drop(columns="outlet")
 
 
 def events_per_week(

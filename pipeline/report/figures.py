@@ -14,16 +14,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from pipeline.report.formatting import shorten
+from pipeline.report.formatting import OTHER_COLOUR, shorten
 
 WIDTH = 7.2
-GROUP_COLOURS = {
-    "russian_state": "#b2182b",
-    "western": "#2166ac",
-    "chinese_state": "#e08214",
-    "cuban_state": "#762a83",
-    "other": "#4d4d4d",
-}
 ACCENT = "#2166ac"
 MARKER_AREA = 20  # points² per outlet: a marker's area is proportional to the outlets reporting the event
 
@@ -52,36 +45,75 @@ def use_style() -> None:
     )
 
 
-def _month_axis(axis: plt.Axes) -> None:
-    axis.xaxis.set_major_locator(mdates.MonthLocator())
-    axis.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-    for label in axis.get_xticklabels():
-        label.set_horizontalalignment("center")
+def _date_axis(axis: plt.Axes, first: object = None, last: object = None, which: str = "x") -> None:
+    """Month ticks for spans of four months to three years, else concise ticks of days or years (a one-week corpus
+    and a decade both read)."""
+    target = axis.xaxis if which == "x" else axis.yaxis
+    span = (pd.Timestamp(last) - pd.Timestamp(first)).days if first is not None and last is not None else 999
+    if 120 < span <= 3 * 365:  # months, at most about fourteen ticks
+        target.set_major_locator(mdates.MonthLocator(interval=max(1, -(-span // (30 * 14)))))
+        target.set_major_formatter(mdates.DateFormatter("%b\n%Y" if which == "x" else "%b %Y"))
+    else:
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+        target.set_major_locator(locator)
+        target.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    if which == "x":
+        for label in axis.get_xticklabels():
+            label.set_horizontalalignment("center")
 
 
-def weekly_articles(weekly: pd.DataFrame, outlets: Sequence[str], outlet_groups: Mapping[str, str]) -> Figure:
-    """Articles per week: the corpus total as bars on top, each outlet as a heatmap row below."""
+def weekly_articles(
+    weekly: pd.DataFrame, outlets: Sequence[str], outlet_colours: Mapping[str, str],
+    undated: Mapping[str, int] | None = None,
+) -> Figure:
+    """Articles per week: the corpus total as bars on top, each outlet as a heatmap row below; articles without
+    a date in their own column on the right ("undated"), so none vanishes from the figure."""
+    undated = {outlet: int(count) for outlet, count in (undated or {}).items() if count}
     matrix = weekly.pivot(index="outlet", columns="week", values="articles").reindex(list(outlets)).fillna(0)
     weeks = pd.DatetimeIndex(matrix.columns)
     edges = mdates.date2num([*weeks, weeks[-1] + pd.Timedelta(days=7)]) if len(weeks) else np.array([0, 1])
     height = 1.6 + 0.22 * len(outlets)
-    figure, (top, bottom) = plt.subplots(
-        2, 1, figsize=(WIDTH, height), sharex=True, height_ratios=[1.3, 0.22 * len(outlets)], layout="constrained"
-    )
+    ratios = [1.3, 0.22 * len(outlets)]
+    if undated:
+        figure, axes = plt.subplots(2, 2, figsize=(WIDTH, height), height_ratios=ratios, width_ratios=[24, 1.4],
+                                    layout="constrained", sharey="row")
+        (top, top_undated), (bottom, bottom_undated) = axes
+        top.sharex(bottom)
+        top.tick_params(labelbottom=False)
+    else:
+        figure, (top, bottom) = plt.subplots(2, 1, figsize=(WIDTH, height), sharex=True, height_ratios=ratios,
+                                             layout="constrained")
     totals = matrix.sum(axis=0).to_numpy()
     top.bar(edges[:-1], totals, width=6.2, align="edge", color=ACCENT)
     top.set_ylabel("all outlets")
     top.grid(axis="y")
     top.set_axisbelow(True)
-    mesh = bottom.pcolormesh(edges, np.arange(len(outlets) + 1), matrix.to_numpy(), cmap="Blues", shading="flat")
+    vmax = max([float(matrix.to_numpy().max()) if matrix.size else 0.0, *undated.values(), 1.0])
+    mesh = bottom.pcolormesh(edges, np.arange(len(outlets) + 1), matrix.to_numpy(), cmap="Blues", shading="flat",
+                             vmin=0, vmax=vmax)
     bottom.set_yticks(np.arange(len(outlets)) + 0.5, labels=list(outlets))
     for label, outlet in zip(bottom.get_yticklabels(), outlets, strict=True):
-        label.set_color(GROUP_COLOURS.get(outlet_groups.get(outlet, "other"), GROUP_COLOURS["other"]))
+        label.set_color(outlet_colours.get(outlet, OTHER_COLOUR[1]))
     bottom.invert_yaxis()
     bottom.spines[["left", "bottom"]].set_visible(False)
     bottom.tick_params(axis="y", length=0)
-    _month_axis(bottom)
-    figure.colorbar(mesh, ax=bottom, label="articles per week", shrink=0.8, pad=0.01)
+    _date_axis(bottom, weeks.min() if len(weeks) else None, weeks.max() if len(weeks) else None)
+    if undated:
+        total = sum(undated.values())
+        top_undated.bar([0], [total], width=0.8, color="#999999")
+        top_undated.text(0, total, f"{total:,}", ha="center", va="bottom", fontsize=7)
+        top_undated.set_xticks([])
+        top_undated.spines[["left", "bottom"]].set_visible(False)
+        top_undated.tick_params(axis="y", length=0, labelleft=False)
+        column = np.array([[undated.get(outlet, 0)] for outlet in outlets], dtype=float)
+        bottom_undated.pcolormesh([0, 1], np.arange(len(outlets) + 1), column, cmap="Greys", shading="flat",
+                                  vmin=0, vmax=vmax)
+        bottom_undated.set_xticks([0.5], labels=["undated"])
+        bottom_undated.spines[:].set_visible(False)
+        bottom_undated.tick_params(length=0, labelleft=False)
+    if len(outlets) > 1:  # one row repeats the bars above: no colour scale needed
+        figure.colorbar(mesh, ax=[bottom, bottom_undated] if undated else bottom, label="articles per week",
+                        shrink=0.8, pad=0.01)
     return figure
 
 
@@ -131,14 +163,17 @@ def topic_prevalence(prevalence: pd.DataFrame, topics: Sequence[int], names: Map
         rows, columns, figsize=(WIDTH, 0.4 + 1.45 * rows), sharex=True, sharey=True, layout="constrained",
         squeeze=False,
     )
+    weeks = pd.to_datetime(prevalence["week"]) if len(prevalence) else pd.Series([pd.NaT])
     for axis, topic in zip(axes.flat, topics, strict=False):
         series = prevalence[prevalence["topic"] == topic].set_index("week")["share"] * 100
         axis.fill_between(series.index, series.to_numpy(), color=ACCENT, alpha=0.25, linewidth=0)
         axis.plot(series.index, series.to_numpy(), color=ACCENT, linewidth=1.2)
+        if len(series) < 4:  # a line through one to three weeks is hard to see: mark the weeks
+            axis.plot(series.index, series.to_numpy(), "o", color=ACCENT, markersize=3)
         axis.set_title(shorten(names[topic], 52), loc="left", fontsize=8)
         axis.grid(axis="y")
         axis.set_axisbelow(True)
-        _month_axis(axis)
+        _date_axis(axis, weeks.min(), weeks.max())
         axis.tick_params(axis="x", labelsize=6.5)
     for axis in axes.flat[len(topics):]:
         axis.set_visible(False)
@@ -161,7 +196,7 @@ def topic_heatmap(shares: pd.DataFrame, topic_names: Mapping[int, str], column_c
     axis.set_yticks(np.arange(len(shares.index)), labels=[shorten(topic_names[topic], 44) for topic in shares.index])
     axis.set_xticks(np.arange(len(shares.columns)), labels=list(shares.columns), rotation=40, ha="right")
     for label, column in zip(axis.get_xticklabels(), shares.columns, strict=True):
-        label.set_color(column_colours.get(column, GROUP_COLOURS["other"]))
+        label.set_color(column_colours.get(column, OTHER_COLOUR[1]))
     threshold = values.max() * 0.6 if values.size else 0
     for (row, column), value in np.ndenumerate(values):
         axis.text(column, row, f"{value:.0f}", ha="center", va="center", fontsize=6.5,
@@ -172,8 +207,9 @@ def topic_heatmap(shares: pd.DataFrame, topic_names: Mapping[int, str], column_c
     return figure
 
 
-def event_timeline(events: pd.DataFrame, label_chars: int) -> Figure:
-    """Key events on a vertical date axis; marker area grows with the number of outlets reporting the event.
+def event_timeline(events: pd.DataFrame, label_chars: int, reach: str = "outlets") -> Figure:
+    """Key events on a vertical date axis; marker area grows with the number of outlets reporting the event
+    (`reach="articles"`: of articles, for a corpus of one outlet or none named).
 
     Labels sit at evenly spaced heights beside the axis, joined to their date by a thin line, so events on
     neighbouring days never print over each other.
@@ -184,25 +220,27 @@ def event_timeline(events: pd.DataFrame, label_chars: int) -> Figure:
     low, high = (dates.min(), dates.max()) if count else (0.0, 1.0)
     pad = max((high - low) * 0.03, 2.0)
     slots = np.linspace(low, high, count) if count > 1 else dates
-    sizes = MARKER_AREA * events["n_outlets"].to_numpy()
+    column = "n_outlets" if reach == "outlets" else "n_articles"
+    sizes = MARKER_AREA * events[column].to_numpy()
     for date, slot, row in zip(dates, slots, events.itertuples(), strict=True):
         axis.plot([0.0, 0.05, 0.09], [date, slot, slot], color="#999999", linewidth=0.6, zorder=1)
-        label = f"{pd.Timestamp(row.date):%d %b} \u00b7 {row.n_outlets} outlets \u00b7 {row.representative}"
+        reported = getattr(row, column)
+        noun = reach if reported != 1 else reach[:-1]
+        label = f"{pd.Timestamp(row.date):%d %b} \u00b7 {reported} {noun} \u00b7 {row.representative}"
         axis.text(0.1, slot, shorten(label, label_chars), va="center", fontsize=7)
     axis.scatter(np.zeros(count), dates, s=sizes, color=ACCENT, alpha=0.85, zorder=2, edgecolor="white", linewidth=0.5)
     axis.set_ylim(high + pad, low - pad)
     axis.set_xlim(-0.03, 1.0)
-    axis.yaxis.set_major_locator(mdates.MonthLocator())
-    axis.yaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    _date_axis(axis, mdates.num2date(low), mdates.num2date(high), which="y")
     axis.set_xticks([])
     axis.spines[["bottom", "top", "right"]].set_visible(False)
     handles = [
         axis.scatter([], [], s=MARKER_AREA * outlets, color=ACCENT, alpha=0.85, edgecolor="white")
-        for outlets in _legend_steps(events["n_outlets"])
+        for outlets in _legend_steps(events[column])
     ]
-    labels = [f"{outlets} outlets" for outlets in _legend_steps(events["n_outlets"])]
+    labels = [f"{outlets} {reach if outlets != 1 else reach[:-1]}" for outlets in _legend_steps(events[column])]
     axis.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, -0.005), ncol=len(handles), frameon=False,
-                title="marker size = outlets reporting", title_fontsize=7)
+                title=f"marker size = {reach} reporting", title_fontsize=7)
     return figure
 
 

@@ -6,11 +6,12 @@ everywhere in the report.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from pipeline.corpus import OTHER_GROUP
+from pipeline.corpus import OTHER_GROUP, UNKNOWN
 
 GROUP_NAMES = {
     "russian_state": "Russian state",
@@ -21,8 +22,37 @@ GROUP_NAMES = {
 }
 
 
+# Colours for outlet groups, given in the order params list the groups (the default four keep their colours);
+# a named colour, so captions can say which colour is which group.
+PALETTE = (
+    ("red", "#b2182b"), ("blue", "#2166ac"), ("orange", "#e08214"), ("purple", "#762a83"), ("green", "#1b7837"),
+    ("brown", "#8c510a"), ("teal", "#35978f"), ("pink", "#c51b7d"),
+)
+OTHER_COLOUR = ("grey", "#4d4d4d")
+
+
 def group_name(group: str) -> str:
     return GROUP_NAMES.get(group, group.replace("_", " "))
+
+
+def outlet_text(outlet: Any) -> str:
+    """An outlet as the report prints it: `(unknown)` when the corpus does not name it."""
+    return UNKNOWN if outlet is None or (not isinstance(outlet, str) and pd.isna(outlet)) else str(outlet)
+
+
+def group_colours(groups: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Group -> (colour name, hex) for every configured group, in order (the palette repeats past eight),
+    and grey for `other`."""
+    colours = {group: PALETTE[number % len(PALETTE)] for number, group in enumerate(groups) if group != OTHER_GROUP}
+    colours[OTHER_GROUP] = OTHER_COLOUR
+    return colours
+
+
+def colour_legend(groups: Sequence[str], shown: Sequence[str]) -> str:
+    """'red Russian state, blue Western, grey other': the colours of the groups in `shown`, in params' order."""
+    colours = group_colours(groups)
+    order = [group for group in [*groups, OTHER_GROUP] if group in set(shown)]
+    return ", ".join(f"{colours[group][0]} {group_name(group)}" for group in dict.fromkeys(order))
 
 
 def day_text(value: Any) -> str:

@@ -70,13 +70,16 @@ class ItemStore:
         item = self.load(name)
         self.numbers[item.kind] += 1
         heading = f"{item.kind.capitalize()} {self.numbers[item.kind]}. {item.title}"
+        css = f"item {item.kind}"
         if item.kind == "figure":
             encoded = base64.b64encode((self.directory / f"{name}.png").read_bytes()).decode("ascii")
             body = f'<img src="data:image/png;base64,{encoded}" alt="{escape(item.title)}">'
         else:
-            body = table_html(pd.read_csv(self.directory / f"{name}.csv", keep_default_na=False, dtype=str))
+            frame = pd.read_csv(self.directory / f"{name}.csv", keep_default_na=False, dtype=str)
+            body = table_html(frame) if len(frame) else '<p class="note">(no rows: the sentence below says why)</p>'
+            css += f" cols-{len(frame.columns)}"  # the stylesheet sizes a table's columns by how many it has
         return (
-            f'<figure class="item {item.kind}" id="{escape(name)}">'
+            f'<figure class="{css}" id="{escape(name)}">'
             f'<div class="item-title">{escape(heading)}</div>{body}'
             f'<figcaption><span class="caption">{escape(item.caption)}</span> '
             f'<span class="interpretation">{escape(item.interpretation)}</span></figcaption></figure>'

@@ -48,15 +48,19 @@ table.data tr { break-inside: avoid; }
 figure.table { break-inside: auto; }
 #top_events table.data { table-layout: fixed; }
 #top_events th, #top_events td { box-sizing: border-box; }
-#top_events th:nth-child(1) { width: 11%; } #top_events th:nth-child(2) { width: 8%; }
-#top_events th:nth-child(3) { width: 8%; } #top_events th:nth-child(4) { width: 15%; }
-#top_events th:nth-child(5) { width: 35%; } #top_events th:nth-child(6) { width: 23%; }
-#top_events td:nth-child(4), #top_events td:nth-child(6) { font-size: 7pt; color: #444; }
+#top_events.cols-6 th:nth-child(1) { width: 11%; } #top_events.cols-6 th:nth-child(2) { width: 8%; }
+#top_events.cols-6 th:nth-child(3) { width: 8%; } #top_events.cols-6 th:nth-child(4) { width: 15%; }
+#top_events.cols-6 th:nth-child(5) { width: 35%; } #top_events.cols-6 th:nth-child(6) { width: 23%; }
+#top_events.cols-6 td:nth-child(4), #top_events.cols-6 td:nth-child(6) { font-size: 7pt; color: #444; }
+#top_events.cols-4 th:nth-child(1) { width: 12%; } #top_events.cols-4 th:nth-child(2) { width: 9%; }
+#top_events.cols-4 th:nth-child(3) { width: 13%; } #top_events.cols-4 th:nth-child(4) { width: 66%; }
 figure[id^="eval_"] table.data { width: auto; min-width: 55%; }
 #parameters table.data { font-size: 7pt; }
 #parameters table.data td { padding: 1pt 4pt; }
 .facts { background: #f3f6fa; border-left: 3px solid #2166ac; padding: 6pt 10pt; margin: 8pt 0; }
 .note { color: #555; font-size: 8.5pt; }
+.warning { background: #fdf3e7; border-left: 3px solid #e08214; padding: 6pt 10pt; margin: 8pt 0; }
+h1 { break-after: avoid; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; }
 """
 

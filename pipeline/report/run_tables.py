@@ -118,43 +118,67 @@ def timex_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+TLS_METHODS = {  # benchmarks/results/tls.json's methods, as the README's table names them
+    "ours": "ours",
+    "learnt": "learnt ranker",
+    "pubcount": "PubCount",
+    "random": "random",
+    "date_oracle": "date oracle",
+    "text_oracle": "text oracle",
+}
+
+
+def _tls_cell(scores: Mapping[str, Any] | None) -> str:
+    if not scores:
+        return ""
+    return " / ".join(f"{float(scores[key]):.3f}" for key in ("date_f1", "ar1", "ar2"))
+
+
 def tls_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
-    """Timeline summarisation on Timeline17 topics: our Date-F1 and alignment ROUGE next to DATEWISE's."""
+    """Timeline summarisation on Timeline17, leaving one topic out (`benchmarks/bench_tls.py`): per left-out topic,
+    over all timelines and as the mean over topics, each method's Date-F1 / AR1-F / AR2-F."""
+    methods = [method for method in TLS_METHODS if method in benchmark.get("methods", TLS_METHODS)]
     rows = []
-    for topic, result in sorted(benchmark.get("topics", {}).items()):
-        ours, datewise = result.get("ours", {}), result.get("datewise", {})
-        rows.append(
-            {
-                "topic": topic,
-                "Date-F1": ours.get("date_f1"),
-                "Date-F1 (DATEWISE)": datewise.get("date_f1"),
-                "AR-1 F1": ours.get("ar1"),
-                "AR-1 F1 (DATEWISE)": datewise.get("ar1"),
-                "AR-2 F1": ours.get("ar2"),
-                "AR-2 F1 (DATEWISE)": datewise.get("ar2"),
-            }
-        )
-    return pd.DataFrame(rows)
+    for topic, fold in sorted(benchmark.get("folds", {}).items()):
+        row = {"left-out topic (timelines)": f"{topic} ({len(fold.get('folders', [])) or '?'})"}
+        row.update({TLS_METHODS[method]: _tls_cell(fold.get("scores", {}).get(method)) for method in methods})
+        rows.append(row)
+    for scope, name in (("overall", "all {n} timelines"), ("fold_mean", "mean over {k} topics")):
+        scores = benchmark.get(scope, {}).get("scores", {})
+        if scores:
+            label = name.format(n=len(benchmark.get("folders", {})), k=len(benchmark.get("folds", {})))
+            rows.append({"left-out topic (timelines)": label,
+                         **{TLS_METHODS[method]: _tls_cell(scores.get(method)) for method in methods}})
+    return pd.DataFrame(rows, columns=["left-out topic (timelines)", *(TLS_METHODS[method] for method in methods)])
+
+
+DATING_SETTINGS = {  # benchmarks/results/dating.json (`benchmarks/bench_dating.py`)
+    "a_neighbours": "(a) with the corpus's other dated articles as neighbours",
+    "b_alone": "(b) each article alone, its own text only",
+    "b_folder": "(b+) the whole corpus as an undated folder",
+    "c_baseline_latest_full_date": "(c) baseline: the latest full date in the text",
+}
 
 
 def date_inference_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
-    """Publication dates inferred for articles whose known date was hidden, next to the baseline."""
-    inference = benchmark.get("date_inference", {})
-    names = {"model": "our date model", "baseline_latest_full_date": "latest full date in the text"}
+    """Publication dates inferred for the default corpus's dated articles with their dates hidden, in each setting
+    of `benchmarks/bench_dating.py`, at the configured `min_confidence`."""
     rows = []
-    for key, name in names.items():
-        result = inference.get(key)
-        if result:
-            rows.append(
-                {
-                    "method": name,
-                    "coverage": f"{result['coverage']:.0%}",
-                    "median error (days)": result["median_abs_error_days"],
-                    "within 1 day": f"{result['within_1_day']:.0%}",
-                    "within 7 days": f"{result['within_7_days']:.0%}",
-                }
-            )
-    return pd.DataFrame(rows)
+    for key, name in DATING_SETTINGS.items():
+        result = benchmark.get(key)
+        if not result:
+            continue
+        result = result.get("at_min_confidence", result)
+        rows.append(
+            {
+                "setting": name,
+                "coverage": f"{result['coverage']:.0%}",
+                "median error (days)": f"{result['median_abs_error_days']:g}",
+                "within 1 day": f"{result['within_1_day']:.0%}",
+                "within 3 days": f"{result['within_3_days']:.0%}",
+            }
+        )
+    return pd.DataFrame(rows, columns=["setting", "coverage", "median error (days)", "within 1 day", "within 3 days"])
 
 
 EMBEDDING_MODELS = {

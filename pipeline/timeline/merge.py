@@ -28,7 +28,7 @@ from sklearn.preprocessing import normalize
 from tqdm import tqdm
 
 from pipeline.config import CorpusConfig, MergeConfig
-from pipeline.corpus import group_of, outlet_countries
+from pipeline.corpus import match_groups, outlet_countries
 from pipeline.timeline.sentences import strip_dateline
 
 DAY_PRECISIONS = ("time", "day")
@@ -221,7 +221,8 @@ def provenance(articles: pd.DataFrame, corpus: CorpusConfig) -> Provenance:
     """Outlet groups and countries by the corpus contract, and the days each outlet published."""
     dated = articles.dropna(subset=["date"])
     active = {str(outlet): frozenset(days) for outlet, days in dated.groupby("outlet")["date"]}
-    return Provenance(group_of(corpus.outlet_groups), outlet_countries(articles, corpus), active)
+    groups = match_groups(articles, corpus.outlet_groups).groups  # entries name outlets or their domains
+    return Provenance(groups, outlet_countries(articles, corpus), active)
 
 
 def merge_events(mentions: pd.DataFrame, origin: Provenance, config: MergeConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
