@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,10 @@ def peak(runs: list[dict[str, Any]], field: str) -> int:
     return max((stage[field] for phase in runs for stage in phase["stages"].values()), default=0)
 
 
-def bench(commit: str, slice_rows: int | None, param: str, keep: bool) -> dict[str, Any]:
+def bench(
+    commit: str, slice_rows: int | None, param: str, keep: bool, save: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """Run the three phases on a fresh clone of `commit`; `save` is called with the results after each phase."""
     venv_bin = Path(sys.executable).parent
     remote = subprocess.run([str(venv_bin / "dvc"), "remote", "list"], cwd=REPO, capture_output=True, text=True,
                             check=True).stdout.split()
@@ -202,12 +206,13 @@ def bench(commit: str, slice_rows: int | None, param: str, keep: bool) -> dict[s
         if slice_rows:
             make_slice(clone, slice_rows)
         run([sys.executable, "-m", "pipeline", "sync"], clone, env, "sync")
-        cold = timed_repro(clone, env, records, "cold dvc repro")
-        noop = timed_repro(clone, env, records, "no-op dvc repro")
+        result["cold"] = cold = timed_repro(clone, env, records, "cold dvc repro")
+        save(result)
+        result["noop"] = noop = timed_repro(clone, env, records, "no-op dvc repro")
+        save(result)
         change_param(clone, param)
-        changed = timed_repro(clone, env, records, f"dvc repro after {param}")
+        result["param_change"] = changed = timed_repro(clone, env, records, f"dvc repro after {param}")
         changed["param"] = param
-        result.update(cold=cold, noop=noop, param_change=changed)
         result["peak_memory_mb"] = {
             "pss_tree": peak([cold, changed], "peak_pss_tree_mb"),
             "rss_tree": peak([cold, changed], "peak_rss_tree_mb"),
@@ -242,11 +247,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    result = bench(args.commit, args.slice, args.param, args.keep)
-    results = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
-    results.setdefault("targets", {k: v for k, v in TARGETS.items()})
-    results.setdefault("slice_runs" if args.slice else "runs", {})[args.label] = result
-    io.write_json(args.out, results)
+
+    def save(result: dict[str, Any]) -> None:
+        results = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
+        results["targets"] = dict(TARGETS)
+        results.setdefault("slice_runs" if args.slice else "runs", {})[args.label] = result
+        io.write_json(args.out, results)
+
+    result = bench(args.commit, args.slice, args.param, args.keep, save)
+    save(result)
     log.info("cold %.0f s, no-op %.1f s, %s: %.0f s (%s); peak %d MB", result["cold"]["seconds"],
              result["noop"]["seconds"], args.param, result["param_change"]["seconds"],
              ", ".join(result["param_change"]["stages_run"]), result["peak_memory_mb"]["pss_tree"])
