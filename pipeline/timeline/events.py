@@ -63,7 +63,12 @@ def precision_rank(mention: DateMention) -> int:
 
 
 def load_spacy(model: str) -> Any:
-    """The parser and NER only: the tagger feeds the parser; lemmas and coarse POS are not needed."""
+    """The components the events read, nothing else: tok2vec and tagger (fine tags find the verb or noun a date
+    hangs on), parser (roles) and NER (entities); lemmas, coarse POS and the sentence recogniser are not loaded.
+
+    Measured on 935 event sentences of 400 articles (CPU seconds): tok2vec 1.2, tagger < 0.1, parser 1.1,
+    NER 3.8 (its own embedding layer); every one is needed, so no smaller pipeline gives the same events.
+    """
     import spacy
 
     return spacy.load(model, exclude=["lemmatizer", "attribute_ruler", "senter"])

@@ -8,12 +8,11 @@ one row per TIMEX3 with its sentence, value, granularity and day range (`timexes
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 from collections.abc import Sequence
 
 import pandas as pd
-from tqdm import tqdm
 
+from pipeline.timeline.parallel import process_map
 from pipeline.timeline.sentences import DatedText, date_text
 
 
@@ -27,11 +26,7 @@ def _date_article(job: tuple[str, str, dt.date | None]) -> DatedText:
 def date_articles(articles: pd.DataFrame, n_jobs: int) -> list[DatedText]:
     """Sentence spans and timexes of every article, in article order, tagged in `n_jobs` processes."""
     jobs = list(zip(articles["id"], articles["body"], articles["date"], strict=True))
-    progress = {"desc": "tagging", "unit": "article", "total": len(jobs), "leave": False}
-    if n_jobs == 1 or len(jobs) < 200:
-        return [_date_article(job) for job in tqdm(jobs, **progress)]
-    with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
-        return list(tqdm(pool.imap(_date_article, jobs, chunksize=64), **progress))
+    return process_map(_date_article, jobs, n_jobs, chunksize=64, desc="tagging", unit="article")
 
 
 def timex_frame(articles: pd.DataFrame, dated: Sequence[DatedText]) -> pd.DataFrame:
