@@ -81,8 +81,10 @@ class Tour:
     """What a reader saw: timings, the texts that appeared after each click, screenshots and console errors."""
 
     load_seconds: float  # from navigation start until every view had drawn (performance.now at ready)
+    load_cpu_seconds: float | None  # CPU time of the browser's processes over the same span (None: unknown)
     webgl: bool
     summary: str
+    time_note: str = ""
     topic_title: str = ""
     topic_words: str = ""
     topic_articles: int = 0
@@ -99,6 +101,24 @@ class Tour:
     @property
     def console_errors(self) -> list[str]:
         return [entry["message"] for entry in self.console if entry.get("level") == "SEVERE"]
+
+
+def browser_cpu_seconds(driver: Any) -> float | None:
+    """CPU seconds used so far by the browser's processes (the driver's children), or None if unreadable.
+
+    Wall-clock load times swing with whatever else the machine runs; CPU time is the steadier measure.
+    """
+    try:
+        import psutil
+
+        total = 0.0
+        for process in psutil.Process(driver.service.process.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
+    except Exception:  # psutil missing or the driver's process gone: the load time is still measured
+        return None
 
 
 def wait_until(driver: Any, script: str, seconds: float, what: str) -> Any:
@@ -172,13 +192,18 @@ def tour(html_path: Path, screenshots: Path | None = None, prefix: str = "explor
     chromium = find_chromium()
     shot = (lambda name: screenshots / f"{prefix}_{name}.png") if screenshots is not None else (lambda name: None)
     with headless(chromium) as driver:
+        cpu_before = browser_cpu_seconds(driver)
         driver.get(Path(html_path).resolve().as_uri())
         wait_until(driver, "window.explorerReady === true || (window.explorerErrors || []).length > 0", READY_SECONDS,
                    "drawing the explorer's views")
+        cpu_after = browser_cpu_seconds(driver)
         result = Tour(
             load_seconds=round(float(driver.execute_script("return window.explorerLoadMs || 0;")) / 1000, 3),
+            load_cpu_seconds=(round(cpu_after - cpu_before, 2) if cpu_before is not None and cpu_after is not None
+                              else None),
             webgl=bool(driver.execute_script("return window.explorer ? window.explorer.webgl : false;")),
             summary=_text(driver, "#summary"),
+            time_note=_text(driver, "#time-note"),
         )
         result.screenshots["map"] = _shoot(driver, "map-section", shot("map"))
         result.screenshots["over_time"] = _shoot(driver, "time-section", shot("over_time"))

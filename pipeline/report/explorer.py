@@ -189,7 +189,7 @@ def article_frame(outputs: Outputs, coordinates: pd.DataFrame, outlet_groups: Ma
     frame["title"] = frame["title"].fillna("").astype(str)
     frame["title"] = frame["title"].where(frame["title"].str.strip() != "", "(untitled)")
     frame["outlet"] = frame["outlet"].fillna(UNKNOWN).astype(str)
-    frame["group"] = frame["outlet"].map(groups).fillna(OTHER_GROUP)
+    frame["group"] = [groups.get(outlet, OTHER_GROUP) for outlet in frame["outlet"]]
     frame["week"] = week_start(frame["date"])
     frame["url"] = frame["url"].map(safe_url)
     frame["topic"] = frame["topic"].astype("Int64")
