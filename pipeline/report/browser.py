@@ -166,7 +166,10 @@ paths.forEach(function (path, index) {
   const calc = path.parentNode && path.parentNode.parentNode && path.parentNode.parentNode.__data__;
   const trace = calc && calc[0] && calc[0].trace;
   const event = trace && trace.customdata ? trace.customdata[path.__data__.i] : undefined;
-  if (event !== undefined && events.n_outlets[event] > bestOutlets) { best = index; bestOutlets = events.n_outlets[event]; }
+  if (event !== undefined && events.n_outlets[event] > bestOutlets) {
+    best = index;
+    bestOutlets = events.n_outlets[event];
+  }
 });
 return best;
 """

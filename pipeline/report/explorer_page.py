@@ -128,7 +128,8 @@ def payload(
             "reach": events["reach"].tolist(),
             "sentence": events["representative"].fillna("").astype(str).tolist(),
             "outlets": [[outlet_index.get(str(outlet), -1) for outlet in outlets_] for outlets_ in events["outlets"]],
-            "lags": [[None if lag is None or pd.isna(lag) else int(lag) for lag in lags] for lags in events["lag_days"]],
+            "lags": [[None if lag is None or pd.isna(lag) else int(lag) for lag in lags]
+                     for lags in events["lag_days"]],
             "mentions": [
                 [
                     [article_index.get(str(row.article_id), -1), outlet_index.get(str(row.outlet), -1),
@@ -211,7 +212,7 @@ def build(
         "placed": placed,
         "map_points": int(on_map.sum()),
         "min_event_outlets": config.min_event_outlets,
-        "events_in_period": int(len(explorer.within(outputs.events, period))),
+        "events_in_period": len(explorer.within(outputs.events, period)),
         "topic_articles": config.topic_articles,
         "min_week_articles": min_week_articles,
         "compare_groups": list(compare_groups),
@@ -229,6 +230,6 @@ def build(
         articles=len(articles),
         map_points=int(on_map.sum()),
         events=len(events),
-        sentences=int(len(sentences)),
+        sentences=len(sentences),
         map_from_cache=from_cache,
     )

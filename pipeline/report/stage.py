@@ -173,9 +173,8 @@ def execute(notebook: Path, output: Path, parameters: Mapping[str, Any], kernel:
 
 def build_report(params: Params, inputs: Inputs, notebooks_dir: Path, out_dir: Path) -> dict[str, Any]:
     """Execute every notebook and render the report; return the counts and timings for the metrics."""
-    from pipeline.report.render import render
-
     from pipeline.report.explorer_stage import build_and_shoot
+    from pipeline.report.render import render
 
     executed_dir = out_dir / "notebooks"
     executed_dir.mkdir(parents=True, exist_ok=True)
