@@ -292,6 +292,15 @@ def weekly_topic_shares(articles: pd.DataFrame, topics: Sequence[int], min_week_
     return table
 
 
+def topic_by_group(articles: pd.DataFrame, topic: int, min_week_articles: int = 1) -> pd.DataFrame:
+    """A topic's weekly share of each outlet group's articles: week, articles (all groups), one column per group."""
+    table = weekly_topic_shares(articles, [], min_week_articles)
+    for group in sorted(articles["group"].dropna().unique()):
+        own = weekly_topic_shares(articles[articles["group"] == group], [topic], min_week_articles)
+        table[group] = table["week"].map(dict(zip(own["week"], own[topic], strict=True)))
+    return table
+
+
 def outlet_agenda(articles: pd.DataFrame, outlet: str, n_topics: int = 8, min_week_articles: int = 1) -> (
         pd.DataFrame):
     """An outlet's agenda: the weekly share of its articles in each of its `n_topics` largest topics."""
