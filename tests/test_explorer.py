@@ -27,7 +27,7 @@ HOSTILE = (
     "<script>window.__pwned = 1</script>Troops mass at the border",
     '<img src=x onerror="window.__pwned = 2">Gas prices rise',
     "</script><script>window.__pwned = 3</script> Talks in Geneva",
-    "Tom & Jerry &lt;b&gt; 5 < 6 > 4 \u2028 new line",
+    "Tom & Jerry &lt;b&gt; 5 < 6 > 4 \u2028 pwned entities",
 )
 OUTLETS = {"tass.com": "russian_state", "apnews.com": "western", "<b>evil</b>.example": "other",
            "punchng.com": "other"}

@@ -12,13 +12,14 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-WINDOW = (1400, 1000)
+WINDOW = (1400, 1600)  # tall enough for a section and its panel in one screenshot
 READY_SECONDS = 120.0
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 DRIVER_NAMES = ("chromedriver", "chromium-driver")
@@ -37,6 +38,22 @@ class BrowserUnavailable(RuntimeError):
 class Chromium:
     browser: Path
     driver: Path
+
+
+def why_not_installable() -> str | None:
+    """Why apt cannot install chromium and chromium-driver here (no apt, or no candidate), or None if it can."""
+    if shutil.which("apt-cache") is None:
+        return "there is no apt-cache (not a Debian-based machine)"
+    try:
+        policy = subprocess.run(["apt-cache", "policy", "chromium", "chromium-driver"], capture_output=True,
+                                text=True, timeout=60, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"apt-cache failed: {error}"
+    candidates = [line.split(":", 1)[1].strip() for line in policy.splitlines()
+                  if line.strip().startswith("Candidate:")]
+    if len(candidates) < 2 or "(none)" in candidates:
+        return "apt knows no installable chromium and chromium-driver (apt-cache policy shows no candidate)"
+    return None
 
 
 def find_chromium() -> Chromium:
@@ -94,6 +111,8 @@ class Tour:
     event_mentions: int = 0
     event_links: list[str] = field(default_factory=list)
     search_results: list[str] = field(default_factory=list)
+    hover_text: str = ""  # the map's hover label over the point the tour hovered
+    probe: Any = None  # the value of the caller's JavaScript expression, evaluated last
     page_errors: list[str] = field(default_factory=list)
     console: list[dict[str, Any]] = field(default_factory=list)
     screenshots: dict[str, Path] = field(default_factory=dict)
@@ -188,8 +207,41 @@ def click_event(driver: Any) -> None:
     ActionChains(driver).move_to_element(points[chosen]).pause(0.2).click().perform()
 
 
-def tour(html_path: Path, screenshots: Path | None = None, prefix: str = "explorer", search: str = "") -> Tour:
-    """Open the page from disk, wait for it, and visit every view; screenshots go to `screenshots/prefix_*.png`."""
+# Where a map point is, in pixels from the centre of the map's element (selenium's offsets): the first point
+# whose article's title contains arguments[0], else the first point.
+POINT = """
+const plot = document.getElementById('map'), layout = plot._fullLayout, trace = plot._fullData[0];
+const titles = window.explorer.data.articles.title, needle = arguments[0];
+const found = needle ? trace.customdata.findIndex(function (i) { return titles[i].indexOf(needle) >= 0; }) : 0;
+const point = Math.max(found, 0), box = plot.getBoundingClientRect();
+const x = layout.xaxis.l2p(trace.x[point]) + layout._size.l, y = layout.yaxis.l2p(trace.y[point]) + layout._size.t;
+return [x - box.width / 2, y - box.height / 2];
+"""
+
+
+def hover_point(driver: Any, title: str = "") -> str:
+    """Move the mouse over the map's point of the first article whose title contains `title` (else the first
+    point), as a reader does; return the hover label's text."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    driver.execute_script("document.getElementById('map-section').scrollIntoView({block: 'start'});")
+    time.sleep(0.2)
+    dx, dy = driver.execute_script(POINT, title)
+    ActionChains(driver).move_to_element_with_offset(driver.find_element(By.ID, "map"), int(dx), int(dy)).perform()
+    try:
+        return str(wait_until(driver, "(document.querySelector('#map .hoverlayer') || {}).textContent", 10,
+                              "a hover label on the map"))
+    except TimeoutError:
+        return ""
+
+
+def tour(html_path: Path, screenshots: Path | None = None, prefix: str = "explorer", search: str = "",
+         probe: str = "null", hover: str = "") -> Tour:
+    """Open the page from disk, wait for it, and visit every view; screenshots go to `screenshots/prefix_*.png`.
+
+    `hover`: the mouse rests on the map point of the first article whose title contains it (else the first
+    point); `search` is typed into the search box; `probe`, a JavaScript expression, is evaluated at the end."""
     from selenium.webdriver.common.by import By
 
     chromium = find_chromium()
@@ -209,6 +261,7 @@ def tour(html_path: Path, screenshots: Path | None = None, prefix: str = "explor
             time_note=_text(driver, "#time-note"),
         )
         result.screenshots["map"] = _shoot(driver, "map-section", shot("map"))
+        result.hover_text = hover_point(driver, hover)
         result.screenshots["over_time"] = _shoot(driver, "time-section", shot("over_time"))
         # A topic, clicked in the topic list: its words and articles appear, the map fades the others.
         item = driver.find_elements(By.CSS_SELECTOR, "#topic-list button.topic-item")
@@ -247,6 +300,7 @@ def tour(html_path: Path, screenshots: Path | None = None, prefix: str = "explor
                 driver.save_screenshot(str(path))
                 result.screenshots["search"] = path
         result.page_errors = list(driver.execute_script("return window.explorerErrors || [];"))
+        result.probe = driver.execute_script(f"return ({probe});")
         result.console = list(driver.get_log("browser"))
     result.screenshots = {name: path for name, path in result.screenshots.items() if path is not None}
     return result
