@@ -179,8 +179,8 @@ def test_the_map_is_deterministic_and_cached(tmp_path: Path) -> None:
     second, cached = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings, config, tmp_path)
     assert cached and second.equals(first)
     assert len(list(tmp_path.glob("map-*.parquet"))) == 1
-    other, cached = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings * 2 + 1,
-                                             ExplorerConfig(map_seed=8), tmp_path)
+    _, cached = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings * 2 + 1,
+                                         ExplorerConfig(map_seed=8), tmp_path)
     assert not cached and len(list(tmp_path.glob("map-*.parquet"))) == 2
     # Articles of one topic lie closer to each other than to the others' (the embeddings are clustered).
     frame = first.assign(topic=outputs.doc_topics["topic"])

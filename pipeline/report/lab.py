@@ -37,7 +37,11 @@ def session_environment(root: Path, ipython_dir: Path, base: dict[str, str] | No
 
 
 def command(root: Path, extra: list[str]) -> list[str]:
-    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root.resolve()}", str(NOTEBOOK), *extra]
+    """jupyter lab on the exploration notebook, serving the repository (as root, e.g. in a container, it must be
+    allowed explicitly)."""
+    as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root.resolve()}", *as_root, str(NOTEBOOK),
+            *extra]
 
 
 def main(argv: list[str] | None = None) -> int:
