@@ -9,7 +9,7 @@ with `<`, `>` and `&` as entities, and makes links only of http(s) addresses.
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -197,6 +197,21 @@ def build(
 ) -> Built:
     """Reduce (or read from the cache) the map, derive the tables and write the page atomically."""
     coordinates, from_cache = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings, config, cache_dir)
+    built = write(outputs, coordinates, config, outlet_groups, compare_groups, min_week_articles, title, out_path)
+    return dataclasses.replace(built, map_from_cache=from_cache)
+
+
+def write(
+    outputs: explorer.Outputs,
+    coordinates: pd.DataFrame,
+    config: ExplorerConfig,
+    outlet_groups: Mapping[str, Sequence[str]],
+    compare_groups: Sequence[str],
+    min_week_articles: int,
+    title: str,
+    out_path: Path,
+) -> Built:
+    """The page for articles placed at `coordinates` (id, x, y), written atomically."""
     articles = explorer.article_frame(outputs, coordinates, outlet_groups)
     on_map = explorer.map_sample(articles, config.max_map_points, config.map_seed)
     topics = explorer.topic_frame(outputs.topic_info)
@@ -206,7 +221,6 @@ def build(
     placed = int((articles["x"].notna() & articles["y"].notna()).sum())
     meta = {
         "title": title,
-        "built": dt.date.today().isoformat(),
         "period": [_day(day) for day in period] if period else None,
         "articles": len(articles),
         "placed": placed,
@@ -231,5 +245,5 @@ def build(
         map_points=int(on_map.sum()),
         events=len(events),
         sentences=len(sentences),
-        map_from_cache=from_cache,
+        map_from_cache=False,
     )
