@@ -1,14 +1,18 @@
 """Atomic output writers: a crash mid-write never leaves a file that the next run would trust.
 
 Every writer renders to a temporary file in the destination folder, flushes it to disk and then
-renames it over the target (`os.replace` is atomic on POSIX within one file system).
+renames it over the target (`os.replace` is atomic on POSIX within one file system). A writer killed
+outright (SIGKILL, power loss) leaves its hidden temporary behind; the next write of the same target
+removes it, so leftovers never pile up or end up inside an output folder DVC hashes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +23,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
+def _remove_leftovers(target: Path) -> None:
+    """Delete temporaries a killed writer of `target` left behind (one writer per target is assumed)."""
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside `target`; move it onto `target` only if the block succeeds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -34,6 +48,24 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield an empty temporary folder beside `target`; it replaces `target` only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_text(target: str | os.PathLike[str], text: str) -> None:

@@ -317,3 +317,17 @@ def test_a_report_without_outlet_groups_to_compare_leaves_the_contrasts_out(tmp_
     assert not (tmp_path / "reports" / "figures" / "framing.csv").exists()
     page = (tmp_path / "reports" / "report.html").read_text(encoding="utf-8")
     assert "clustered by k-means into 3 topics" in page  # the method names the components used
+
+
+def test_timex_table_shows_na_where_heideltime_published_no_figure() -> None:
+    from pipeline.report.run_tables import timex_table
+
+    scores = {measure: {"f1": 80.0} for measure in ("strict", "relaxed", "type", "value")}
+    benchmark = {
+        "datasets": {"wikiwars_dev": {"documents": 10, "scores": scores}, "MEANTIME": {"documents": 3, "scores": scores}},
+        "heideltime_reference": {"wikiwars_dev": {"value": 83.44, "type": None}, "MEANTIME": None},
+    }
+    table = timex_table(benchmark).set_index("corpus")
+    assert table.loc["wikiwars_dev", "value F1 (HeidelTime)"] == "83.4"
+    assert table.loc["wikiwars_dev", "type F1 (HeidelTime)"] == "n/a"
+    assert table.loc["MEANTIME", "strict F1 (HeidelTime)"] == "n/a"

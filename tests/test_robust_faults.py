@@ -79,6 +79,7 @@ def _check_partial_then_rerun(corpus: Path, out: Path, log: Path, clean: dict[st
     rerun = _start(corpus, out, log)
     assert rerun.wait(timeout=300) == 0, log.read_text()
     assert _digests(out) == clean
+    assert not list(out.glob(".*")), "the rerun left the killed run's temporaries behind"
 
 
 def test_ingest_killed_mid_run_and_rerun_matches_an_uninterrupted_run(

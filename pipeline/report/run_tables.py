@@ -112,7 +112,8 @@ def timex_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
         for measure in ("strict", "relaxed", "type", "value"):
             ours = scores.get(measure, {}).get("f1")
             row[f"{measure} F1"] = "" if ours is None else f"{ours:.1f}"
-            row[f"{measure} F1 (HeidelTime)"] = f"{theirs[measure]:.1f}" if measure in theirs else "n/a"
+            published = theirs.get(measure)
+            row[f"{measure} F1 (HeidelTime)"] = "n/a" if published is None else f"{published:.1f}"
         rows.append(row)
     return pd.DataFrame(rows)
 
