@@ -75,11 +75,12 @@ def hostile_outputs(count: int = 80) -> explorer.Outputs:
     ])
     mentions = pd.DataFrame([
         {"event_id": event.event_id, "article_id": articles.loc[articles["outlet"] == outlet, "id"].iloc[position],
-         "outlet": outlet, "published": event.date + dt.timedelta(days=int(lag)),
-         "sentence": f"{outlet} wrote: {event.representative}"}
+         "outlet": outlet, "published": event.date + dt.timedelta(days=int(lag) + again),
+         "sentence": f"{outlet} wrote: {event.representative}" + (f" (again, {again} days later)" if again else "")}
         for event in events.itertuples() for position, (outlet, lag) in enumerate(
             zip(event.outlets, event.lag_days, strict=True))
-    ])
+        for again in (range(3) if event.event_id == "2022-01-17-0001" and outlet == "apnews.com" else [0])
+    ])  # apnews.com mentions the widest-reported event three times
     return explorer.Outputs(articles=articles, doc_topics=doc_topics, topic_info=topic_info,
                             embedding_ids=articles[["id"]], embeddings=embeddings, events=events, mentions=mentions)
 
@@ -163,8 +164,8 @@ def test_payload_reads_the_stage_outputs(page: tuple[str, explorer_page.Built]) 
     assert data["events"]["id"] == ["2022-01-10-0001", "2022-01-17-0001", "2022-01-24-0001"]
     assert data["events"]["reach"] == ["both", "both", "western"]
     first = data["events"]["mentions"][1]
-    assert [data["outlets"][mention[1]] for mention in first] == ["<b>evil</b>.example", "apnews.com", "tass.com",
-                                                                  "punchng.com"]
+    assert [data["outlets"][mention[1]] for mention in first] == [  # by date of publication
+        "<b>evil</b>.example", "apnews.com", "apnews.com", "apnews.com", "tass.com", "punchng.com"]
     assert data["events"]["lags"][1] == [0, 0, 2, 5]
     assert all(mention[0] >= 0 for mentions in data["events"]["mentions"] for mention in mentions)
 
@@ -231,8 +232,10 @@ def test_the_questions_are_answered_from_the_tables(tmp_path: Path) -> None:
     assert {"russian_state", "western", "other"} <= set(by_group.columns)
 
     sources = explorer.event_sources(outputs.events, outputs.mentions, articles, "2022-01-17-0001")
-    assert sources["outlet"].tolist() == ["<b>evil</b>.example", "apnews.com", "tass.com", "punchng.com"]
-    assert sources["lag_days"].tolist() == [0, 0, 2, 5] and sources["url"].str.startswith("https://").all()
+    assert sources["outlet"].tolist() == ["<b>evil</b>.example", "apnews.com", "apnews.com", "apnews.com",
+                                          "tass.com", "punchng.com"]  # in order of first report
+    assert sources["lag_days"].tolist() == [0, 0, 0, 0, 2, 5] and sources["url"].str.startswith("https://").all()
+    assert sources["published"].is_monotonic_increasing
     with pytest.raises(KeyError):
         explorer.event_sources(outputs.events, outputs.mentions, articles, "nope")
 
@@ -258,7 +261,9 @@ def test_the_report_sentence_states_size_points_and_load_time() -> None:
     facts = {"html_bytes": 11_000_000, "articles": 15246, "map_points": 15246, "events": 2816, "min_event_outlets": 2,
              "load_seconds": 2.5, "load_cpu_seconds": 3.1}
     sentence = explorer_stage.summary_sentence(facts)
-    assert "11.0 MB" in sentence and "15,246 of the 15,246" in sentence and "2.5 s" in sentence
+    assert "11.0 MB" in sentence and "map of all 15,246 articles" in sentence and "2.5 s" in sentence
+    assert "30,000 (a sample) of the 60,000" in explorer_stage.summary_sentence(
+        {**facts, "articles": 60000, "map_points": 30000})
     assert "No screenshots" in explorer_stage.summary_sentence({**facts, "load_seconds": None,
                                                                  "why_no_screenshots": "no browser"})
 

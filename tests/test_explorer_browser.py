@@ -75,7 +75,8 @@ def test_clicking_an_event_lists_its_sources_in_order_of_first_report(visited: t
                                                                    "punchng.com"]
     assert "first to report" in tour.event_outlets[0] and "(+2 days)" in tour.event_outlets[2]
     assert "(+5 days)" in tour.event_outlets[3]
-    assert tour.event_mentions == 4
+    assert tour.event_mentions == 5  # two sentences of each outlet at first (apnews.com has three)
+    assert tour.event_mentions_all == 6
     assert tour.event_links and all(link.startswith("https://") for link in tour.event_links)
 
 

@@ -108,7 +108,8 @@ class Tour:
     event_title: str = ""
     event_sentence: str = ""
     event_outlets: list[str] = field(default_factory=list)
-    event_mentions: int = 0
+    event_mentions: int = 0  # sentences listed at first (the first of each outlet)
+    event_mentions_all: int = 0  # after "show all"
     event_links: list[str] = field(default_factory=list)
     search_results: list[str] = field(default_factory=list)
     hover_text: str = ""  # the map's hover label over the point the tour hovered
@@ -283,9 +284,14 @@ def tour(html_path: Path, screenshots: Path | None = None, prefix: str = "explor
             result.event_sentence = _text(driver, "#event-sentence")
             result.event_outlets = [node.text for node in driver.find_elements(By.CSS_SELECTOR, "#event-outlets li")]
             result.event_mentions = len(driver.find_elements(By.CSS_SELECTOR, "#event-mentions li"))
+            result.event_mentions_all = result.event_mentions
             result.event_links = [node.get_attribute("href") for node in
                                   driver.find_elements(By.CSS_SELECTOR, "#event-mentions a")]
             result.screenshots["event"] = _shoot(driver, "events-section", shot("event"))
+            more = driver.find_elements(By.ID, "all-sentences")
+            if more:
+                more[0].click()
+                result.event_mentions_all = len(driver.find_elements(By.CSS_SELECTOR, "#event-mentions li"))
         if search:
             box = driver.find_element(By.ID, "search")
             driver.execute_script("window.scrollTo(0, 0);")

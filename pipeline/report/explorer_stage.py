@@ -105,19 +105,21 @@ def interpretation(view: str, tour: browser.Tour) -> str:
         return f"Here topic {tour.topic_title}, with {tour.topic_articles} of its articles listed."
     if view == "event" and tour.event_title:
         first = tour.event_outlets[0].split(" ")[0] if tour.event_outlets else "no outlet"
-        return (f"Here the widest-reported event, {tour.event_title}: {len(tour.event_outlets)} outlets, first "
-                f"{first}, and {tour.event_mentions} sentences.")
+        return (f"Here the widest-reported event ({tour.event_title}), first reported by {first}; the panel lists "
+                f"{tour.event_mentions} of its {tour.event_mentions_all} sentences, the first of each outlet.")
     if view == "over_time" and tour.time_note:
-        return tour.time_note
+        return tour.time_note.split("; ")[0] + "."  # what the chart shows, without the page's instructions
     return tour.summary
 
 
 def summary_sentence(facts: dict[str, Any]) -> str:
     """The report's sentence on the explorer: where it is, its size, what it holds and how fast it opened."""
     size = facts.get("html_bytes", 0) / 1e6
+    shown, articles = facts.get("map_points", 0), facts.get("articles", 0)
+    points = f"all {articles:,}" if shown == articles else f"{shown:,} (a sample) of the {articles:,}"
     sentence = (
         f"reports/explorer.html is one {size:.1f} MB file that opens from disk in a browser, without a server or a "
-        f"network: a map of {facts.get('map_points', 0):,} of the {facts.get('articles', 0):,} articles coloured by "
+        f"network: a map of {points} articles coloured by "
         f"topic, the topics' weekly shares by outlet group and outlet, the {facts.get('events', 0):,} events reported "
         f"by at least {facts.get('min_event_outlets', 2)} outlets with their sources, and a search over titles and "
         "event sentences."
@@ -125,7 +127,8 @@ def summary_sentence(facts: dict[str, Any]) -> str:
     if facts.get("load_seconds") is not None:
         cpu = facts.get("load_cpu_seconds")
         sentence += (
-            f" Headless Chromium drew all its views {facts['load_seconds']:.1f} s after opening it"
+            f" Headless Chromium drew all its views {facts['load_seconds']:.1f} s after opening it on the machine "
+            "that ran the report"
             + (f" ({cpu:.1f} s of browser CPU)" if cpu is not None else "") + "."
         )
     if facts.get("why_no_screenshots"):

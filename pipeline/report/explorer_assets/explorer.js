@@ -36,6 +36,7 @@
   })();
   const CONFIG = { displaylogo: false, responsive: true, scrollZoom: true };
   const FADED = "#e3e3e3";
+  const PER_OUTLET = 2;  // sentences shown per outlet before "show all"
   const REACH_COLOURS = { both: "#6a3d9a", neither: "#8c8c8c", all: "#2166ac" };
   const GROUP_COLOURS = ["#d6604d", "#2166ac", "#1b9e77", "#e6ab02"];
 
@@ -350,7 +351,7 @@
       (measure === "share" ? "weeks with fewer than " + M.min_week_articles + " articles show no share. " : "") +
       "Grey bars: the selection's articles per week (right axis). Click a legend entry to hide a line.";
     const layout = {
-      margin: { l: 60, r: 60, t: 10, b: 30 }, hovermode: "x unified",
+      margin: { l: 60, r: 60, t: 34, b: 30 }, hovermode: "x unified",
       legend: { font: { size: 11 }, orientation: "h", y: -0.12, yanchor: "top" },
       xaxis: { type: "date" },
       yaxis: { title: { text: measure === "share" ? "share of the week's articles" : "articles" },
@@ -461,15 +462,35 @@
           : " (+" + lag + (lag === 1 ? " day)" : " days)")]),
       ]);
     })));
-    panel.appendChild(h("h4", {}, ["Sentences (" + mentions.length + ")"]));
-    panel.appendChild(h("ul", { class: "sentences", id: "event-mentions" }, mentions.map(function (mention) {
-      const i = mention[0];
-      return h("li", {}, [
-        h("span", { class: "meta" }, [outletName(mention[1]) + (mention[2] ? ", " + mention[2] : "") + ": "]),
-        mention[3], " ",
-        i >= 0 ? h("span", { class: "meta" }, ["(", link(A.title[i], A.url[i]), ")"]) : null,
-      ]);
-    })));
+    // First the earliest sentences of each outlet, in order of first report; all of them on request.
+    const byOutlet = {};
+    mentions.forEach(function (mention) { (byOutlet[mention[1]] = byOutlet[mention[1]] || []).push(mention); });
+    const first = [];
+    E.outlets[e].forEach(function (o) { (byOutlet[o] || []).slice(0, PER_OUTLET).forEach(function (m) { first.push(m); }); });
+    const heading = h("h4", {}, []);
+    const list = h("ul", { class: "sentences", id: "event-mentions" });
+    function show(shown, all) {
+      heading.textContent = all || shown.length === mentions.length ? "Sentences (" + mentions.length + ", by date)"
+        : "Sentences (" + shown.length + " of " + mentions.length + ": the first " + PER_OUTLET + " of each outlet)";
+      clear(list);
+      shown.forEach(function (mention) {
+        const i = mention[0];
+        list.appendChild(h("li", {}, [
+          h("span", { class: "meta" }, [outletName(mention[1]) + (mention[2] ? ", " + mention[2] : "") + ": "]),
+          mention[3], " ",
+          i >= 0 ? h("span", { class: "meta" }, ["(", link(A.title[i], A.url[i]), ")"]) : null,
+        ]));
+      });
+    }
+    panel.appendChild(heading);
+    if (first.length < mentions.length) {
+      panel.appendChild(h("button", { class: "back", id: "all-sentences", onclick: function (event) {
+        event.target.remove();
+        show(mentions, true);
+      } }, ["show all " + mentions.length + " sentences"]));
+    }
+    panel.appendChild(list);
+    show(first.length < mentions.length ? first : mentions, false);
   }
 
   // --- search ---------------------------------------------------------------------------------------------------
