@@ -4,14 +4,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system data repro test lint bench
+.PHONY: setup system data repro test lint bench explore
 
 # The report's PDF is laid out by WeasyPrint with the system's Pango (HarfBuzz subsets its fonts); the tests
-# turn its pages into images with pdftoppm. Debian packages, installed only when missing (as root: apt-get).
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+# turn its pages into images with pdftoppm. Headless chromium (driven through chromium-driver) shoots the
+# explorer's views for the report and runs its browser test. Debian packages, installed only when missing
+# (as root: apt-get).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils \
+                   chromium chromium-driver
 system:
 	@if ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset \
-	    && test -d /usr/share/fonts/truetype/dejavu && command -v pdftoppm >/dev/null; then :; \
+	    && test -d /usr/share/fonts/truetype/dejavu && command -v pdftoppm >/dev/null \
+	    && command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
 	else echo "warning: the report needs the Debian packages $(SYSTEM_PACKAGES); install them as root" >&2; fi
@@ -41,6 +45,11 @@ repro: data system
 test: setup system
 	$(BIN)/ruff check pipeline tests benchmarks
 	$(BIN)/python -m pytest -q
+
+# JupyterLab in the project's environment, on the exploration notebook (the report notebooks open there too);
+# every kernel runs from the repository, as dvc repro runs the notebooks. Stop it with Ctrl-C.
+explore: setup
+	$(BIN)/python -m pipeline.report.lab
 
 bench: data
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -329,6 +329,8 @@ def _report_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--articles", type=Path, default=paths.ARTICLES)
     parser.add_argument("--topics-dir", type=Path, default=paths.TOPICS)
     parser.add_argument("--timeline-dir", type=Path, default=paths.TIMELINE)
+    parser.add_argument("--embeddings-dir", type=Path, default=paths.EMBEDDINGS,
+                        help="the article embeddings the explorer's topic map reduces to 2-D")
     parser.add_argument("--metrics-dir", type=Path, default=paths.METRICS, help="the stages' metrics files")
     parser.add_argument("--benchmarks-dir", type=Path, default=paths.BENCHMARK_RESULTS,
                         help="benchmark results shown when present (temporal tagger, timeline summarisation)")
@@ -351,7 +353,7 @@ def _report(args: argparse.Namespace) -> int:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # logs every page, and that it subsets with fontTools
     config = _config(args)
     inputs = Inputs(Path(args.params), args.articles, args.topics_dir, args.timeline_dir, args.metrics_dir,
-                    args.benchmarks_dir)
+                    args.benchmarks_dir, args.embeddings_dir)
     _require(*inputs.required(), *(args.notebooks / f"{name}.ipynb" for name in NOTEBOOKS),
              hint="run the ingest, topics and timeline stages first")
     started = time.perf_counter()
@@ -382,7 +384,7 @@ STAGES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]
     "timeline": ("dated events merged across outlets, and a summary timeline", _timeline_parser, _timeline),
     "tls": ("timeline summarisation on a news-tls folder, and its evaluation", _tls_parser, _tls),
     "dating": ("refit the publication-date prior model shipped with ingest", _dating_parser, _dating),
-    "report": ("execute the notebooks and render the HTML/PDF report", _report_parser, _report),
+    "report": ("execute the notebooks, render the HTML/PDF report and write the explorer", _report_parser, _report),
 }
 TIMEX_SUMMARY = "tag TimeML files and score them (TempEval-3 Task A)"
 

@@ -253,6 +253,18 @@ class TimelineConfig(Section):
 # --- report ---------------------------------------------------------------------------------------------------
 
 
+class ExplorerConfig(Section):
+    """reports/explorer.html: the article map's 2-D reduction, how many points it draws, which events it lists."""
+
+    map_seed: int = Field(42, description="UMAP random_state of the 2-D article map (fixed: the map is reproducible)")
+    map_neighbors: int = Field(15, ge=2)
+    map_min_dist: float = Field(0.1, ge=0.0, le=1.0)
+    max_map_points: int = Field(30000, ge=100, description="above this, the map draws a per-topic sample")
+    min_event_outlets: int = Field(2, ge=1, description="events on the timeline are reported by this many outlets")
+    topic_articles: int = Field(40, ge=1, description="articles listed for a topic (closest to it first)")
+    screenshots: bool = Field(True, description="shoot each view in headless Chromium for the report")
+
+
 class ReportConfig(Section):
     title: str = "News corpus report"
     topics_shown: int = Field(15, ge=1)
@@ -268,6 +280,7 @@ class ReportConfig(Section):
     plot_min_outlets: int = Field(2, ge=1)
     figure_dpi: int = Field(200, ge=1)
     cell_timeout: int = Field(600, ge=1)
+    explorer: ExplorerConfig = ExplorerConfig()
 
     @model_validator(mode="after")
     def _two_groups(self) -> ReportConfig:

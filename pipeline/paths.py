@@ -26,4 +26,5 @@ REPORT_METRICS = METRICS / "report.json"
 
 NOTEBOOKS = Path("notebooks")
 REPORTS = Path("reports")
+EXPLORER = REPORTS / "explorer.html"
 BENCHMARK_RESULTS = Path("benchmarks/results")

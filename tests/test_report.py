@@ -39,11 +39,12 @@ LABELS = {-1: "outliers, misc", 0: "troops, border, military", 1: "gas, prices, 
 
 
 def run_report(params: Path, articles: Path, topics_dir: Path, timeline_dir: Path, metrics_dir: Path,
-               benchmarks_dir: Path, notebooks: Path, out_dir: Path) -> int:
-    """The report command, as `dvc repro` runs it, on the given inputs."""
+               benchmarks_dir: Path, notebooks: Path, out_dir: Path, embeddings_dir: Path | None = None) -> int:
+    """The report command, as `dvc repro` runs it, on the given inputs (embeddings beside the topics)."""
     return main([
         "report", f"--params={params}", f"--articles={articles}", f"--topics-dir={topics_dir}",
         f"--timeline-dir={timeline_dir}", f"--metrics-dir={metrics_dir}", f"--benchmarks-dir={benchmarks_dir}",
+        f"--embeddings-dir={embeddings_dir or topics_dir.parent / 'embeddings'}",
         f"--notebooks={notebooks}", f"--out-dir={out_dir}",
         f"--report-metrics={out_dir / 'report.json'}",
     ])
@@ -95,7 +96,7 @@ def make_event(day: dt.date, outlets: list[str], sentence: str) -> dict:
 
 def write_stage_outputs(root: Path, articles: pd.DataFrame) -> dict[str, Path]:
     """Minimal ingest, topics and timeline outputs (and metrics) with the schemas the stages write."""
-    paths = {name: root / name for name in ("interim", "topics", "timeline", "metrics", "benchmarks")}
+    paths = {name: root / name for name in ("interim", "topics", "timeline", "metrics", "benchmarks", "embeddings")}
     for path in paths.values():
         path.mkdir(parents=True)
     articles.to_parquet(paths["interim"] / "articles.parquet")
@@ -116,6 +117,8 @@ def write_stage_outputs(root: Path, articles: pd.DataFrame) -> dict[str, Path]:
         }
     )
     topic_info.to_csv(paths["topics"] / "topic_info.csv", index=False)
+    doc_topics.assign(score=0.5).to_parquet(paths["topics"] / "doc_topics.parquet")
+    write_embeddings(paths["embeddings"], canonical["id"], doc_topics["topic"])
     prevalence(assignments, ["week"], LABELS).to_csv(paths["topics"] / "topics_over_time.csv", index=False)
     prevalence(assignments, ["outlet", "source_country"], LABELS).to_csv(
         paths["topics"] / "topics_per_outlet.csv", index=False
@@ -134,6 +137,11 @@ def write_stage_outputs(root: Path, articles: pd.DataFrame) -> dict[str, Path]:
     pd.DataFrame(
         [{"event_id": f"{event['date']}-{n:04d}", **event} for n, event in enumerate(events)]
     ).to_parquet(paths["timeline"] / "timeline.parquet")
+    pd.DataFrame(
+        [{"event_id": f"{event['date']}-{n:04d}", "article_id": "0" * 16, "outlet": outlet,
+          "published": event["first_published"], "sentence": f"{outlet}: {event['representative']}"}
+         for n, event in enumerate(events) for outlet in event["outlets"]]
+    ).to_parquet(paths["timeline"] / "events.parquet")
     summary = [{"date": "2022-01-10T00:00:00", "score": 1.0, "sentences": [
         {"text": SCRIPT + " Talks began.", "article_id": "0" * 16, "outlet": "tass.com", "url": "https://tass.com/0",
          "published": "2022-01-10", "event_id": None}]}]
@@ -153,6 +161,16 @@ def write_stage_outputs(root: Path, articles: pd.DataFrame) -> dict[str, Path]:
     return paths
 
 
+def write_embeddings(folder: Path, ids: pd.Series, topics: pd.Series) -> None:
+    """The embed stage's outputs for `ids`: 8-dimensional vectors, close within each topic."""
+    rng = np.random.default_rng(5)
+    centres = {topic: rng.normal(size=8) for topic in sorted(set(topics))}
+    vectors = np.stack([centres[topic] + 0.2 * rng.normal(size=8) for topic in topics]).astype(np.float32)
+    np.save(folder / "embeddings.npy", vectors)
+    pd.DataFrame({"id": ids, "text_sha256": ["0" * 64] * len(ids)}).to_parquet(folder / "ids.parquet")
+    (folder / "info.json").write_text(json.dumps({"articles": len(ids), "dimensions": 8}))
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """The report stage run once on small stage outputs; returns the output folder and the exit code."""
@@ -160,6 +178,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     paths = write_stage_outputs(root, make_articles())
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["report"].update(min_week_articles=5, min_column_articles=5, key_events=10, title=f"Test report {SCRIPT}")
+    params["embed"]["cache_dir"] = str(root / "cache")  # the explorer's map cache
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     code = run_report(root / "params.yaml", paths["interim"] / "articles.parquet", paths["topics"], paths["timeline"],
                       paths["metrics"], paths["benchmarks"], REPO / "notebooks",
@@ -180,9 +199,10 @@ def test_stage_runs_every_notebook_without_an_error(rendered: tuple[Path, int]) 
 def test_html_embeds_every_figure_and_shows_no_code(rendered: tuple[Path, int]) -> None:
     out, _ = rendered
     page = (out / "report.html").read_text(encoding="utf-8")
-    pngs = sorted((out / "figures").glob("*.png"))
+    pngs = sorted(path for path in (out / "figures").glob("*.png") if not path.name.startswith("explorer_"))
+    screenshots = sorted((out / "figures").glob("explorer_*.png"))  # of the explorer, when Chromium is installed
     assert len(pngs) == 7
-    assert len(re.findall(r'<img\b[^>]*\bsrc="data:image/png;base64,', page)) == len(pngs)
+    assert len(re.findall(r'<img\b[^>]*\bsrc="data:image/png;base64,', page)) == len(pngs) + len(screenshots)
     assert all(path.with_suffix(".svg").is_file() for path in pngs)
     assert "store.html(" not in page and "corpus_tables.load_articles" not in page  # code cells are left out
     assert 'src="http' not in page and "<script src" not in page  # self-contained
@@ -289,6 +309,8 @@ def test_a_report_without_outlet_groups_to_compare_leaves_the_contrasts_out(tmp_
     params["corpus"]["outlet_groups"] = {}
     params["report"].update(compare_groups=[], min_week_articles=5, min_column_articles=5)
     params["topics"]["clusterer"] = {"name": "kmeans", "n_clusters": 3}
+    params["report"]["explorer"] = {"screenshots": False}
+    params["embed"]["cache_dir"] = str(tmp_path / "cache")
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     code = run_report(tmp_path / "params.yaml", paths["interim"] / "articles.parquet", paths["topics"],
                       paths["timeline"], paths["metrics"], paths["benchmarks"],

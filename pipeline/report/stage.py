@@ -7,6 +7,10 @@ each with a JSON caption, in `reports/figures/`; weekly series for `dvc plots` i
 executed report notebook becomes `reports/report.html` (no code, images embedded) and `reports/report.pdf`.
 `metrics/report.json` counts figures, tables and pages; `metrics/report_timing.json` holds the seconds.
 
+Before the notebooks, `explorer_stage` writes the interactive explorer (`reports/explorer.html`) and, when
+Debian's chromium is installed, screenshots of its views (`reports/figures/explorer_*.png`) that the report
+notebook shows with the explorer's size and load time.
+
 The notebooks run on a private kernel spec that starts *this* interpreter, so papermill uses the project's
 environment whatever kernels the machine has registered (or none).
 """
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Params
+from pipeline.report import explorer
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +50,11 @@ class Inputs:
     timeline_dir: Path
     metrics_dir: Path
     benchmarks_dir: Path
+    embeddings_dir: Path = Path("data/processed/embeddings")
 
     def required(self) -> list[Path]:
-        return [
+        return list(dict.fromkeys([
+            *explorer.input_paths(self.articles, self.topics_dir, self.embeddings_dir, self.timeline_dir),
             self.articles,
             self.topics_dir / "topic_info.csv",
             self.topics_dir / "topics_over_time.csv",
@@ -58,7 +65,7 @@ class Inputs:
             self.metrics_dir / "ingest.json",
             self.metrics_dir / "topics.json",
             self.metrics_dir / "timeline.json",
-        ]
+        ]))
 
 
 def code_version(repo: Path) -> tuple[str, bool]:
@@ -228,6 +235,7 @@ def execute(notebook: Path, output: Path, parameters: Mapping[str, Any], kernel:
 
 def build_report(params: Params, inputs: Inputs, notebooks_dir: Path, out_dir: Path) -> dict[str, Any]:
     """Execute every notebook and render the report; return the counts and timings for the metrics."""
+    from pipeline.report.explorer_stage import build_and_shoot
     from pipeline.report.render import render
 
     executed_dir = out_dir / "notebooks"
@@ -237,8 +245,13 @@ def build_report(params: Params, inputs: Inputs, notebooks_dir: Path, out_dir: P
     groups = group_check(params, inputs.articles)
     parameters = notebook_parameters(params, inputs, out_dir, Path.cwd(), groups)
     seconds: dict[str, float] = {}
+    explored = None
     with private_kernel() as kernel:
         for name in NOTEBOOKS:
+            if name == REPORT_NOTEBOOK:  # the explorer (and its screenshots) once the analyses ran, for the report
+                explored = build_and_shoot(params, inputs, out_dir)
+                seconds.update(explored.seconds)
+                parameters["explorer_facts"] = explored.facts
             log.info("running notebook %s", name)
             seconds[name] = round(
                 execute(notebooks_dir / f"{name}.ipynb", executed_dir / f"{name}.ipynb", parameters, kernel,
@@ -259,5 +272,6 @@ def build_report(params: Params, inputs: Inputs, notebooks_dir: Path, out_dir: P
         "html_bytes": rendered.html_bytes,
         "pdf_bytes": rendered.pdf_bytes,
         "outlet_groups": groups,
+        "explorer": explored.metrics if explored else {},
         "seconds": seconds,
     }
