@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
+import psutil
 import pytest
 import yaml
 
@@ -108,6 +109,7 @@ def test_make_explore_serves_jupyterlab_with_the_exploration_notebook(tmp_path: 
     environment = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "PYTHONPATH": str(REPO)}
     process = subprocess.Popen([sys.executable, "-m", "pipeline.report.lab", *extra], cwd=REPO, env=environment,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lab: list[psutil.Process] = []
     try:
         deadline, status = time.monotonic() + 120, None
         while time.monotonic() < deadline and process.poll() is None:
@@ -123,6 +125,10 @@ def test_make_explore_serves_jupyterlab_with_the_exploration_notebook(tmp_path: 
             assert json.load(reply)["type"] == "notebook"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}", timeout=10) as reply:
             assert "python3" in json.load(reply)["kernelspecs"]
+        lab = psutil.Process(process.pid).children()
+        assert [" ".join(child.cmdline()[1:3]) for child in lab] == ["-m jupyterlab"]
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        process.terminate()  # the launcher passes it on to JupyterLab and waits for it
+        process.wait(timeout=60)
+    _, alive = psutil.wait_procs(lab, timeout=30)
+    assert not alive, "JupyterLab outlived its launcher"

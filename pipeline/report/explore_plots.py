@@ -60,7 +60,8 @@ def weekly_shares(table: pd.DataFrame, names: Mapping[object, str], title: str) 
                            name=label_text(shorten(names.get(column, str(column)), 45)))
     figure.add_bar(x=table["week"], y=table["articles"], name="articles", yaxis="y2",
                    marker_color="rgba(120,120,120,0.2)")
-    figure.update_layout(height=420, title=label_text(title), hovermode="x unified",
+    figure.update_layout(height=460, title=label_text(title), hovermode="x unified",
+                         legend={"orientation": "h", "y": -0.15, "yanchor": "top"},
                          yaxis={"title": "share of the week's articles", "tickformat": ".0%"},
                          yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": "articles"})
     return figure

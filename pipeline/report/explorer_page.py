@@ -28,10 +28,11 @@ from pipeline.report.formatting import group_name
 from pipeline.report.items import escape
 
 OUTLIER_COLOUR = "#c8c8c8"
-# 50 distinguishable colours (plotly's Alphabet, Dark24's darker half): topics by size, then repeated.
+# 50 distinguishable colours (after plotly's D3, Alphabet and Dark24, greys replaced so that no topic looks
+# like the grey outliers): topics by size, then repeated.
 PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    "#AA0DFE", "#3283FE", "#85660D", "#782AB6", "#565656", "#1C8356", "#16FF32", "#F7E1A0", "#E2E2E2", "#1CBE4F",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#a6761d", "#bcbd22", "#17becf",
+    "#AA0DFE", "#3283FE", "#85660D", "#782AB6", "#e7298a", "#1C8356", "#16FF32", "#F7E1A0", "#66a61e", "#1CBE4F",
     "#C4451C", "#DEA0FD", "#FE00FA", "#325A9B", "#FEAF16", "#F8A19F", "#90AD1C", "#F6222E", "#1CFFCE", "#2ED9FF",
     "#B10DA1", "#C075A6", "#FC1CBF", "#B00068", "#FBE426", "#FA0087", "#2E91E5", "#E15F99", "#1CA71C", "#FB0D0D",
     "#DA16FF", "#222A2A", "#B68100", "#750D86", "#EB663B", "#511CFB", "#00A08B", "#FB00D1", "#FC0080", "#B2828D",

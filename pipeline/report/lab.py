@@ -9,6 +9,7 @@ interpreter's (the project's venv). Usage: `python -m pipeline.report.lab [extra
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -51,10 +52,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="newsline-ipython-") as folder:
         environment = session_environment(root, Path(folder))
-        try:
-            return subprocess.call(command(root, list(sys.argv[1:] if argv is None else argv)), env=environment)
-        except KeyboardInterrupt:
-            return 0
+        lab = subprocess.Popen(command(root, list(sys.argv[1:] if argv is None else argv)), env=environment)
+        # Ctrl-C reaches JupyterLab directly (it asks, then stops its kernels); a TERM or HUP sent to this launcher
+        # is passed on. Either way the launcher waits for JupyterLab to stop before removing the session's folder.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, lambda received, _frame: lab.send_signal(received))
+        return lab.wait()
 
 
 if __name__ == "__main__":
