@@ -341,7 +341,8 @@ def run_pipeline(params_path: Path, source: Path, root: Path, benchmarks_dir: Pa
         "timeline": ["timeline", f"--articles={articles}", f"--out-dir={processed / 'timeline'}",
                      f"--metrics={metrics / 'timeline.json'}"],
         "report": ["report", f"--articles={articles}", f"--topics-dir={processed / 'topics'}",
-                   f"--timeline-dir={processed / 'timeline'}", f"--metrics-dir={metrics}",
+                   f"--timeline-dir={processed / 'timeline'}", f"--embeddings-dir={processed / 'embeddings'}",
+                   f"--metrics-dir={metrics}",
                    f"--benchmarks-dir={benchmarks_dir}", f"--out-dir={reports}",
                    f"--report-metrics={metrics / 'report.json'}"],
     }

@@ -76,6 +76,7 @@
     return (space > limit / 2 ? cut.slice(0, space) : cut) + "\u2026";
   }
   function number(value) { return Number(value).toLocaleString("en-GB"); }
+  function count(value, noun) { return number(value) + " " + noun + (Number(value) === 1 ? "" : "s"); }
   function percent(value) { return (100 * value).toFixed(1) + "%"; }
   function outletName(index) { return index >= 0 ? D.outlets[index] : "(unknown outlet)"; }
   function groupOfOutlet(index) { return index >= 0 ? D.outlet_group[index] : -1; }
@@ -97,10 +98,11 @@
   function summary() {
     const period = M.period ? M.period[0] + " to " + M.period[1] : "undated";
     const topics = T.id.filter(function (id) { return id !== -1; }).length;
+    const named = D.outlets.filter(function (name) { return name && name !== "(unknown)"; }).length;
     document.getElementById("summary").textContent =
-      number(M.articles) + " articles from " + number(D.outlets.length) + " outlets, " + period + "; " +
-      number(topics) + " topics; " + number(E.id.length) + " events reported by at least " +
-      M.min_event_outlets + " outlets.";
+      count(M.articles, "article") + " from " + (named ? count(named, "outlet") : "no named outlet") + ", " +
+      period + "; " + count(topics, "topic") + "; " + count(E.id.length, "event") + " reported by at least " +
+      count(M.min_event_outlets, "outlet") + ".";
     const sampled = M.map_points < M.placed
       ? "a sample of " + number(M.map_points) + " of the " + number(M.placed) + " articles (within each topic, in proportion to its size)"
       : "all " + number(M.placed) + " articles";
