@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import CorpusConfig, TimelineConfig
-from pipeline.corpus import group_of, select_articles
+from pipeline.corpus import UNKNOWN, group_of, select_articles
 from pipeline.io import write_json, write_parquet
 from pipeline.timeline.mentions import event_candidates, event_frame, extract_events
 from pipeline.timeline.merge import merge_events, provenance
@@ -40,11 +40,13 @@ ARTICLE_COLUMNS = ["id", "url", "outlet", "source_country", "title", "body", "da
 
 
 def load_articles(path: Path, canonical_only: bool) -> pd.DataFrame:
-    """The ingest stage's articles that later stages use (canonical ones when asked), ordered by id."""
+    """The ingest stage's articles that later stages use (canonical ones when asked), ordered by id; an article
+    without an outlet gets the outlet `(unknown)`, as in the topic tables."""
     if not path.is_file():
         raise FileNotFoundError(f"articles not found: {path} (run the ingest stage first)")
     frame = select_articles(pd.read_parquet(path), canonical_only, required=ARTICLE_COLUMNS)[ARTICLE_COLUMNS].copy()
     frame["body"] = frame["body"].fillna("")
+    frame["outlet"] = frame["outlet"].fillna(UNKNOWN)  # a .txt article without a URL has no outlet
     frame["date"] = [_as_date(value) for value in frame["date"]]
     return frame
 
