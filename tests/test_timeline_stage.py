@@ -71,6 +71,20 @@ def test_load_articles_keeps_canonical_rows_and_reports_missing_columns(tmp_path
         load_articles(tmp_path / "bad.parquet", canonical_only=True)
 
 
+def test_an_article_without_an_outlet_joins_events_as_an_unknown_outlet(tmp_path: Path) -> None:
+    sentence = "Russian forces shelled the city of Kharkiv on Thursday, officials in Kyiv said on Friday."
+    frame = _articles([sentence, sentence + " More followed.", sentence]).assign(is_canonical=True)
+    frame.loc[1, "outlet"] = "other.example"
+    frame.loc[2, ["url", "outlet"]] = None  # a .txt article without a URL (what a slice of the corpus has)
+    frame.to_parquet(tmp_path / "articles.parquet")
+    articles = load_articles(tmp_path / "articles.parquet", canonical_only=True)
+    assert articles["outlet"].tolist() == ["example.org", "other.example", "(unknown)"]
+    params = load_config(REPO / "params.yaml")
+    result = run_stage(articles, params.timeline, params.corpus)
+    outlets = sorted(outlet for row in result.timeline["outlets"] for outlet in row)
+    assert outlets == ["(unknown)", "example.org", "other.example"]
+
+
 @pytest.mark.integration
 def test_stage_on_a_corpus_slice_writes_traceable_outputs(corpus_slice: pd.DataFrame, tmp_path: Path) -> None:
     articles = pd.DataFrame(

@@ -40,7 +40,8 @@ ARTICLE_COLUMNS = ["id", "url", "outlet", "source_country", "title", "body", "da
 
 
 def load_articles(path: Path, canonical_only: bool) -> pd.DataFrame:
-    """The ingest stage's articles that later stages use (canonical ones when asked), ordered by id."""
+    """The ingest stage's articles that later stages use (canonical ones when asked), ordered by id; an article
+    without an outlet gets the outlet `(unknown)`, as in the topic tables."""
     if not path.is_file():
         raise FileNotFoundError(f"articles not found: {path} (run the ingest stage first)")
     frame = select_articles(pd.read_parquet(path), canonical_only, required=ARTICLE_COLUMNS)[ARTICLE_COLUMNS].copy()
