@@ -151,7 +151,13 @@ class OutlierConfig(Section):
 
 
 class TopicMetricsConfig(Section):
-    stability: bool = True
+    stability: bool = Field(False, description="refit reducer and clusterer with seed + 1 for the seed-to-seed "
+                            "ARI (doubles the fit; off the critical path by default)")
+    flag_topic_share: float = Field(0.3333, gt=0.0, le=1.0,
+                                    description="a topic holding more of the articles is flagged as degenerate")
+    flag_min_topics: int = Field(5, ge=1, description="fewer topics than this is flagged ...")
+    flag_min_topics_documents: int = Field(1000, ge=1, description="... for a corpus of at least this many articles")
+    flag_min_npmi: float = Field(0.0, ge=-1.0, le=1.0, description="mean NPMI below this is flagged")
     npmi_top_n: int = Field(10, ge=2)
     diversity_top_n: int = Field(25, ge=1)
     coherence_processes: int = Field(2, ge=1)

@@ -72,7 +72,7 @@ CONFIG = TopicsConfig(
     vectorizer=VectorizerConfig(min_df=1),
     representation=(KeyBertInspired(), MaximalMarginalRelevance()),
     top_n_words=10,
-    metrics=TopicMetricsConfig(diversity_top_n=10),
+    metrics=TopicMetricsConfig(diversity_top_n=10, stability=True),
     label_words=3,
     plot_topics=2,
 )

@@ -48,6 +48,7 @@ def workspace(corpus_slice, tmp_path_factory) -> Path:
     params["embed"]["cache_dir"] = str(folder / "cache")
     params["topics"]["reducer"]["n_neighbors"] = 10
     params["topics"]["clusterer"].update(min_cluster_size=8, min_samples=4)
+    params["topics"]["metrics"]["stability"] = True  # off by default; the refit with another seed is tested here
     (folder / "params.yaml").write_text(yaml.safe_dump(params))
     return folder
 

@@ -55,6 +55,8 @@ TOPICS_LABELS = {
     "outlier_share": "share still unassigned after outlier reduction",
     "npmi": "NPMI coherence (mean over topics, -1 to 1)",
     "diversity": "topic diversity (unique share of top words)",
+    "largest_topic_share": "largest topic's share of the articles",
+    "degenerate": "degenerate result (flags; the topics are not a finding)",
     "stability.ari": "stability: adjusted Rand index with another seed",
     "stability.ari_clustered": "stability: adjusted Rand index among clustered articles",
     "embedding_model": "embedding model",
@@ -84,6 +86,8 @@ def _metric_rows(metrics: Mapping[str, Any], labels: Mapping[str, str]) -> list[
 
 
 def _formatted(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(map(str, value)) or "none"
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, int):

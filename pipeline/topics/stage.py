@@ -32,7 +32,7 @@ from pipeline.config import EmbedConfig, TopicsConfig
 from pipeline.corpus import select_articles
 from pipeline.embed import article_texts
 from pipeline.topics.fit import TopicFit, cluster_labels, fit_topics
-from pipeline.topics.metrics import npmi_coherence, stability, topic_diversity
+from pipeline.topics.metrics import degenerate_findings, npmi_coherence, stability, topic_diversity
 from pipeline.topics.persist import save_model
 from pipeline.topics.tables import assignments_frame, largest_topics_over_time, prevalence
 from pipeline.topics.words import corpus_stop_words, make_vectorizer, tokenise
@@ -169,6 +169,12 @@ def model_topics(
         "prevalence_plot": largest_topics_over_time(over_time, sizes, config.plot_topics),
     }
     largest = topic_info[topic_info["topic"] != -1].head(LARGEST_TOPICS_IN_METRICS)
+    limits = config.metrics
+    degenerate = degenerate_findings(
+        sizes, npmi, limits.flag_topic_share, limits.flag_min_topics, limits.flag_min_topics_documents,
+        limits.flag_min_npmi,
+    )
+    topic_sizes = [size for topic, size in sizes.items() if topic != -1]
     metrics = {
         "components": {
             "encoder": embedding_info.get("encoder"),
@@ -191,6 +197,8 @@ def model_topics(
         "npmi_unscored_topics": int(sum(math.isnan(score) for score in per_topic)),
         "diversity": _rounded(diversity),
         "diversity_top_n": config.metrics.diversity_top_n,
+        "largest_topic_share": _rounded(max(topic_sizes) / len(docs), 6) if topic_sizes else None,
+        "degenerate": degenerate,
         "stability": stability_metrics,
         "largest_topics": [
             {"topic": int(row.topic), "label": row.label, "size": int(row.size)} for row in largest.itertuples()
