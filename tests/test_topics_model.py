@@ -175,3 +175,14 @@ def test_pca_and_kmeans_swapped_in_give_exactly_the_asked_number_of_topics(corpu
     assert result.metrics["components"]["reducer"] == {"name": "pca", "n_components": 3}
     assert result.metrics["components"]["clusterer"] == {"name": "kmeans", "n_clusters": 4, "n_init": 10}
     assert adjusted_rand_score(truth, result.fit.topics) > 0.6  # three true topics, one split in two
+
+
+def test_hdbscan_sizes_follow_the_corpus_unless_set_in_absolute_numbers():
+    relative = Hdbscan(min_topic_share=0.005, min_cluster_floor=10)
+    assert (relative.resolve(15_246).min_cluster_size, relative.resolve(15_246).min_samples) == (76, 10)
+    assert relative.resolve(200_000).min_cluster_size == 1000 and relative.resolve(300).min_cluster_size == 10
+    fixed = Hdbscan(min_cluster_size=80, min_samples=10)
+    assert fixed.resolve(300) == fixed and fixed.resolve(200_000) == fixed
+    assert Hdbscan(min_cluster_size=40).resolve(2_000).min_samples == 5
+    with pytest.raises(ValueError, match="resolve"):
+        relative.build(seed=1)

@@ -77,6 +77,14 @@ def make_ctfidf(config: TopicsConfig) -> Any:
     )
 
 
+def for_corpus(config: TopicsConfig, n_documents: int) -> TopicsConfig:
+    """`config` with the reducer's and clusterer's sizes given relative to the corpus set for `n_documents`
+    articles (`Component.resolve`); absolute values the user set stay as they are."""
+    return config.model_copy(
+        update={"reducer": config.reducer.resolve(n_documents), "clusterer": config.clusterer.resolve(n_documents)}
+    )
+
+
 def build_topic_model(
     config: TopicsConfig,
     encoder: Encoder | None,
@@ -140,6 +148,7 @@ def fit_topics(
     started = time.perf_counter()
     docs = list(docs)
     stop_words = list(stop_words)
+    config = for_corpus(config, len(docs))
     prepared = prepared if prepared is not None else config.reducer.prepare(embeddings)
     model = build_topic_model(config, encoder, prepared, dict(zip(docs, embeddings, strict=True)), stop_words)
     with exact_graph_accepted():
@@ -186,6 +195,7 @@ def fit_topics(
 
 def cluster_labels(embeddings: np.ndarray, config: TopicsConfig, seed: int, prepared: Any = None) -> np.ndarray:
     """Reduction and clustering alone, as in the fit but with another seed: the second clustering for stability."""
+    config = for_corpus(config, len(embeddings))
     prepared = prepared if prepared is not None else config.reducer.prepare(embeddings)
     with exact_graph_accepted():
         reduced = config.reducer.build(seed, prepared).fit_transform(embeddings)

@@ -31,7 +31,7 @@ from pipeline.components.encoders import Encoder
 from pipeline.config import EmbedConfig, TopicsConfig
 from pipeline.corpus import select_articles
 from pipeline.embed import article_texts
-from pipeline.topics.fit import TopicFit, cluster_labels, fit_topics
+from pipeline.topics.fit import TopicFit, cluster_labels, fit_topics, for_corpus
 from pipeline.topics.metrics import degenerate_findings, npmi_coherence, stability, topic_diversity
 from pipeline.topics.persist import save_model
 from pipeline.topics.tables import assignments_frame, largest_topics_over_time, prevalence
@@ -125,6 +125,7 @@ def model_topics(
     """Fit, measure and tabulate; `articles` are the selected articles in embedding-row order."""
     timing: dict[str, float] = {}
     started = time.perf_counter()
+    config = for_corpus(config, len(articles))  # sizes relative to the corpus become numbers (metrics record them)
     docs = document_texts(articles, config.document_text)
     reference, stop_words = reference_tokens(articles, config)
     timing["tokenise_seconds"] = time.perf_counter() - started
