@@ -163,11 +163,20 @@ class TopicMetricsConfig(Section):
     coherence_processes: int = Field(2, ge=1)
 
 
+class SelectConfig(Section):
+    """Candidate shares of the corpus for HDBSCAN's smallest topic, compared per corpus (`pipeline.topics.select`)."""
+
+    min_topic_shares: Annotated[tuple[Annotated[float, Field(gt=0.0, le=0.5)], ...], BeforeValidator(_tuple)] = (
+        0.005, 0.01, 0.02,
+    )
+
+
 class TopicsConfig(Section):
     seed: int = 42
     document_text: Literal["title_lead", "full"] = "title_lead"
     reducer: Reducer = reduction.Umap()
     clusterer: Clusterer = clustering.Hdbscan()
+    select: SelectConfig = SelectConfig()
     vectorizer: VectorizerConfig = VectorizerConfig()
     reduce_frequent_words: bool = True
     bm25_weighting: bool = True

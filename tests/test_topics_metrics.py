@@ -106,3 +106,7 @@ def test_few_topics_are_fine_for_a_small_corpus_and_outliers_are_no_topic():
     assert degenerate_findings({0: 350, 1: 350, 2: 300, 3: 100}, float("nan"), **LIMITS) == [
         "4 topic(s) for 1,100 articles (at least 5 expected)"
     ]
+
+
+def test_a_model_without_any_topic_is_flagged_once():
+    assert degenerate_findings({-1: 210}, float("nan"), **LIMITS) == ["no topic found: every article is an outlier"]

@@ -98,12 +98,14 @@ def degenerate_findings(
     documents = sum(sizes.values())
     topics = {topic: size for topic, size in sizes.items() if topic != -1}
     findings = []
+    if documents and not topics:
+        findings.append("no topic found: every article is an outlier")
     if documents and topics:
         largest, size = max(topics.items(), key=lambda item: (item[1], -item[0]))
         if size / documents > max_topic_share:
             share = size / documents
             findings.append(f"topic {largest} holds {share:.0%} of the articles (limit {max_topic_share:.0%})")
-    if documents >= min_topics_documents and len(topics) < min_topics:
+    if documents >= min_topics_documents and 0 < len(topics) < min_topics:
         findings.append(f"{len(topics)} topic(s) for {documents:,} articles (at least {min_topics} expected)")
     if not math.isnan(npmi) and npmi < min_npmi:
         findings.append(f"mean NPMI {npmi:.3f} is below {min_npmi:g}: the topics' words do not go together")
