@@ -110,3 +110,11 @@ def degenerate_findings(
     if not math.isnan(npmi) and npmi < min_npmi:
         findings.append(f"mean NPMI {npmi:.3f} is below {min_npmi:g}: the topics' words do not go together")
     return findings
+
+
+def perturbed(embeddings: np.ndarray, relative: float = 1e-6, seed: int = 0) -> np.ndarray:
+    """The embeddings with each value multiplied by (1 + relative * N(0, 1)): what a change of machine does to
+    the last bits of a float32 vector (issue 13), for testing that topics do not depend on them."""
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal(embeddings.shape)
+    return (embeddings * (1.0 + relative * noise)).astype(embeddings.dtype)
