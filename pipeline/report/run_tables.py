@@ -191,3 +191,37 @@ def topic_method(params: Mapping[str, Any]) -> str:
     reduced = REDUCERS.get(reducer["name"], "the reducer {name}").format(**reducer)
     clustered = CLUSTERERS.get(clusterer["name"], "the clusterer {name}").format(**clusterer)
     return f"reduced by {reduced} and clustered by {clustered}"
+
+
+TOPIC_METHODS = {"this_stage": "this stage", "bertopic_defaults": "BERTopic defaults", "lda": "LDA"}
+
+
+def topic_corpora_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
+    """The topic stage beside BERTopic's defaults and LDA on each corpus and size (bench_topics --corpora):
+    one row per corpus and method; NMI/ARI only where the corpus is labelled, perturbation and seed ARI only
+    where measured (the stage's rows)."""
+    columns = ["corpus", "method", "topics", "NPMI", "diversity", "outliers", "largest topic", "NMI", "ARI",
+               "ARI perturbed (topics)", "ARI seed + 1", "flags"]
+    rows = []
+    for corpus, entry in benchmark.get("corpora", {}).items():
+        for key, method in TOPIC_METHODS.items():
+            scores = entry.get(key)
+            if not scores:
+                continue
+            robust = entry.get("robustness", {}) if key == "this_stage" else {}
+            perturbed, reseeded = robust.get("perturbed_1e-6", {}), robust.get("seed_plus_1", {})
+            rows.append({
+                "corpus": corpus,
+                "method": method,
+                "topics": scores.get("topics"),
+                "NPMI": _formatted(scores.get("npmi")),
+                "diversity": _formatted(scores.get("diversity")),
+                "outliers": f"{scores['outlier_share']:.1%}" if scores.get("outlier_share") is not None else "",
+                "largest topic": f"{scores['largest_topic_share']:.1%}" if scores.get("largest_topic_share") else "",
+                "NMI": _formatted(scores["nmi"]) if "nmi" in scores else "",
+                "ARI": _formatted(scores["ari"]) if "ari" in scores else "",
+                "ARI perturbed (topics)": f"{perturbed['ari']:.3f} ({perturbed['topics']})" if perturbed else "",
+                "ARI seed + 1": f"{reseeded['ari']:.3f}" if reseeded else "",
+                "flags": _formatted(scores.get("degenerate", [])) if key == "this_stage" else "",
+            })
+    return pd.DataFrame(rows, columns=columns)
