@@ -11,6 +11,8 @@ One run on the default corpus (data/interim/articles.parquet), all models on the
    diversity, adjusted Rand index of its topics against MiniLM's).
 
     python benchmarks/bench_topics.py [--articles data/interim/articles.parquet] [--lda-passes 10]
+    python benchmarks/bench_topics.py --corpora   # corpora x sizes x methods, perturbation and seed ARI
+                                                  # (benchmarks/topic_corpora.py; issue 15 and 13.5)
 
 Writes benchmarks/results/topics.json. Timings on a shared machine are pessimistic: the load average before
 and after is recorded.
@@ -19,7 +21,6 @@ and after is recorded.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import os
@@ -38,6 +39,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score
 
 from pipeline import io
+from pipeline.components import REPRESENTATIONS
 from pipeline.config import TopicsConfig, load_config
 from pipeline.embed import build_encoder, load_embeddings
 from pipeline.topics.metrics import npmi_coherence, topic_diversity
@@ -109,6 +111,21 @@ def lda(tokens: list[list[str]], n_topics: int, passes: int, seed: int) -> tuple
     return words, seconds
 
 
+def lda_labels(tokens: list[list[str]], n_topics: int, passes: int, seed: int) -> tuple[list[list[str]], np.ndarray]:
+    """LDA's words and each document's most probable topic (for NMI/ARI against labels)."""
+    from gensim.corpora import Dictionary
+    from gensim.models import LdaModel
+
+    dictionary = Dictionary(tokens)
+    dictionary.filter_extremes(no_below=5, no_above=1.0, keep_n=None)
+    corpus = [dictionary.doc2bow(doc) for doc in tokens]
+    model = LdaModel(corpus, num_topics=n_topics, id2word=dictionary, passes=passes, chunksize=2000, random_state=seed)
+    words = [[word for word, _ in model.show_topic(topic, topn=25)] for topic in range(n_topics)]
+    labels = np.array([max(model.get_document_topics(bow), key=lambda pair: pair[1], default=(-1, 0))[0]
+                       for bow in corpus])
+    return words, labels
+
+
 def quality(words: list[list[str]], references: dict[str, list[list[str]]], config: TopicsConfig) -> dict[str, Any]:
     scores: dict[str, Any] = {
         "topics": len(words),
@@ -121,15 +138,55 @@ def quality(words: list[list[str]], references: dict[str, list[list[str]]], conf
     return scores
 
 
+def compare_corpora(args: argparse.Namespace) -> None:
+    """Issue 15's table: corpora x sizes x methods, merged into the existing results file."""
+    from topic_corpora import default_corpora, run_corpora, targets, timeline17_corpus
+
+    params = load_config(args.params)
+    corpora = default_corpora(args.articles, args.embeddings, params, args.sizes)
+    if args.timeline17.is_dir():
+        corpora.append(timeline17_corpus(args.timeline17, params, args.cache_dir))
+    else:
+        log.warning("%s not found: Timeline17 left out", args.timeline17)
+    corpora.sort(key=lambda corpus: len(corpus.articles))  # smallest first; results are written after each
+    started = time.process_time()
+    table: dict[str, Any] = {}
+    for corpus in corpora:
+        table.update(run_corpora([corpus], params, args.lda_passes, set(args.perturb), not args.no_baselines))
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        results["corpora"] = table
+        results["corpora_targets"] = targets(table)
+        results["corpora_run"] = {
+            "cpu_seconds": round(time.process_time() - started, 1),
+            "load_average": os.getloadavg(),
+            "complete": len(table) == len(corpora),
+            "topics_params": params.topics.model_dump(mode="json"),
+        }
+        io.write_json(RESULTS, results)
+    print(json.dumps({"corpora": table, "targets": results["corpora_targets"]}, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=Path, default=Path("data/interim/articles.parquet"))
     parser.add_argument("--params", type=Path, default=Path("params.yaml"))
     parser.add_argument("--lda-passes", type=int, default=10)
+    parser.add_argument("--corpora", action="store_true",
+                        help="only the corpora x sizes comparison (topic_corpora.py), kept beside the other results")
+    parser.add_argument("--embeddings", type=Path, default=Path("data/processed/embeddings"))
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 3000, 8000])
+    parser.add_argument("--timeline17", type=Path, default=REPO.parent / "shared" / "tls" / "t17")
+    parser.add_argument("--cache-dir", type=Path, default=Path("data/cache"), help="embedding cache for Timeline17")
+    parser.add_argument("--perturb", nargs="*", default=["default (", "Timeline17"],
+                        help="corpora (name prefixes) refitted on perturbed embeddings and with another seed")
+    parser.add_argument("--no-baselines", action="store_true", help="this stage only")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("gensim").setLevel(logging.WARNING)
     logging.getLogger("BERTopic").setLevel(logging.ERROR)
+    if args.corpora:
+        compare_corpora(args)
+        return
     articles_path = args.articles.resolve()
     validated = load_config(args.params)
     params = validated.model_dump(mode="json")
@@ -205,7 +262,9 @@ def main() -> None:
     log.info("representation variants on the stage's clusters")
     encoder = build_encoder(validated.embed)
     for name, representation in (("keybert_main", ("keybert",)), ("mmr_main", ("mmr",))):
-        variant = dataclasses.replace(config, representation=representation, aspects=(), stability=False)
+        variant = config.model_copy(
+            update={"representation": tuple(REPRESENTATIONS.get(name)() for name in representation), "aspects": ()}
+        )
         started = time.perf_counter()
         result = model_topics(articles, embeddings, variant, encoder, info)
         comparison[f"this_stage_{name}"] = {

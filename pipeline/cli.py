@@ -164,6 +164,9 @@ def _topics(args: argparse.Namespace) -> int:
         metrics["topics"], metrics["documents"], result.timing["total_seconds"], metrics["npmi"],
         metrics["diversity"], metrics["outlier_share_before_reduction"], metrics["outlier_share"],
     )
+    for finding in metrics["degenerate"]:
+        log.warning("degenerate topic model: %s; read its topics as a failure of the settings, not as a finding "
+                    "(README, Topics that hold on any corpus)", finding)
     return 0
 
 

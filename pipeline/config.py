@@ -151,10 +151,24 @@ class OutlierConfig(Section):
 
 
 class TopicMetricsConfig(Section):
-    stability: bool = True
+    stability: bool = Field(False, description="refit reducer and clusterer with seed + 1 for the seed-to-seed "
+                            "ARI (doubles the fit; off the critical path by default)")
+    flag_topic_share: float = Field(0.3333, gt=0.0, le=1.0,
+                                    description="a topic holding more of the articles is flagged as degenerate")
+    flag_min_topics: int = Field(5, ge=1, description="fewer topics than this is flagged ...")
+    flag_min_topics_documents: int = Field(1000, ge=1, description="... for a corpus of at least this many articles")
+    flag_min_npmi: float = Field(0.0, ge=-1.0, le=1.0, description="mean NPMI below this is flagged")
     npmi_top_n: int = Field(10, ge=2)
     diversity_top_n: int = Field(25, ge=1)
     coherence_processes: int = Field(2, ge=1)
+
+
+class SelectConfig(Section):
+    """Candidate shares of the corpus for HDBSCAN's smallest topic, compared per corpus (`pipeline.topics.select`)."""
+
+    min_topic_shares: Annotated[tuple[Annotated[float, Field(gt=0.0, le=0.5)], ...], BeforeValidator(_tuple)] = (
+        0.005, 0.01, 0.02,
+    )
 
 
 class TopicsConfig(Section):
@@ -162,6 +176,7 @@ class TopicsConfig(Section):
     document_text: Literal["title_lead", "full"] = "title_lead"
     reducer: Reducer = reduction.Umap()
     clusterer: Clusterer = clustering.Hdbscan()
+    select: SelectConfig = SelectConfig()
     vectorizer: VectorizerConfig = VectorizerConfig()
     reduce_frequent_words: bool = True
     bm25_weighting: bool = True

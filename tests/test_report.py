@@ -374,3 +374,28 @@ def test_the_performance_table_lists_each_run_phase_and_stage() -> None:
     onnx = {"embed": {"encoder": {"name": "minilm", "backend": "onnx", "precision": "int8"}, "text": "full"}}
     assert embedding_description(onnx) == ("all-MiniLM-L6-v2 sentence embeddings (ONNX Runtime, int8 weights) of "
                                             "each article's title and body")
+
+
+def test_topic_corpora_table_lists_each_method_per_corpus_with_labels_and_robustness_where_measured():
+    from pipeline.report.run_tables import topic_corpora_table
+
+    stage = {"topics": 7, "npmi": 0.246, "diversity": 0.95, "outlier_share": 0.002, "largest_topic_share": 0.404,
+             "nmi": 0.846, "ari": 0.911, "degenerate": ["topic 0 holds 40% of the articles (limit 33%)"]}
+    benchmark = {"corpora": {
+        "Timeline17 pooled (3,663)": {
+            "this_stage": stage,
+            "lda": {"topics": 7, "npmi": 0.1, "diversity": 0.7, "outlier_share": 0.0, "largest_topic_share": 0.3,
+                    "nmi": 0.5, "ari": 0.4},
+            "robustness": {"perturbed_1e-6": {"topics": 7, "ari": 0.99}, "seed_plus_1": {"topics": 7, "ari": 0.98}},
+        },
+        "default subset 1,000": {"this_stage": {**stage, "degenerate": []}},
+    }}
+    table = topic_corpora_table(benchmark)
+    assert table[["corpus", "method"]].values.tolist() == [
+        ["Timeline17 pooled (3,663)", "this stage"], ["Timeline17 pooled (3,663)", "LDA"],
+        ["default subset 1,000", "this stage"],
+    ]
+    first = table.iloc[0]
+    assert first["ARI perturbed (topics)"] == "0.990 (7)" and first["largest topic"] == "40.4%"
+    assert first["flags"].startswith("topic 0 holds 40%") and table.iloc[2]["flags"] == "none"
+    assert table.iloc[1]["ARI perturbed (topics)"] == "" and table.iloc[1]["flags"] == ""

@@ -9,7 +9,7 @@ import pytest
 from gensim.corpora import Dictionary
 from gensim.models.coherencemodel import CoherenceModel
 
-from pipeline.topics.metrics import npmi_coherence, stability, topic_diversity
+from pipeline.topics.metrics import degenerate_findings, npmi_coherence, stability, topic_diversity
 
 WAR = ["tank", "artillery", "shelling", "frontline", "troops", "missile", "brigade", "offensive", "drone", "trench"]
 ENERGY = ["gas", "pipeline", "oil", "prices", "supply", "winter", "export", "barrel", "embargo", "storage"]
@@ -81,3 +81,32 @@ def test_stability_separates_outlier_shifts_from_different_cuts():
     assert result["clustered_in_both_share"] == pytest.approx(0.5)
     with pytest.raises(ValueError):
         stability([0, 1], [0, 1, 2])
+
+
+LIMITS = {"max_topic_share": 1 / 3, "min_topics": 5, "min_topics_documents": 1000, "min_npmi": 0.0}
+
+
+def test_a_sound_model_raises_no_flag():
+    sizes = {-1: 50, **{topic: 190 for topic in range(10)}}
+    assert degenerate_findings(sizes, 0.2, **LIMITS) == []
+
+
+def test_the_bbc_failure_of_issue_15_raises_every_flag():
+    """Two topics for 2,070 articles, one of them 76%, NPMI -0.009: flagged three times."""
+    findings = degenerate_findings({0: 1573, 1: 497}, -0.009, **LIMITS)
+    assert len(findings) == 3
+    assert "76%" in findings[0] and "2 topic(s) for 2,070 articles" in findings[1] and "-0.009" in findings[2]
+
+
+def test_few_topics_are_fine_for_a_small_corpus_and_outliers_are_no_topic():
+    assert degenerate_findings({-1: 300, 0: 200, 1: 200, 2: 200}, 0.1, **LIMITS) == []
+    assert degenerate_findings({-1: 500, 0: 250, 1: 250}, 0.1, **LIMITS) == [  # outliers are no topic
+        "2 topic(s) for 1,000 articles (at least 5 expected)"
+    ]
+    assert degenerate_findings({0: 350, 1: 350, 2: 300, 3: 100}, float("nan"), **LIMITS) == [
+        "4 topic(s) for 1,100 articles (at least 5 expected)"
+    ]
+
+
+def test_a_model_without_any_topic_is_flagged_once():
+    assert degenerate_findings({-1: 210}, float("nan"), **LIMITS) == ["no topic found: every article is an outlier"]

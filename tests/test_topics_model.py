@@ -14,7 +14,14 @@ from pipeline.components.clustering import Hdbscan, KMeans
 from pipeline.components.encoders import Model2Vec
 from pipeline.components.reduction import Pca, Umap
 from pipeline.components.representations import KeyBertInspired, MaximalMarginalRelevance
-from pipeline.config import EmbedConfig, OutlierConfig, TopicMetricsConfig, TopicsConfig, VectorizerConfig
+from pipeline.config import (
+    EmbedConfig,
+    OutlierConfig,
+    SelectConfig,
+    TopicMetricsConfig,
+    TopicsConfig,
+    VectorizerConfig,
+)
 from pipeline.topics.assign import assign_topics, reassign_outliers
 from pipeline.topics.fit import fit_topics
 from pipeline.topics.persist import load_model, save_model
@@ -72,7 +79,7 @@ CONFIG = TopicsConfig(
     vectorizer=VectorizerConfig(min_df=1),
     representation=(KeyBertInspired(), MaximalMarginalRelevance()),
     top_n_words=10,
-    metrics=TopicMetricsConfig(diversity_top_n=10),
+    metrics=TopicMetricsConfig(diversity_top_n=10, stability=True),
     label_words=3,
     plot_topics=2,
 )
@@ -175,3 +182,40 @@ def test_pca_and_kmeans_swapped_in_give_exactly_the_asked_number_of_topics(corpu
     assert result.metrics["components"]["reducer"] == {"name": "pca", "n_components": 3}
     assert result.metrics["components"]["clusterer"] == {"name": "kmeans", "n_clusters": 4, "n_init": 10}
     assert adjusted_rand_score(truth, result.fit.topics) > 0.6  # three true topics, one split in two
+
+
+def test_hdbscan_sizes_follow_the_corpus_unless_set_in_absolute_numbers():
+    relative = Hdbscan(min_topic_share=0.005, min_cluster_floor=10)
+    assert (relative.resolve(15_246).min_cluster_size, relative.resolve(15_246).min_samples) == (76, 10)
+    assert relative.resolve(200_000).min_cluster_size == 1000 and relative.resolve(300).min_cluster_size == 10
+    fixed = Hdbscan(min_cluster_size=80, min_samples=10)
+    assert fixed.resolve(300) == fixed and fixed.resolve(200_000) == fixed
+    assert Hdbscan(min_cluster_size=40).resolve(2_000).min_samples == 5
+    with pytest.raises(ValueError, match="resolve"):
+        relative.build(seed=1)
+
+
+def test_the_stage_compares_candidate_shares_and_keeps_the_best_sound_one(corpus, encoder):
+    """210 articles of three topics of 70: 1% is the floor of 5, 30% of 210 is 63 (both find the three topics),
+    50% asks for topics of 105+ articles and finds none (flagged); the metrics record all three."""
+    docs, embeddings, truth = corpus
+    config = CONFIG.model_copy(
+        update={
+            "clusterer": Hdbscan(min_topic_share=0.3, min_cluster_floor=5, min_samples=10),
+            "select": SelectConfig(min_topic_shares=(0.01, 0.3, 0.5)),
+            "metrics": TopicMetricsConfig(diversity_top_n=10, flag_topic_share=0.5),  # three topics of a third each
+        }
+    )
+    result = model_topics(_articles(docs), embeddings, config, encoder, {"model_key": encoder.key})
+    selection = result.metrics["selection"]
+    assert [row["min_topic_share"] for row in selection["candidates"]] == [0.01, 0.3, 0.5]
+    kept = [row for row in selection["candidates"] if row["kept"]]
+    assert len(kept) == 1 and kept[0]["min_topic_share"] == selection["kept_min_topic_share"]
+    assert kept[0]["npmi"] == max(row["npmi"] for row in selection["candidates"] if not row["degenerate"])
+    assert selection["candidates"][2]["degenerate"] == ["no topic found: every article is an outlier"]
+    assert kept[0]["min_topic_share"] == 0.01  # equal NPMI: the smaller share, finer topics, is kept
+    assert result.metrics["components"]["clusterer"]["min_topic_share"] == selection["kept_min_topic_share"]
+    assert adjusted_rand_score(truth, result.fit.topics) > 0.9
+    fixed = CONFIG.model_copy(update={"select": SelectConfig(min_topic_shares=(0.01, 0.3, 0.5))})
+    assert model_topics(_articles(docs), embeddings, fixed, encoder, {"model_key": encoder.key}).metrics[
+        "selection"] is None  # an absolute min_cluster_size is honoured: nothing to choose

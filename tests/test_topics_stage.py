@@ -9,13 +9,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from sklearn.metrics import adjusted_rand_score
 
 from pipeline.cli import main
+from pipeline.config import load_config
 from pipeline.embed import load_embeddings
 from pipeline.text import split_paragraphs, split_sentences
 from pipeline.topics.assign import assign_topics
+from pipeline.topics.metrics import perturbed
 from pipeline.topics.persist import load_model
-from pipeline.topics.stage import document_texts
+from pipeline.topics.stage import document_texts, model_topics
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.integration
@@ -48,6 +51,7 @@ def workspace(corpus_slice, tmp_path_factory) -> Path:
     params["embed"]["cache_dir"] = str(folder / "cache")
     params["topics"]["reducer"]["n_neighbors"] = 10
     params["topics"]["clusterer"].update(min_cluster_size=8, min_samples=4)
+    params["topics"]["metrics"]["stability"] = True  # off by default; the refit with another seed is tested here
     (folder / "params.yaml").write_text(yaml.safe_dump(params))
     return folder
 
@@ -127,3 +131,19 @@ def test_missing_inputs_and_stale_embeddings_fail_with_a_message(stages, tmp_pat
     args = [f"--params={stages / 'params.yaml'}", f"--articles={tmp_path / 'fewer.parquet'}"]
     assert main(["topics", *args, f"--embeddings={stages / 'embeddings'}", f"--out-dir={tmp_path / 'out'}"]) == 3
     assert "re-run the embed stage" in caplog.text
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13.5 is open: UMAP's layout is chaotic in its input, and on this "
+                   "slice the perturbed refit found 12 topics where the first found 2 (README, Stable across machines)")
+def test_topics_survive_a_last_bit_change_of_the_embeddings(stages):
+    """Issue 13.5 on the slice, with the shipped params (sizes relative to the corpus, shares compared): the
+    embeddings times (1 + 1e-6 N(0, 1)), as another machine's math kernels would leave them, give the same
+    number of topics and assignments with an adjusted Rand index of at least 0.95. Strict: once a design
+    passes, the marker must go."""
+    config = load_config(REPO / "params.yaml").topics.model_copy(update={"aspects": ()})
+    ids, embeddings, info = load_embeddings(stages / "embeddings")
+    articles = pd.read_parquet(stages / "articles.parquet").set_index("id").loc[ids["id"]].reset_index()
+    first = model_topics(articles, embeddings, config, None, info)
+    second = model_topics(articles, perturbed(embeddings), config, None, info)
+    assert second.metrics["topics"] == first.metrics["topics"]
+    assert adjusted_rand_score(first.fit.topics, second.fit.topics) >= 0.95

@@ -27,6 +27,12 @@ class Component(BaseModel):
         """The name and arguments, as recorded in metrics and the report."""
         return self.model_dump(mode="json")
 
+    def resolve(self, n_documents: int) -> Component:
+        """The settings with every size given relative to the corpus turned into a number for `n_documents`
+        articles (values the user set in absolute numbers are kept); components without such sizes return
+        themselves."""
+        return self
+
 
 ENCODERS = catalogue.create("newsline", "encoders", entry_points=True)
 REDUCERS = catalogue.create("newsline", "reducers", entry_points=True)

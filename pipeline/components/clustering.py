@@ -11,16 +11,32 @@ from pipeline.components import CLUSTERERS, Component
 
 @CLUSTERERS.register("hdbscan")
 class Hdbscan(Component):
-    """Density clusters: the number of topics follows from the data; sparse articles become outliers (-1)."""
+    """Density clusters: the number of topics follows from the data; sparse articles become outliers (-1).
+
+    The smallest topic is `min_cluster_size` articles when set (an absolute value is honoured as given),
+    otherwise `min_topic_share` of the corpus, at least `min_cluster_floor`; `min_samples` is likewise given
+    or an eighth of the smallest topic. `resolve(n)` turns the rule into numbers; the metrics record them.
+    """
 
     name: Literal["hdbscan"] = "hdbscan"
-    min_cluster_size: int = Field(80, ge=2, description="the smallest topic, in articles")
-    min_samples: int = Field(10, ge=1, description="lower: fewer outliers, looser topics")
+    min_cluster_size: int | None = Field(None, ge=2, description="the smallest topic, in articles (None: the share)")
+    min_topic_share: float = Field(0.005, gt=0.0, le=0.5, description="the smallest topic, as a share of the articles")
+    min_cluster_floor: int = Field(10, ge=2, description="the smallest topic never has fewer articles than this")
+    min_samples: int | None = Field(None, ge=1, description="lower: fewer outliers (None: min_cluster_size / 8)")
     cluster_selection_method: Literal["eom", "leaf"] = "eom"
+
+    def resolve(self, n_documents: int) -> Hdbscan:
+        size = self.min_cluster_size
+        if size is None:
+            size = max(self.min_cluster_floor, round(self.min_topic_share * n_documents))
+        samples = self.min_samples if self.min_samples is not None else max(1, round(size / 8))
+        return self.model_copy(update={"min_cluster_size": size, "min_samples": samples})
 
     def build(self, seed: int) -> Any:
         from hdbscan import HDBSCAN
 
+        if self.min_cluster_size is None or self.min_samples is None:
+            raise ValueError("HDBSCAN sizes are relative to the corpus: call resolve(n_documents) before build")
         return HDBSCAN(
             min_cluster_size=self.min_cluster_size,
             min_samples=self.min_samples,

@@ -55,6 +55,8 @@ TOPICS_LABELS = {
     "outlier_share": "share still unassigned after outlier reduction",
     "npmi": "NPMI coherence (mean over topics, -1 to 1)",
     "diversity": "topic diversity (unique share of top words)",
+    "largest_topic_share": "largest topic's share of the articles",
+    "degenerate": "degenerate result (flags; the topics are not a finding)",
     "stability.ari": "stability: adjusted Rand index with another seed",
     "stability.ari_clustered": "stability: adjusted Rand index among clustered articles",
     "embedding_model": "embedding model",
@@ -84,6 +86,8 @@ def _metric_rows(metrics: Mapping[str, Any], labels: Mapping[str, str]) -> list[
 
 
 def _formatted(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(map(str, value)) or "none"
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, int):
@@ -247,3 +251,37 @@ def topic_method(params: Mapping[str, Any]) -> str:
     reduced = REDUCERS.get(reducer["name"], "the reducer {name}").format(**reducer)
     clustered = CLUSTERERS.get(clusterer["name"], "the clusterer {name}").format(**clusterer)
     return f"reduced by {reduced} and clustered by {clustered}"
+
+
+TOPIC_METHODS = {"this_stage": "this stage", "bertopic_defaults": "BERTopic defaults", "lda": "LDA"}
+
+
+def topic_corpora_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
+    """The topic stage beside BERTopic's defaults and LDA on each corpus and size (bench_topics --corpora):
+    one row per corpus and method; NMI/ARI only where the corpus is labelled, perturbation and seed ARI only
+    where measured (the stage's rows)."""
+    columns = ["corpus", "method", "topics", "NPMI", "diversity", "outliers", "largest topic", "NMI", "ARI",
+               "ARI perturbed (topics)", "ARI seed + 1", "flags"]
+    rows = []
+    for corpus, entry in benchmark.get("corpora", {}).items():
+        for key, method in TOPIC_METHODS.items():
+            scores = entry.get(key)
+            if not scores:
+                continue
+            robust = entry.get("robustness", {}) if key == "this_stage" else {}
+            perturbed, reseeded = robust.get("perturbed_1e-6", {}), robust.get("seed_plus_1", {})
+            rows.append({
+                "corpus": corpus,
+                "method": method,
+                "topics": scores.get("topics"),
+                "NPMI": _formatted(scores.get("npmi")),
+                "diversity": _formatted(scores.get("diversity")),
+                "outliers": f"{scores['outlier_share']:.1%}" if scores.get("outlier_share") is not None else "",
+                "largest topic": f"{scores['largest_topic_share']:.1%}" if scores.get("largest_topic_share") else "",
+                "NMI": _formatted(scores["nmi"]) if "nmi" in scores else "",
+                "ARI": _formatted(scores["ari"]) if "ari" in scores else "",
+                "ARI perturbed (topics)": f"{perturbed['ari']:.3f} ({perturbed['topics']})" if perturbed else "",
+                "ARI seed + 1": f"{reseeded['ari']:.3f}" if reseeded else "",
+                "flags": _formatted(scores.get("degenerate", [])) if key == "this_stage" else "",
+            })
+    return pd.DataFrame(rows, columns=columns)

@@ -77,20 +77,30 @@ def make_ctfidf(config: TopicsConfig) -> Any:
     )
 
 
+def for_corpus(config: TopicsConfig, n_documents: int) -> TopicsConfig:
+    """`config` with the reducer's and clusterer's sizes given relative to the corpus set for `n_documents`
+    articles (`Component.resolve`); absolute values the user set stay as they are."""
+    return config.model_copy(
+        update={"reducer": config.reducer.resolve(n_documents), "clusterer": config.clusterer.resolve(n_documents)}
+    )
+
+
 def build_topic_model(
     config: TopicsConfig,
     encoder: Encoder | None,
     prepared: Any = None,
     known: dict[str, np.ndarray] | None = None,
     stop_words: Iterable[str] = (),
+    reducer_model: Any = None,
 ) -> Any:
     """An unfitted BERTopic whose steps all come from `config` (representation models are applied later);
-    `prepared` is what the reducer precomputed on the embeddings it will be fitted on (`reducer.prepare`)."""
+    `prepared` is what the reducer precomputed on the embeddings it will be fitted on (`reducer.prepare`);
+    `reducer_model` replaces the reducer built from `config` (a `PrefittedReducer`)."""
     from bertopic import BERTopic
 
     return BERTopic(
         embedding_model=bertopic_backend(encoder, known) if encoder is not None else None,
-        umap_model=config.reducer.build(config.seed, prepared),
+        umap_model=reducer_model if reducer_model is not None else config.reducer.build(config.seed, prepared),
         hdbscan_model=config.clusterer.build(config.seed),
         vectorizer_model=make_vectorizer(config.vectorizer, stop_words),
         ctfidf_model=make_ctfidf(config),
@@ -127,11 +137,13 @@ def fit_topics(
     encoder: Encoder | None,
     stop_words: Iterable[str] = (),
     prepared: Any = None,
+    reducer_model: Any = None,
 ) -> TopicFit:
     """Fit BERTopic on precomputed embeddings, reduce outliers, and derive words and labels.
 
     `stop_words` adds corpus-specific stop words (see `corpus_stop_words`) to the configured ones; `prepared`
-    is what the reducer precomputed on the embeddings (`reducer.prepare`; computed here when not given).
+    is what the reducer precomputed on the embeddings (`reducer.prepare`; computed here when not given);
+    `reducer_model`, a reducer already fitted on `embeddings` (`pipeline.topics.select.PrefittedReducer`).
     """
     if len(docs) != len(embeddings):
         raise ValueError(f"{len(docs)} documents but {len(embeddings)} embeddings")
@@ -140,10 +152,13 @@ def fit_topics(
     started = time.perf_counter()
     docs = list(docs)
     stop_words = list(stop_words)
+    config = for_corpus(config, len(docs))
     prepared = prepared if prepared is not None else config.reducer.prepare(embeddings)
-    model = build_topic_model(config, encoder, prepared, dict(zip(docs, embeddings, strict=True)), stop_words)
+    known = dict(zip(docs, embeddings, strict=True))
+    model = build_topic_model(config, encoder, prepared, known, stop_words, reducer_model)
     with exact_graph_accepted():
         clusters = np.asarray(model.fit_transform(docs, embeddings)[0], dtype=int)
+    model.umap_model = getattr(model.umap_model, "model", model.umap_model)  # a PrefittedReducer's own reducer
     core_embeddings = np.asarray(model.topic_embeddings_)
     topics = clusters
     if config.outliers.strategy != "none" and (clusters == -1).any() and (clusters != -1).any():
@@ -186,6 +201,7 @@ def fit_topics(
 
 def cluster_labels(embeddings: np.ndarray, config: TopicsConfig, seed: int, prepared: Any = None) -> np.ndarray:
     """Reduction and clustering alone, as in the fit but with another seed: the second clustering for stability."""
+    config = for_corpus(config, len(embeddings))
     prepared = prepared if prepared is not None else config.reducer.prepare(embeddings)
     with exact_graph_accepted():
         reduced = config.reducer.build(seed, prepared).fit_transform(embeddings)

@@ -27,13 +27,15 @@ import numpy as np
 import pandas as pd
 
 from pipeline import io
+from pipeline.components.clustering import Hdbscan
 from pipeline.components.encoders import Encoder
 from pipeline.config import EmbedConfig, TopicsConfig
 from pipeline.corpus import select_articles
 from pipeline.embed import article_texts
-from pipeline.topics.fit import TopicFit, cluster_labels, fit_topics
-from pipeline.topics.metrics import npmi_coherence, stability, topic_diversity
+from pipeline.topics.fit import TopicFit, cluster_labels, fit_topics, for_corpus
+from pipeline.topics.metrics import degenerate_findings, npmi_coherence, stability, topic_diversity
 from pipeline.topics.persist import save_model
+from pipeline.topics.select import select_share
 from pipeline.topics.tables import assignments_frame, largest_topics_over_time, prevalence
 from pipeline.topics.words import corpus_stop_words, make_vectorizer, tokenise
 
@@ -73,6 +75,16 @@ def align(articles: pd.DataFrame, ids: pd.DataFrame, canonical_only: bool) -> pd
             "re-run the embed stage"
         )
     return selected
+
+
+def selects_share(config: TopicsConfig) -> bool:
+    """Whether the stage compares candidate shares: HDBSCAN with its smallest topic left relative to the corpus
+    (no `min_cluster_size` set) and more than one candidate in `topics.select.min_topic_shares`."""
+    clusterer = config.clusterer
+    return (
+        isinstance(clusterer, Hdbscan) and clusterer.min_cluster_size is None
+        and len(config.select.min_topic_shares) > 1
+    )
 
 
 @dataclass
@@ -131,7 +143,16 @@ def model_topics(
     begun = time.perf_counter()
     prepared = config.reducer.prepare(embeddings)
     timing["neighbours_seconds"] = time.perf_counter() - begun
-    fit = fit_topics(docs, embeddings, config, encoder, stop_words, prepared)
+    selection = None
+    if selects_share(config):
+        begun = time.perf_counter()
+        selection = select_share(docs, embeddings, config, reference, stop_words, prepared)
+        config = config.model_copy(
+            update={"clusterer": config.clusterer.model_copy(update={"min_topic_share": selection.share})}
+        )
+        timing["select_seconds"] = time.perf_counter() - begun
+    config = for_corpus(config, len(articles))  # sizes relative to the corpus become numbers (metrics record them)
+    fit = fit_topics(docs, embeddings, config, encoder, stop_words, prepared, selection.reducer if selection else None)
     timing["fit_seconds"] = fit.seconds
 
     stability_metrics: dict[str, Any] | None = None
@@ -169,6 +190,12 @@ def model_topics(
         "prevalence_plot": largest_topics_over_time(over_time, sizes, config.plot_topics),
     }
     largest = topic_info[topic_info["topic"] != -1].head(LARGEST_TOPICS_IN_METRICS)
+    limits = config.metrics
+    degenerate = degenerate_findings(
+        sizes, npmi, limits.flag_topic_share, limits.flag_min_topics, limits.flag_min_topics_documents,
+        limits.flag_min_npmi,
+    )
+    topic_sizes = [size for topic, size in sizes.items() if topic != -1]
     metrics = {
         "components": {
             "encoder": embedding_info.get("encoder"),
@@ -191,7 +218,15 @@ def model_topics(
         "npmi_unscored_topics": int(sum(math.isnan(score) for score in per_topic)),
         "diversity": _rounded(diversity),
         "diversity_top_n": config.metrics.diversity_top_n,
+        "largest_topic_share": _rounded(max(topic_sizes) / len(docs), 6) if topic_sizes else None,
+        "degenerate": degenerate,
         "stability": stability_metrics,
+        "selection": None if selection is None else {
+            "rule": "highest mean NPMI among the candidates without a degenerate flag (README, Topics that hold "
+                    "on any corpus)",
+            "kept_min_topic_share": selection.share,
+            "candidates": selection.candidates,
+        },
         "largest_topics": [
             {"topic": int(row.topic), "label": row.label, "size": int(row.size)} for row in largest.itertuples()
         ],
