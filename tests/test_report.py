@@ -399,3 +399,21 @@ def test_topic_corpora_table_lists_each_method_per_corpus_with_labels_and_robust
     assert first["ARI perturbed (topics)"] == "0.990 (7)" and first["largest topic"] == "40.4%"
     assert first["flags"].startswith("topic 0 holds 40%") and table.iloc[2]["flags"] == "none"
     assert table.iloc[1]["ARI perturbed (topics)"] == "" and table.iloc[1]["flags"] == ""
+
+
+def test_changed_paths_keep_the_first_letter_of_each_path(tmp_path: Path) -> None:
+    """`git status --porcelain` starts with a space for a modified file: the path must survive whole."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for command in (["init", "-q"], ["config", "user.email", "t@t"], ["config", "user.name", "t"]):
+        subprocess.run(["git", "-C", str(repo), *command], check=True)
+    (repo / "dvc.yaml").write_text("stages: {}\n")
+    (repo / "params.yaml").write_text("a: 1\n")
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "x"], check=True)
+    (repo / "dvc.yaml").write_text("stages: {a: {cmd: x}}\n")
+    (repo / "notebooks").mkdir()
+    (repo / "notebooks" / "new.ipynb").write_text("{}")
+    assert sorted(stage.changed_paths(repo, ("dvc.yaml", "notebooks", "params.yaml"))) == [
+        "dvc.yaml", "notebooks/new.ipynb"]
+    assert stage.code_version(repo)[0].endswith("with uncommitted changes to dvc.yaml, notebooks")

@@ -39,7 +39,9 @@ NOTEBOOKS = ("01_corpus", "02_topics", "03_timeline", "04_report")
 REPORT_NOTEBOOK = "04_report"
 KERNEL_NAME = "newsline-report"
 ITEM_SUFFIXES = (".png", ".svg", ".csv", ".json")
-CODE_PATHS = ("pipeline", "notebooks", "params.yaml", "dvc.yaml", "dvc.lock")
+# What decides the report. Not dvc.lock: `dvc repro` rewrites it before the report stage runs, and it records
+# outputs of this code, not inputs to it.
+CODE_PATHS = ("pipeline", "notebooks", "params.yaml", "dvc.yaml")
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,26 @@ def code_version(repo: Path) -> tuple[str, bool]:
     """The git commit, flagged when the code, notebooks or params differ from it; and whether they do not."""
     try:
         commit = _git(repo, "rev-parse", "HEAD")
-        changed = _git(repo, "status", "--porcelain", "--", *CODE_PATHS).splitlines()
+        changed = changed_paths(repo, CODE_PATHS)
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)", False
     if not changed:
         return commit, True
-    names = sorted({line[3:].split("/")[0] for line in changed})
+    names = sorted({path.split("/")[0] for path in changed})
     return f"{commit}, with uncommitted changes to {', '.join(names)}", False
+
+
+def changed_paths(repo: Path, pathspecs: tuple[str, ...]) -> list[str]:
+    """Paths under `pathspecs` that differ from the commit (modified, added, deleted, renamed or untracked)."""
+    command = ["git", "-C", str(repo), "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspecs]
+    output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=30).stdout
+    entries, paths = iter(output.split("\0")), []
+    for entry in entries:
+        if entry:
+            paths.append(entry[3:])  # "XY path"; a rename or copy is followed by its source path
+            if entry[0] in "RC":
+                next(entries, None)
+    return paths
 
 
 def reproduce_note(committed: bool, inputs: Inputs, out_dir: Path, repo: Path) -> str:
@@ -110,10 +125,14 @@ def data_versions(ingest_metrics: Path) -> list[str]:
     """Each source ingest actually read, with the SHA-256 of its content and its record counts."""
     per_source = json.loads(ingest_metrics.read_text(encoding="utf-8")).get("per_source", {})
     return [
-        f"{source}: SHA-256 {values.get('sha256') or 'unknown'}, {values.get('read', 0):,} records read, "
+        f"{source}: SHA-256 {values.get('sha256') or 'unknown'}, {_records(values.get('read', 0))} read, "
         f"{values.get('kept', 0):,} kept"
         for source, values in per_source.items()
     ]
+
+
+def _records(count: int) -> str:
+    return f"{count:,} record{'' if count == 1 else 's'}"
 
 
 SOFTWARE = (  # the packages whose versions decide what the stages computed, named in the report
