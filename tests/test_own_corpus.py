@@ -92,6 +92,8 @@ def test_a_corpus_of_texts_alone(tmp_path: Path, cache_dir: Path) -> None:
     assert "outlets" not in pd.read_csv(tmp_path / "reports" / "figures" / "top_events.csv").columns
     assert " 1 outlets" not in html and "(unknown) (" not in html
     assert "no topic shares per outlet" in html
+    flags = json.loads((tmp_path / "metrics" / "topics.json").read_text(encoding="utf-8"))["degenerate"]
+    assert ("Topics flagged as degenerate" in html) == bool(flags)  # in the summary and the topics section
 
 
 @pytest.mark.slow
