@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from pipeline import integrity
+from pipeline import integrity, io
 
 log = logging.getLogger(__name__)
 
@@ -145,22 +145,19 @@ def ensure_graph(folder: Path, target: Path, precision: str) -> Path:
 
     integrity.verify_minilm(folder)
     log.info("writing the ONNX graph of %s (%s) to %s (once)", folder.name, precision, target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        graph = build_graph(folder)
-        onnx.save_model(graph, str(tmp))
+    graph = build_graph(folder)
+    with io.atomic_path(target) as tmp:
         if precision == "int8":
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
-            quantised = target.with_name(f".{target.name}.{os.getpid()}.int8.tmp")
             linear_layers = [node.name for node in graph.graph.node if node.name.endswith(".matmul")]
-            quantize_dynamic(tmp, quantised, weight_type=QuantType.QInt8, per_channel=True,
-                             nodes_to_quantize=linear_layers)
-            os.replace(quantised, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+            with tempfile.TemporaryDirectory(prefix="newsline-onnx-") as scratch:
+                float_graph = Path(scratch) / "float32.onnx"
+                onnx.save_model(graph, str(float_graph))
+                quantize_dynamic(float_graph, tmp, weight_type=QuantType.QInt8, per_channel=True,
+                                 nodes_to_quantize=linear_layers)
+        else:
+            onnx.save_model(graph, str(tmp))
     return target
 
 
