@@ -101,6 +101,38 @@ def _sync(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- outlets --------------------------------------------------------------------------------------------------
+
+
+def _outlets_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--articles", type=Path, default=paths.ARTICLES, help="the ingest stage's table")
+    parser.add_argument("--out-dir", type=Path, default=paths.OUTLETS, help="where the outlets table goes")
+
+
+def _outlets(args: argparse.Namespace) -> int:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from pipeline.corpus import find_outlets, select_articles, write_outlets
+
+    config = _config(args)
+    _require(args.articles, hint="run the ingest stage first")
+    try:
+        present = set(pq.read_schema(args.articles).names)
+        columns = [name for name in ("id", "outlet", "url", "source_country", "is_canonical") if name in present]
+        articles = select_articles(pd.read_parquet(args.articles, columns=columns), config.corpus.canonical_only)
+    except (ValueError, OSError) as error:
+        raise InputError(f"{args.articles}: {error}") from None
+    found = find_outlets(articles, config.corpus)
+    write_outlets(args.out_dir, found)
+    for warning in found.check["warnings"]:
+        log.warning("%s", warning)
+    grouped = found.table[found.table["group"] != "other"]
+    log.info("%d outlets, %d in %d groups -> %s", len(found.table), len(grouped), grouped["group"].nunique(),
+             args.out_dir)
+    return 0
+
+
 # --- embed ----------------------------------------------------------------------------------------------------
 
 
@@ -334,6 +366,8 @@ def _report_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeline-dir", type=Path, default=paths.TIMELINE)
     parser.add_argument("--embeddings-dir", type=Path, default=paths.EMBEDDINGS,
                         help="the article embeddings the explorer's topic map reduces to 2-D")
+    parser.add_argument("--outlets-dir", type=Path, default=paths.OUTLETS,
+                        help="the outlets stage's table: each outlet's group and country")
     parser.add_argument("--metrics-dir", type=Path, default=paths.METRICS, help="the stages' metrics files")
     parser.add_argument("--benchmarks-dir", type=Path, default=paths.BENCHMARK_RESULTS,
                         help="benchmark results shown when present (temporal tagger, timeline summarisation)")
@@ -356,9 +390,9 @@ def _report(args: argparse.Namespace) -> int:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # logs every page, and that it subsets with fontTools
     config = _config(args)
     inputs = Inputs(Path(args.params), args.articles, args.topics_dir, args.timeline_dir, args.metrics_dir,
-                    args.benchmarks_dir, args.embeddings_dir)
+                    args.benchmarks_dir, args.embeddings_dir, args.outlets_dir)
     _require(*inputs.required(), *(args.notebooks / f"{name}.ipynb" for name in NOTEBOOKS),
-             hint="run the ingest, topics and timeline stages first")
+             hint="run the ingest, outlets, embed, topics and timeline stages first")
     started = time.perf_counter()
     try:
         result = build_report(config, inputs, args.notebooks, args.out_dir)
@@ -382,6 +416,8 @@ Handler = Callable[[argparse.Namespace], int]
 STAGES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = {
     "sync": ("make dvc.yaml's ingest stage depend on exactly ingest.sources", _sync_parser, _sync),
     "ingest": ("parse, clean, date and deduplicate a corpus", _ingest_parser, _ingest),
+    "outlets": ("each outlet's group and country by the corpus contract (corpus section)", _outlets_parser,
+                _outlets),
     "embed": ("embed each article's text (cached: only new texts are embedded)", _embed_parser, _embed),
     "topics": ("fit BERTopic on the embeddings; topic tables over time and per outlet", _topics_parser, _topics),
     "timeline": ("dated events merged across outlets, and a summary timeline", _timeline_parser, _timeline),

@@ -15,7 +15,7 @@ from pipeline.components.reduction import Pca
 from pipeline.config import EXIT_CONFIG, ConfigError, Params, load_config, parse_params
 
 REPO = Path(__file__).resolve().parents[1]
-STAGE_COMMANDS = ("ingest", "embed", "topics", "timeline", "report")
+STAGE_COMMANDS = ("ingest", "outlets", "embed", "topics", "timeline", "report")
 
 
 def _params(**sections: Any) -> dict[str, Any]:
@@ -127,6 +127,7 @@ def test_every_stage_command_exits_with_the_same_code_on_a_bad_params_file(
 def test_dvc_yaml_lists_exactly_the_sections_each_stage_reads() -> None:
     stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
     assert stages["ingest"]["params"] == ["ingest"]
+    assert stages["outlets"]["params"] == ["corpus"]  # groups, countries, and which articles count
     assert stages["embed"]["params"] == ["embed", "corpus.canonical_only"]
     assert stages["topics"]["params"] == ["topics", "embed", "corpus.canonical_only"]
     assert stages["timeline"]["params"] == ["timeline", "corpus"]
@@ -141,12 +142,14 @@ def test_dvc_yaml_mirrors_the_default_paths() -> None:
         return {item if isinstance(item, str) else next(iter(item)) for item in declared}
 
     assert {str(paths.ARTICLES), str(paths.QUARANTINE), str(paths.INGEST_METRICS)} <= outs("ingest")
+    assert outs("outlets") == {str(paths.OUTLETS)}
+    assert str(paths.OUTLETS) in stages["report"]["deps"]
     assert str(paths.EMBEDDINGS) in outs("embed")
     assert str(paths.TOPICS_METRICS) in outs("topics")
     assert all(out.startswith(str(paths.TOPICS)) for out in outs("topics") if out.startswith("data/"))
     assert all(out.startswith(str(paths.TIMELINE)) for out in outs("timeline") if out.startswith("data/"))
     assert str(paths.TIMELINE_METRICS) in outs("timeline")
     assert str(paths.REPORT_METRICS) in outs("report")
-    for stage in ("embed", "topics", "timeline", "report"):
+    for stage in ("outlets", "embed", "topics", "timeline", "report"):
         assert str(paths.ARTICLES) in stages[stage]["deps"]
         assert stages[stage]["cmd"] == f"python -m pipeline {stage}"  # every path is the default

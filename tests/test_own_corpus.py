@@ -20,7 +20,7 @@ import yaml
 from tests.synthetic import fast_params, run_pipeline, write_corpus
 
 REPO = Path(__file__).resolve().parents[1]
-STAGES = ("ingest", "embed", "topics", "timeline", "report")
+STAGES = ("ingest", "outlets", "embed", "topics", "timeline", "report")
 
 
 @pytest.fixture(scope="module")
