@@ -24,12 +24,10 @@ STAGES = ("ingest", "outlets", "embed", "topics", "timeline", "report")
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One embedding cache for the module; the distilled encoder is reused from data/cache when a run made it."""
+def cache_dir(tmp_path_factory: pytest.TempPathFactory, model2vec_folder: Path) -> Path:
+    """One embedding cache for the module; the distilled encoder is the session's (`model2vec_folder`)."""
     cache = tmp_path_factory.mktemp("cache")
-    distilled = REPO / "data" / "cache" / "model2vec"
-    if distilled.is_dir():
-        (cache / "model2vec").symlink_to(distilled, target_is_directory=True)
+    (cache / "model2vec").symlink_to(model2vec_folder, target_is_directory=True)
     return cache
 
 
