@@ -134,6 +134,22 @@ def test_dvc_yaml_lists_exactly_the_sections_each_stage_reads() -> None:
     assert set(stages["report"]["params"]) == set(Params.model_fields)  # it prints every parameter of the run
 
 
+def test_each_stage_command_hands_its_stage_exactly_the_params_dvc_yaml_lists() -> None:
+    """The command-line layer passes each stage function its sections (`config.embed`, `config.corpus...`): what
+    each command reads of the configuration must be what dvc.yaml lists, or a change would not rerun the stage."""
+    import re
+
+    source = (REPO / "pipeline" / "cli.py").read_text(encoding="utf-8")
+    stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
+    for stage in ("outlets", "embed", "topics", "timeline"):
+        body = re.search(rf"\ndef _{stage}\(args.*?(?=\ndef |\n# ---)", source, re.S)
+        assert body, f"no _{stage} command in pipeline/cli.py"
+        read = set(re.findall(r"\bconfig\.(\w+(?:\.\w+)?)", body.group(0)))
+        whole = {name for name in read if "." not in name}  # a section read whole covers its keys
+        read = whole | {name for name in read if name.split(".")[0] not in whole}
+        assert read == set(stages[stage]["params"]), stage
+
+
 def test_dvc_yaml_mirrors_the_default_paths() -> None:
     stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
 
