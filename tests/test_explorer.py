@@ -181,6 +181,10 @@ def test_the_map_is_deterministic_and_cached(tmp_path: Path) -> None:
     assert np.array_equal(again, first[["x", "y"]].to_numpy())  # the same seed gives the same map
     second, cached = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings, config, tmp_path)
     assert cached and second.equals(first)
+    (entry,) = tmp_path.glob("map-*.parquet")
+    entry.write_bytes(entry.read_bytes()[:-40])  # a truncated cache entry is reduced again, not trusted
+    third, cached = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings, config, tmp_path)
+    assert not cached and third.equals(first)
     assert len(list(tmp_path.glob("map-*.parquet"))) == 1
     _, cached = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings * 2 + 1,
                                          ExplorerConfig(map_seed=8), tmp_path)

@@ -155,10 +155,14 @@ def map_coordinates(
     key = map_key(ids["id"].tolist(), embeddings, config)
     cached = cache_dir / f"map-{key}.parquet" if cache_dir is not None else None
     if cached is not None and cached.is_file():
-        frame = pd.read_parquet(cached)
-        if list(frame.columns) == list(MAP_COLUMNS) and frame["id"].tolist() == ids["id"].tolist():
-            return frame, True
-        log.warning("%s does not match the embeddings; reducing them again", cached)
+        try:
+            frame = pd.read_parquet(cached)
+        except (OSError, ValueError) as error:  # truncated or corrupted (pyarrow's errors are ValueErrors or OSErrors)
+            log.warning("%s is unreadable (%s); reducing the embeddings again", cached, error)
+        else:
+            if list(frame.columns) == list(MAP_COLUMNS) and frame["id"].tolist() == ids["id"].tolist():
+                return frame, True
+            log.warning("%s does not match the embeddings; reducing them again", cached)
     started = time.process_time()
     coordinates = reduce_2d(embeddings, config.map_seed, config.map_neighbors, config.map_min_dist)
     frame = pd.DataFrame({"id": ids["id"].astype(str).to_numpy(), "x": coordinates[:, 0], "y": coordinates[:, 1]})
