@@ -163,3 +163,25 @@ def test_an_embed_run_killed_midway_and_rerun_writes_what_an_uninterrupted_run_w
     assert len(encoder.encoded) == 4  # the rerun encodes only what the killed run had not stored
     for name in ("embeddings.npy", "ids.parquet", "info.json"):
         assert (tmp_path / "rerun-out" / name).read_bytes() == (tmp_path / "clean-out" / name).read_bytes(), name
+
+
+def test_a_damaged_onnx_graph_in_the_cache_is_written_again(model_cache: Path, tmp_path: Path, caplog) -> None:
+    from pipeline.components.encoders import minilm_path
+    from pipeline.components.onnx_minilm import ensure_graph, graph_digest_path
+
+    graph = model_cache / "onnx" / MiniLM().graph_name() / "model.onnx"
+    ensure_graph(minilm_path(), graph, "float32")  # the session's graph (written once, or checked)
+    whole = graph.read_bytes()
+    copy = tmp_path / "model.onnx"
+    for damaged, digest in [(whole[: len(whole) // 2], True), (whole[:-100] + b"\0" * 100, True), (whole, False)]:
+        copy.write_bytes(damaged)  # truncated, zeroed weights (which would still load), or no digest beside it
+        graph_digest_path(copy).unlink(missing_ok=True)
+        if digest:
+            graph_digest_path(copy).write_text(integrity.sha256_file(graph) + "\n")
+        with caplog.at_level(logging.WARNING):
+            ensure_graph(minilm_path(), copy, "float32")
+        assert "writing it again" in caplog.text
+        caplog.clear()
+        assert copy.read_bytes() == whole
+    ensure_graph(minilm_path(), copy, "float32")  # intact now: used as it is, with no warning
+    assert "writing it again" not in caplog.text

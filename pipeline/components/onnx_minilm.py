@@ -135,11 +135,28 @@ def build_graph(folder: Path) -> Any:
     return model
 
 
+def graph_digest_path(target: Path) -> Path:
+    """The SHA-256 of a written graph, kept beside it: a graph that does not match it is never loaded."""
+    return target.with_name(target.name + ".sha256")
+
+
+def _intact(target: Path) -> bool:
+    digest = graph_digest_path(target)
+    if not target.is_file():
+        return False
+    if digest.is_file() and digest.read_text(encoding="utf-8").strip() == integrity.file_digest(target):
+        return True
+    log.warning("%s is damaged or was not finished (its SHA-256 does not match %s); writing it again", target,
+                digest.name)
+    return False
+
+
 def ensure_graph(folder: Path, target: Path, precision: str) -> Path:
-    """Write the graph of `precision` to `target` unless it is there; atomic, so a half-written file is never read."""
+    """Write the graph of `precision` to `target` unless an intact one is there (its digest matches the one written
+    with it); atomic, so a half-written file is never read, and a damaged one is written again, never trusted."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
-    if target.is_file():
+    if _intact(target):
         return target
     import onnx
 
@@ -158,7 +175,8 @@ def ensure_graph(folder: Path, target: Path, precision: str) -> Path:
                                  nodes_to_quantize=linear_layers)
         else:
             onnx.save_model(graph, str(tmp))
-    return target
+    io.write_text(graph_digest_path(target), integrity.file_digest(target) + "\n")  # after the graph: a kill
+    return target  # between the two leaves a graph without a digest, which the next run writes again
 
 
 class OnnxRunner:
