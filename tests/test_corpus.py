@@ -122,3 +122,15 @@ def test_the_outlets_table_holds_each_outlets_group_and_country_once(tmp_path) -
     (tmp_path / "outlets" / "groups.json").unlink()
     with pytest.raises(FileNotFoundError, match=r"groups\.json: run the outlets stage"):
         read_outlets(tmp_path / "outlets")
+
+
+def test_the_outlets_command_names_a_bad_articles_file_and_exits_3(tmp_path, caplog) -> None:
+    from pipeline.cli import main
+
+    (tmp_path / "garbage.parquet").write_bytes(b"not parquet")
+    pd.DataFrame({"title": ["x"]}).to_parquet(tmp_path / "no_id.parquet")
+    for name, said in [("garbage.parquet", "magic bytes"), ("none.parquet", "not found"), ("no_id.parquet", "lacks column(s) id")]:
+        assert main(["outlets", f"--articles={tmp_path / name}", f"--out-dir={tmp_path / 'outlets'}"]) == 3
+        assert name in caplog.text and said in caplog.text
+        caplog.clear()
+    assert not (tmp_path / "outlets").exists()
