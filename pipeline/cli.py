@@ -15,7 +15,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline import paths
 from pipeline.config import EXIT_CONFIG, ConfigError, Params, load_config
@@ -24,6 +24,7 @@ log = logging.getLogger("pipeline")
 
 EXIT_FAILED = 1
 EXIT_INPUT = 3
+T = TypeVar("T")
 
 
 class InputError(Exception):
@@ -38,6 +39,16 @@ def _require(*files: Path, hint: str) -> None:
     missing = [str(path) for path in files if not Path(path).exists()]
     if missing:
         raise InputError(f"input(s) not found: {', '.join(missing)} ({hint})")
+
+
+def _read_articles(path: Path, read: Callable[[Path], T]) -> T:
+    """`read(path)` of the ingest stage's table, or an InputError naming it when it is missing, unreadable or
+    not an articles table (a missing column, a file that is not Parquet)."""
+    _require(path, hint="run the ingest stage first")
+    try:
+        return read(path)
+    except (ValueError, OSError) as error:
+        raise InputError(f"{path}: {error}") from None
 
 
 # --- ingest ---------------------------------------------------------------------------------------------------
@@ -116,14 +127,13 @@ def _outlets(args: argparse.Namespace) -> int:
     from pipeline.corpus import find_outlets, select_articles, write_outlets
 
     config = _config(args)
-    _require(args.articles, hint="run the ingest stage first")
-    try:
-        present = set(pq.read_schema(args.articles).names)
+
+    def read(path: Path) -> pd.DataFrame:
+        present = set(pq.read_schema(path).names)
         columns = [name for name in ("id", "outlet", "url", "source_country", "is_canonical") if name in present]
-        articles = select_articles(pd.read_parquet(args.articles, columns=columns), config.corpus.canonical_only)
-    except (ValueError, OSError) as error:
-        raise InputError(f"{args.articles}: {error}") from None
-    found = find_outlets(articles, config.corpus)
+        return select_articles(pd.read_parquet(path, columns=columns), config.corpus.canonical_only)
+
+    found = find_outlets(_read_articles(args.articles, read), config.corpus)
     write_outlets(args.out_dir, found)
     for warning in found.check["warnings"]:
         log.warning("%s", warning)
@@ -145,15 +155,13 @@ def _embed_parser(parser: argparse.ArgumentParser) -> None:
 def _embed(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from pipeline.corpus import select_articles
     from pipeline.embed import embed_articles, write_outputs
 
     config = _config(args)
-    _require(args.articles, hint="run the ingest stage first")
-    try:
-        result = embed_articles(pd.read_parquet(args.articles), config.embed, config.corpus.canonical_only,
-                                progress=not args.no_progress)
-    except ValueError as error:
-        raise InputError(f"{args.articles}: {error}") from None
+    articles = _read_articles(args.articles, lambda path: select_articles(
+        pd.read_parquet(path), config.corpus.canonical_only, required=("id", "title", "lead", "body")))
+    result = embed_articles(articles, config.embed, config.corpus.canonical_only, progress=not args.no_progress)
     write_outputs(result, args.out_dir)
     log.info("%d articles embedded with %s in %.1f s (%d texts encoded now, the rest taken from the cache)",
              len(result.ids), result.info["model_key"], result.seconds, result.newly_embedded)
@@ -217,11 +225,7 @@ def _timeline(args: argparse.Namespace) -> int:
     from pipeline.timeline.stage import load_articles, run_stage, write_outputs
 
     config = _config(args)
-    _require(args.articles, hint="run the ingest stage first")
-    try:
-        articles = load_articles(args.articles, config.corpus.canonical_only)
-    except (ValueError, OSError) as error:
-        raise InputError(str(error)) from None
+    articles = _read_articles(args.articles, lambda path: load_articles(path, config.corpus.canonical_only))
     started = time.perf_counter()
     result = run_stage(articles, config.timeline, config.corpus)
     result.metrics["seconds"]["total"] = round(time.perf_counter() - started, 2)
