@@ -160,6 +160,61 @@ def neighbour_texts(frame: pd.DataFrame) -> list[str]:
     return [f"{title}\n{body[:NEIGHBOUR_CHARS]}" for title, body in zip(frame["title"], frame["body"], strict=True)]
 
 
+@dataclass
+class Context:
+    """What dating an article beside others uses: the candidate days, the setting ("corpus" when some articles
+    have metadata dates, "folder" when none has), each undated article's own log-likelihood weighted for the
+    setting (rows numbered by `row_of`), the corpus calendar, and per target the log density of its neighbours'
+    dates. The calendar and what undated articles lend their neighbours come from their cues weighted as for
+    an article alone, so they do not depend on the setting's weights (which are learnt given them)."""
+
+    span: Span
+    setting: str
+    own: np.ndarray
+    row_of: dict[int, int]
+    calendar: np.ndarray
+    neighbours: dict[int, tuple[np.ndarray, str]]
+
+
+def context(
+    cues: Sequence[Cues],
+    texts: Sequence[str],
+    clusters: Sequence[object],
+    dated_texts: Sequence[str],
+    dated_days: Sequence[int],
+    dated_clusters: Sequence[object],
+    config: DatingConfig,
+    priors: Sequence[DatePrior],
+    targets: Sequence[int],
+    exclude_dated_copies: bool = False,
+) -> Context | None:
+    """The span, calendar and neighbours for dating `targets` (None: no range, the articles are alone)."""
+    span = plausible_span(dated_days, cues, config.range_margin_days)
+    if span is None:
+        return None
+    setting = "corpus" if len(dated_days) else "folder"
+    days = span.days
+    lend = config.neighbours > 0 and config.undated_neighbours
+    own_rows = sorted(set(targets) | (set(range(len(cues))) if lend else set()))
+    row_of = {i: row for row, i in enumerate(own_rows)}
+    alone = np.zeros((len(own_rows), len(days)), dtype=np.float32)
+    own = np.zeros((len(own_rows), len(days)), dtype=np.float32)
+    for row, i in enumerate(own_rows):
+        features = priors[i].features(cues[i], days)
+        alone[row] = priors[i].weight_vector("alone") @ features
+        own[row] = priors[i].weight_vector(setting)[: len(features)] @ features
+    log_calendar = corpus_calendar(span, dated_days, alone)
+    neighbour_scores: dict[int, tuple[np.ndarray, str]] = {}
+    if config.neighbours > 0 and (len(dated_days) or lend):
+        # Undated articles lend what their own text and the calendar say (a second round, lending what
+        # their neighbours added too, moved the folder benchmark by less than a point).
+        neighbour_scores = _neighbour_scores(
+            list(targets), texts, clusters, dated_texts, dated_days, dated_clusters, span, alone + log_calendar,
+            row_of, config, lend, exclude_dated_copies,
+        )
+    return Context(span, setting, own, row_of, log_calendar, neighbour_scores)
+
+
 def infer_dates(
     cues: Sequence[Cues],
     texts: Sequence[str],
@@ -181,31 +236,19 @@ def infer_dates(
     """
     targets = list(range(len(cues))) if targets is None else list(targets)
     priors = [prior] * len(cues) if isinstance(prior, DatePrior) else list(prior)
-    span = plausible_span(dated_days, cues, config.range_margin_days)
-    if span is None:
+    found = context(cues, texts, clusters, dated_texts, dated_days, dated_clusters, config, priors, targets,
+                    exclude_dated_copies)
+    if found is None:
         return {i: _alone(cues[i], priors[i], config) for i in targets}
-    days = span.days
-    lend = config.neighbours > 0 and config.undated_neighbours
-    own_rows = sorted(set(targets) | (set(range(len(cues))) if lend else set()))
-    row_of = {i: row for row, i in enumerate(own_rows)}
-    own = np.vstack([priors[i].log_likelihood(cues[i], days) for i in own_rows]).astype(np.float32) \
-        if own_rows else np.zeros((0, len(days)), dtype=np.float32)
-    log_calendar = corpus_calendar(span, dated_days, own)
-    neighbour_scores: dict[int, tuple[np.ndarray, str]] = {}
-    if config.neighbours > 0 and (len(dated_days) or lend):
-        # Undated articles lend what their own text and the calendar say (a second round, lending what
-        # their neighbours added too, moved the folder benchmark by less than a point).
-        neighbour_scores = _neighbour_scores(
-            targets, texts, clusters, dated_texts, dated_days, dated_clusters, span, own + log_calendar, row_of,
-            config, lend, exclude_dated_copies,
-        )
+    days = found.span.days
     guesses = {}
     for i in targets:
-        extra, note = neighbour_scores.get(i, (0.0, ""))
-        scores = own[row_of[i]] + log_calendar + extra
+        weights = priors[i].weights[found.setting]
+        extra, note = found.neighbours.get(i, (0.0, ""))
+        scores = found.own[found.row_of[i]] + weights["calendar"] * found.calendar + weights["neighbours"] * extra
         best, confidence, keep = _decide(scores, days, config.min_confidence)
         day = dt.date.fromordinal(int(days[best]))
-        evidence = "; ".join(filter(None, [explain(cues[i], day), note, f"corpus range {span.describe()}"]))
+        evidence = "; ".join(filter(None, [explain(cues[i], day), note, f"corpus range {found.span.describe()}"]))
         guesses[i] = _guess(day, confidence, keep, evidence, config.min_confidence)
     return guesses
 
@@ -229,7 +272,7 @@ def _alone(cues: Cues, prior: DatePrior, config: DatingConfig) -> DateGuess:
         return DateGuess(None, 0.0, "names days only with full dates, as background and history are written, and "
                          f"has no dated or datable articles beside it ({said})")
     days = span.days
-    best, confidence, keep = _decide(prior.log_likelihood(cues, days), days, config.min_confidence)
+    best, confidence, keep = _decide(prior.log_likelihood(cues, days, "alone"), days, config.min_confidence)
     day = dt.date.fromordinal(int(days[best]))
     return _guess(day, confidence, keep, "; ".join(filter(None, [explain(cues, day), f"range {span.describe()}"])),
                   config.min_confidence)
