@@ -227,7 +227,8 @@ class Reading:
 
     anchor: np.ndarray  # ordinal of the latest day named on or before each candidate (UNRESOLVED: none)
     anchor_key: list[str]  # per candidate: lag table key
-    ahead: list[tuple[str, np.ndarray]] = field(default_factory=list)  # (tense, days after each candidate; <= 0: not)
+    # (tense, days the mention lies after each candidate: > 0 after, 0 the same day, < 0 before; UNRESOLVED: none)
+    ahead: list[tuple[str, np.ndarray]] = field(default_factory=list)
     before_caption: np.ndarray | None = None  # per candidate: how many caption days lie after it
     before_past_topic: np.ndarray | None = None
     mismatches: np.ndarray | None = None  # per candidate: day mentions not on the weekday named beside them
@@ -284,7 +285,7 @@ def read(cues: Cues, days: np.ndarray, years: np.ndarray) -> Reading:
         kinds = [key for _, key, _ in mentions]
         keys = [kinds[index] if value != UNRESOLVED else "none" for index, value in zip(latest, anchor, strict=True)]
         for ordinals, _, tense in mentions:
-            ahead.append((tense, np.where(ordinals == UNRESOLVED, 0, ordinals - days)))
+            ahead.append((tense, np.where(ordinals == UNRESOLVED, UNRESOLVED, ordinals - days)))
     pins = []
     for offset, year, month, day, named in cues.pinned:
         target = days + offset
@@ -298,6 +299,11 @@ def read(cues: Cues, days: np.ndarray, years: np.ndarray) -> Reading:
     caption_lag = np.where(caption != UNRESOLVED, days - caption, UNRESOLVED) if n_captions else None
     return Reading(anchor, keys, ahead, before_caption, before_past, mismatches, datelines, pins, named_days, stamp,
                    caption_lag, n_captions, n_past)
+
+
+def default_calibration() -> dict[str, dict[str, float]]:
+    """The posterior's own mass within a day of its best day, taken as it is."""
+    return {setting: {"slope": 1.0, "bias": 0.0} for setting in SETTINGS}
 
 
 def default_weights() -> dict[str, dict[str, float]]:
@@ -314,6 +320,9 @@ class DatePrior:
     rates: dict[str, float]  # probabilities
     meta: dict[str, Any]
     weights: dict[str, dict[str, float]] = field(default_factory=default_weights)
+    # per setting: the probability that the best day is within a day of publication, as a logistic function
+    # of the logit of the posterior's mass within a day of it (learnt with the weights)
+    calibration: dict[str, dict[str, float]] = field(default_factory=default_calibration)
 
     # --- learning ---------------------------------------------------------------------------------------------
 
@@ -349,7 +358,8 @@ class DatePrior:
                     add(key, int(days[0] - reading.anchor[0]))
                 by_tense: dict[str, list[int]] = defaultdict(list)
                 for tense, after in reading.ahead:
-                    by_tense[tense].append(int(after[0]))
+                    if after[0] != UNRESOLVED:
+                        by_tense[tense].append(int(after[0]))
                 for tense, afters in by_tense.items():
                     later = [a for a in afters if a > 0]
                     rate(f"ahead|{tense}", len(later), len(afters))
@@ -385,7 +395,8 @@ class DatePrior:
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": VERSION, "meta": self.meta, "rates": self.rates,
-                "weights": self.weights, "tables": {name: table.to_json() for name, table in self.tables.items()}}
+                "weights": self.weights, "calibration": self.calibration,
+                "tables": {name: table.to_json() for name, table in self.tables.items()}}
 
     def save(self, path: str | Path) -> None:
         from pipeline import io
@@ -402,11 +413,15 @@ class DatePrior:
         rates = {str(name): float(value) for name, value in data["rates"].items()}
         weights = {str(setting): {str(k): float(v) for k, v in values.items()}
                    for setting, values in data["weights"].items()}
-        prior = cls(tables, rates, dict(data.get("meta", {})), weights)
+        calibration = {str(setting): {"slope": float(values["slope"]), "bias": float(values["bias"])}
+                       for setting, values in data["calibration"].items()}
+        prior = cls(tables, rates, dict(data.get("meta", {})), weights, calibration)
         missing = [name for name in (*table_names(), *RATE_NAMES) if name not in tables and name not in rates]
         missing += [f"weights.{setting}.{name}" for setting, names in SETTINGS.items() for name in names
                     if name not in weights.get(setting, {})]
+        missing += [f"calibration.{setting}" for setting in SETTINGS if setting not in calibration]
         bad_weights = [w for values in weights.values() for w in values.values() if not 0.0 <= w < 1e3]
+        bad_weights += [v for values in calibration.values() for v in values.values() if not abs(v) < 1e3]
         if missing or bad_weights or any(not 0.0 < value < 1.0 for value in rates.values()):
             raise ValueError(f"incomplete date prior: missing {missing}, rates {rates}, weights {bad_weights}")
         return prior
@@ -444,9 +459,10 @@ class DatePrior:
                 else:
                     anchor[mask] += math.log(1 - rates["none"]) + tables[key].score(lags[mask])
             for tense, after in reading.ahead:
-                rate = rates[f"ahead|{tense}"]
+                rate = rates[f"ahead|{tense}"]  # how often a day named in this tense lies after publication
                 later = after > 0
                 ahead += np.where(later, math.log(rate), math.log(1 - rate))
+                ahead[after == UNRESOLVED] -= math.log(1 - rate)
                 if later.any():
                     ahead[later] += tables[f"ahead|{tense}"].score(after[later])
         rows["anchor"], rows["ahead"] = anchor, ahead
@@ -468,6 +484,13 @@ class DatePrior:
                 month += tables[f"month|{tense}"].score((months - number) % 12)
         rows["month"] = month
         return np.vstack([rows[name] for name in FEATURES])
+
+    def confidence(self, mass: float, setting: str) -> float:
+        """The calibrated probability that the best day is within a day, from the posterior's mass within a
+        day of it."""
+        mass = min(max(mass, 1e-6), 1 - 1e-6)
+        calibration = self.calibration[setting]
+        return 1.0 / (1.0 + math.exp(-(calibration["slope"] * math.log(mass / (1 - mass)) + calibration["bias"])))
 
     def observed(self, table: str) -> bool:
         """Whether the table was counted on anything (a kind of cue no training article had says nothing)."""

@@ -28,7 +28,7 @@ from tqdm import tqdm
 from pipeline import io
 from pipeline.config import DatingConfig
 from pipeline.ingest.dating.cues import Cues, extract
-from pipeline.ingest.dating.infer import context, neighbour_texts
+from pipeline.ingest.dating.infer import context, neighbour_texts, own_span, posterior_mass
 from pipeline.ingest.dating.prior import FEATURES, SETTINGS, DatePrior
 
 FIT_COMMAND = "python -m pipeline dating fit"
@@ -102,13 +102,44 @@ def learn_weights(features: np.ndarray, truth: np.ndarray, start: np.ndarray, ri
     return np.round(result.x, 3)
 
 
+def learn_calibration(masses: Sequence[float], correct: Sequence[bool]) -> dict[str, float]:
+    """Slope and bias of the logistic map from the logit of the posterior mass within a day of the best day
+    to the probability that the best day is within a day of publication (maximum likelihood)."""
+    masses = np.clip(np.asarray(masses, dtype=float), 1e-6, 1 - 1e-6)
+    logits = np.log(masses / (1 - masses))
+    hits = np.asarray(correct, dtype=float)
+    if len(hits) < 20 or hits.min() == hits.max():
+        return {"slope": 1.0, "bias": 0.0}
+
+    def loss(parameters: np.ndarray) -> tuple[float, np.ndarray]:
+        z = parameters[0] * logits + parameters[1]
+        p = 1 / (1 + np.exp(-z))
+        value = -(hits * np.log(p + 1e-12) + (1 - hits) * np.log(1 - p + 1e-12)).sum()
+        residual = p - hits
+        return value, np.array([(residual * logits).sum(), residual.sum()])
+
+    result = minimize(loss, np.array([1.0, 0.0]), jac=True, method="L-BFGS-B", bounds=[(0.05, 20.0), (-20.0, 20.0)])
+    return {"slope": round(float(result.x[0]), 4), "bias": round(float(result.x[1]), 4)}
+
+
+def _calibration_of(features: np.ndarray, truth: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+    masses, correct = [], []
+    for row, true in zip(features, truth, strict=True):
+        best, mass = posterior_mass(weights @ row)
+        masses.append(mass)
+        correct.append(abs(best - true) <= 1)
+    return learn_calibration(masses, correct)
+
+
 def fit_weights(priors: Sequence[DatePrior], cues: Sequence[Cues], texts: Sequence[str], clusters: Sequence[object],
-                days: Sequence[int], config: DatingConfig, sample: Sequence[int]) -> dict[str, dict[str, float]]:
-    """The weights of each setting, learnt on the articles `sample` (each read with its own cross-fitted prior
-    `priors[i]`; `days` are the true publication days, ordinals)."""
+                days: Sequence[int], config: DatingConfig, sample: Sequence[int]
+                ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """The weights and the confidence calibration of each setting, learnt on the articles `sample` (each read
+    with its own cross-fitted prior `priors[i]`; `days` are the true publication days, ordinals)."""
     days = np.asarray(days, dtype=np.int64)
     sample = list(sample)
     weights: dict[str, dict[str, float]] = {}
+    calibration: dict[str, dict[str, float]] = {}
     # alone: the text's own cues over the corpus's days
     first, last = int(days.min()) - config.range_margin_days, int(days.max()) + config.range_margin_days
     candidates = np.arange(first, last + 1)
@@ -116,6 +147,16 @@ def fit_weights(priors: Sequence[DatePrior], cues: Sequence[Cues], texts: Sequen
     alone = learn_weights(features, days[sample] - first, np.ones(len(FEATURES)))
     weights["alone"] = dict(zip(FEATURES, map(float, alone), strict=True))
     del features
+    # an article alone is dated over the years around the one it states, when it names days as news does
+    masses, correct = [], []
+    for i in sample:
+        span = own_span(cues[i])
+        if span is None or cues[i].state == "bare":
+            continue
+        best, mass = posterior_mass(alone @ priors[i].features(cues[i], span.days))
+        masses.append(mass)
+        correct.append(abs(span.first + best - days[i]) <= 1)
+    calibration["alone"] = learn_calibration(masses, correct)
     for prior in priors:
         prior.weights = {**prior.weights, "alone": weights["alone"]}  # the context is read with these
     for setting in ("corpus", "folder"):
@@ -138,11 +179,12 @@ def fit_weights(priors: Sequence[DatePrior], cues: Sequence[Cues], texts: Sequen
             np.vstack([priors[i].features(cues[i], candidates), found.calendar[None],
                        found.neighbours.get(k, (np.zeros(len(candidates)), ""))[0][None]])
             for k, i in inside]).astype(np.float32)
-        learnt = learn_weights(features, np.array([days[i] - span.first for _, i in inside]),
-                               np.array([start[name] for name in SETTINGS[setting]]))
+        truth = np.array([days[i] - span.first for _, i in inside])
+        learnt = learn_weights(features, truth, np.array([start[name] for name in SETTINGS[setting]]))
         weights[setting] = dict(zip(SETTINGS[setting], map(float, learnt), strict=True))
+        calibration[setting] = _calibration_of(features, truth, learnt.astype(np.float32))
         del features
-    return weights
+    return weights, calibration
 
 
 def fit_sample(ids: Sequence[str], limit: int = FIT_ARTICLES) -> list[int]:
@@ -175,8 +217,8 @@ def fit_prior(articles: pd.DataFrame, cache_dir: Path | None = None, source: str
     if len(dated) >= 20 and len(set(fold)) == 2:
         crossed = {f: DatePrior.fit((c, d) for c, d, g in zip(cues, dated["date"], fold, strict=True) if g != f)
                    for f in (0, 1)}
-        prior.weights = fit_weights([crossed[f] for f in fold], cues, neighbour_texts(dated),
-                                    list(dated["dup_cluster"]), [d.toordinal() for d in dated["date"]], config,
-                                    fit_sample(list(dated["id"])))
+        prior.weights, prior.calibration = fit_weights(
+            [crossed[f] for f in fold], cues, neighbour_texts(dated), list(dated["dup_cluster"]),
+            [d.toordinal() for d in dated["date"]], config, fit_sample(list(dated["id"])))
         prior.meta["weights_fitted_on"] = min(FIT_ARTICLES, len(dated))
     return prior
