@@ -100,7 +100,7 @@ class DatingConfig(Section):
     range_margin_days: int = Field(
         60, ge=0, le=3660, description="days a date may lie outside the corpus's plausible range"
     )
-    prior: str = Field("date_prior-v1.json", min_length=1,
+    prior: str = Field("date_prior-v2.json", min_length=1,
                        description="the prior model: a file in pipeline/ingest/models/, or a path")
 
 
