@@ -271,7 +271,7 @@ def _dating_parser(parser: argparse.ArgumentParser) -> None:
     fit_parser = commands.add_parser("fit", help="refit the publication-date prior on the dated articles")
     fit_parser.add_argument("--articles", type=Path, default=paths.ARTICLES, help="the ingest stage's table")
     fit_parser.add_argument("--out", type=Path, default=None,
-                            help="the model JSON (default: the shipped pipeline/ingest/models/date_prior-v2.json)")
+                            help="the model JSON (default: the shipped pipeline/ingest/models/date_prior-v3.json)")
     fit_parser.add_argument("--cache-dir", type=Path, default=Path("data/cache"), help="date cues are cached here")
     fit_parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 

@@ -31,8 +31,10 @@ dateline, the anchor, the weekday), so the log-likelihood is a weighted sum of t
 setting (`SETTINGS`: the article alone; among a corpus's dated articles, adding the corpus calendar and the
 dates of similar articles; in an undated folder, where the calendar and the neighbours' dates are themselves
 inferred). The weights are learnt by conditional likelihood of the publication day over the candidate days,
-on articles whose tables were counted without them (`training.py`). The file is plain JSON
-(`pipeline/ingest/models/date_prior-v2.json`), read with `json` and checked; `python -m pipeline dating fit`
+on articles whose tables were counted without them (`training.py`), and so is each setting's `calibration`: the
+probability that the best day is within a day of publication, a non-decreasing map of the posterior's mass
+within a day of it (binned and pooled, stored as knots). The file is plain JSON
+(`pipeline/ingest/models/date_prior-v3.json`), read with `json` and checked; `python -m pipeline dating fit`
 rebuilds it from the default corpus's dated articles.
 """
 
@@ -44,6 +46,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +55,7 @@ import numpy as np
 from pipeline.ingest.dating.cues import RELATIONS, TENSES, Cues
 
 FORMAT = "newsline-date-prior"
-VERSION = 2
+VERSION = 3
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / f"date_prior-v{VERSION}.json"
 
 STATES = ("fresh", "current", "bare")
@@ -295,9 +298,11 @@ def read(cues: Cues, days: np.ndarray, years: np.ndarray) -> Reading:
                    n_captions, n_past)
 
 
-def default_calibration() -> dict[str, dict[str, float]]:
-    """The posterior's own mass within a day of its best day, taken as it is."""
-    return {setting: {"slope": 1.0, "bias": 0.0} for setting in SETTINGS}
+def default_calibration() -> dict[str, dict[str, list[float]]]:
+    """The posterior's own mass within a day of its best day, taken as it is (knots of the identity)."""
+    logits = [float(x) for x in range(-12, 13)]
+    return {setting: {"logit": logits, "probability": [round(1 / (1 + math.exp(-x)), 6) for x in logits]}
+            for setting in SETTINGS}
 
 
 def default_weights() -> dict[str, dict[str, float]]:
@@ -314,9 +319,9 @@ class DatePrior:
     rates: dict[str, float]  # probabilities
     meta: dict[str, Any]
     weights: dict[str, dict[str, float]] = field(default_factory=default_weights)
-    # per setting: the probability that the best day is within a day of publication, as a logistic function
-    # of the logit of the posterior's mass within a day of it (learnt with the weights)
-    calibration: dict[str, dict[str, float]] = field(default_factory=default_calibration)
+    # per setting: the probability that the best day is within a day of publication, a non-decreasing function
+    # of the logit of the posterior's mass within a day of it, as knots (learnt with the weights)
+    calibration: dict[str, dict[str, list[float]]] = field(default_factory=default_calibration)
 
     # --- learning ---------------------------------------------------------------------------------------------
 
@@ -405,7 +410,8 @@ class DatePrior:
         rates = {str(name): float(value) for name, value in data["rates"].items()}
         weights = {str(setting): {str(k): float(v) for k, v in values.items()}
                    for setting, values in data["weights"].items()}
-        calibration = {str(setting): {"slope": float(values["slope"]), "bias": float(values["bias"])}
+        calibration = {str(setting): {"logit": [float(x) for x in values["logit"]],
+                                      "probability": [float(p) for p in values["probability"]]}
                        for setting, values in data["calibration"].items()}
         prior = cls(tables, rates, dict(data.get("meta", {})), weights, calibration)
         missing = [name for name in (*table_names(), *RATE_NAMES) if name not in tables and name not in rates]
@@ -413,7 +419,7 @@ class DatePrior:
                     if name not in weights.get(setting, {})]
         missing += [f"calibration.{setting}" for setting in SETTINGS if setting not in calibration]
         bad_weights = [w for values in weights.values() for w in values.values() if not 0.0 <= w < 1e3]
-        bad_weights += [v for values in calibration.values() for v in values.values() if not abs(v) < 1e3]
+        bad_weights += [values for values in calibration.values() if not _monotone_knots(values)]
         if missing or bad_weights or any(not 0.0 < value < 1.0 for value in rates.values()):
             raise ValueError(f"incomplete date prior: missing {missing}, rates {rates}, weights {bad_weights}")
         return prior
@@ -478,10 +484,14 @@ class DatePrior:
 
     def confidence(self, mass: float, setting: str) -> float:
         """The calibrated probability that the best day is within a day, from the posterior's mass within a
-        day of it."""
+        day of it: interpolated between the knots, the last knot's beyond it, and below the first knot
+        shrinking with the mass (a flatter posterior than any seen in fitting is no surer than they were)."""
         mass = min(max(mass, 1e-6), 1 - 1e-6)
-        calibration = self.calibration[setting]
-        return 1.0 / (1.0 + math.exp(-(calibration["slope"] * math.log(mass / (1 - mass)) + calibration["bias"])))
+        knots = self.calibration[setting]
+        logit = math.log(mass / (1 - mass))
+        if logit < knots["logit"][0]:  # below the least certain articles seen: in proportion to the mass
+            return knots["probability"][0] * mass * (1 + math.exp(-knots["logit"][0]))
+        return float(np.interp(logit, knots["logit"], knots["probability"]))
 
     def observed(self, table: str) -> bool:
         """Whether the table was counted on anything (a kind of cue no training article had says nothing)."""
@@ -494,6 +504,15 @@ class DatePrior:
         """The weighted log-likelihood of the cues for each candidate day (the calendar and the neighbours,
         when the setting has them, are added by the caller with `weights[setting]`)."""
         return self.weight_vector(setting)[: len(FEATURES)] @ self.features(cues, days)
+
+
+def _monotone_knots(knots: dict[str, list[float]]) -> bool:
+    """Calibration knots: as many logits as probabilities, logits increasing, probabilities in [0, 1] and
+    non-decreasing."""
+    logits, probabilities = knots["logit"], knots["probability"]
+    return (len(logits) == len(probabilities) >= 1 and all(a < b for a, b in pairwise(logits))
+            and all(0.0 <= a <= b <= 1.0 for a, b in pairwise(probabilities))
+            and 0.0 <= probabilities[0] <= 1.0)
 
 
 def _bounds(name: str) -> tuple[int, int]:
