@@ -307,7 +307,7 @@ def _dating_parser(parser: argparse.ArgumentParser) -> None:
     fit_parser = commands.add_parser("fit", help="refit the publication-date prior on the dated articles")
     fit_parser.add_argument("--articles", type=Path, default=paths.ARTICLES, help="the ingest stage's table")
     fit_parser.add_argument("--out", type=Path, default=None,
-                            help="the model JSON (default: the shipped pipeline/ingest/models/date_prior-v1.json)")
+                            help="the model JSON (default: the shipped pipeline/ingest/models/date_prior-v3.json)")
     fit_parser.add_argument("--cache-dir", type=Path, default=Path("data/cache"), help="date cues are cached here")
     fit_parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
@@ -320,8 +320,8 @@ def _dating(args: argparse.Namespace) -> int:
 
     _require(args.articles, hint="run the ingest stage first")
     try:
-        articles = pd.read_parquet(args.articles, columns=["id", "outlet", "body", "captions", "date",
-                                                           "date_source"])
+        articles = pd.read_parquet(args.articles, columns=["id", "outlet", "title", "body", "captions", "date",
+                                                           "date_source", "dup_cluster"])
         prior = fit_prior(articles, args.cache_dir, str(args.articles), progress=not args.no_progress)
     except (ValueError, OSError) as error:
         raise InputError(f"{args.articles}: {error}") from None
