@@ -1,0 +1,132 @@
+"""The outlets, topics and timeline stages killed with SIGKILL while an output is being written, and rerun: every
+output visible after the kill is the uninterrupted run's or absent (never a torn file a reader would trust), and
+the rerun ends with the uninterrupted run's bytes and no temporaries left behind.
+
+The kill comes from inside the stage (`tests/killpoints.py`), at the write of a named output, so it lands where
+it is meant to on any machine; some kills first cut the half-written temporary to half its size. Inputs are the
+small synthetic corpus of two outlets (`tests/synthetic.py`), made once for the module with the fast params.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.killpoints import environment
+from tests.synthetic import fast_params, run_pipeline, write_corpus
+
+REPO = Path(__file__).resolve().parents[1]
+UPSTREAM = ("ingest", "outlets", "embed", "topics", "timeline")
+
+
+def _command(stage: str, inputs: Path, out: Path, params: Path) -> list[str]:
+    """The stage's command reading the module's inputs and writing under `out` in run_pipeline's layout."""
+    articles = inputs / "interim" / "articles.parquet"
+    arguments = {
+        "outlets": [f"--articles={articles}", f"--out-dir={out / 'processed' / 'outlets'}"],
+        "topics": [f"--articles={articles}", f"--embeddings={inputs / 'processed' / 'embeddings'}",
+                   f"--out-dir={out / 'processed' / 'topics'}", f"--metrics-dir={out / 'metrics'}"],
+        "timeline": [f"--articles={articles}", f"--out-dir={out / 'processed' / 'timeline'}",
+                     f"--metrics={out / 'metrics' / 'timeline.json'}"],
+    }[stage]
+    return [sys.executable, "-m", "pipeline", stage, f"--params={params}", *arguments]
+
+
+def _files(root: Path, stage: str) -> list[Path]:
+    """What the stage writes under `root`, hidden temporaries included."""
+    found = [*(root / "processed" / stage).rglob("*")] if (root / "processed" / stage).is_dir() else []
+    if stage != "outlets" and (root / "metrics").is_dir():
+        found += [path for path in (root / "metrics").iterdir() if stage in path.name]
+    return sorted(path for path in found if path.is_file())
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def outputs(root: Path, stage: str) -> dict[str, str]:
+    """SHA-256 of each visible output the README declares byte-identical (timings left out)."""
+    found = {}
+    for path in _files(root, stage):
+        if _hidden(path, root) or path.name.endswith("_timing.json"):
+            continue
+        data = path.read_bytes()
+        if path.name == "timeline.json" and path.parent.name == "metrics":
+            data = json.dumps({key: value for key, value in json.loads(data).items()
+                               if key != "seconds" and not key.endswith("_per_second")}, sort_keys=True).encode()
+        found[str(path.relative_to(root))] = hashlib.sha256(data).hexdigest()
+    return found
+
+
+def leftovers(root: Path, stage: str) -> list[str]:
+    found = {str(path.relative_to(root)) for path in _files(root, stage) if _hidden(path, root)}
+    folders = [root / "processed", root / "metrics"]
+    found |= {str(p.relative_to(root)) for folder in folders if folder.is_dir() for p in folder.rglob(".*")}
+    return sorted(found)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory, model2vec_folder: Path) -> tuple[Path, Path]:
+    """Every stage up to the timeline, uninterrupted, on the two-outlet corpus: the inputs and the reference."""
+    root = tmp_path_factory.mktemp("stage-faults")
+    source, overrides = write_corpus("two_outlets_windows", root / "raw")
+    cache = root / "cache"
+    cache.mkdir()
+    (cache / "model2vec").symlink_to(model2vec_folder, target_is_directory=True)
+    base = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    params = root / "params.yaml"
+    params.write_text(yaml.safe_dump(fast_params(base, source, overrides, cache)), encoding="utf-8")
+    codes = run_pipeline(params, source, root / "clean", REPO / "benchmarks" / "results", UPSTREAM)
+    assert codes == dict.fromkeys(UPSTREAM, 0), codes
+    return root / "clean", params
+
+
+def _run(stage: str, clean: tuple[Path, Path], out: Path, kill_on: str | None, torn: bool = False) -> int:
+    inputs, params = clean
+    log = out.parent / f"{out.name}-{stage}-{kill_on or 'rerun'}.log"
+    env = environment(out.parent / "hook", kill_on, torn)
+    with open(log, "wb") as handle:
+        # Its own process group, as a job's: the hook kills the group.
+        proc = subprocess.run(_command(stage, inputs, out, params), cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                              stderr=handle, start_new_session=True, timeout=600, check=False)
+    if proc.returncode not in (0, -signal.SIGKILL):
+        pytest.fail(f"{stage} exited with {proc.returncode}: {log.read_text(errors='replace')[-3000:]}")
+    return proc.returncode
+
+
+# stage: [(the output whose write is killed, torn: its temporary cut to half first)], in the order the stage
+# writes them: a file inside a folder written as one (outlets), the folder written whole but not yet renamed,
+# the topic model's folder with its largest file torn, the first and the last file of the timeline. The kills
+# follow each other in one output folder, as repeated failed runs would, before one clean rerun. (A topics run
+# costs about 30 s, most of it importing BERTopic, so it is killed twice.)
+KILLS = {
+    "outlets": [("outlets.parquet", True), ("outlets", False)],
+    "topics": [("topic_info.csv", True), ("model", True)],
+    "timeline": [("timexes.parquet", True), ("timeline.json", True)],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", list(KILLS))
+def test_a_stage_killed_while_writing_and_rerun_matches_an_uninterrupted_run(
+    stage: str, clean: tuple[Path, Path], tmp_path: Path
+) -> None:
+    reference = outputs(clean[0], stage)
+    assert reference and not leftovers(clean[0], stage)
+    out = tmp_path / "out"
+    for kill_on, torn in KILLS[stage]:
+        assert _run(stage, clean, out, kill_on, torn) == -signal.SIGKILL, f"{stage} was not killed at {kill_on}"
+        assert leftovers(out, stage), f"killed at {kill_on}, {stage} left no temporary: the kill came too late"
+        for name, digest in outputs(out, stage).items():  # complete or absent: nothing torn is visible
+            assert digest == reference[name], f"{name} is visible but differs after a kill at {kill_on}"
+        assert set(outputs(out, stage)) < set(reference)
+    assert _run(stage, clean, out, None) == 0
+    assert outputs(out, stage) == reference
+    assert not leftovers(out, stage), "the rerun left the killed runs' temporaries behind"
