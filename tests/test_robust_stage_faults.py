@@ -9,8 +9,6 @@ small synthetic corpus of two outlets (`tests/synthetic.py`), made once for the 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import signal
 import subprocess
 import sys
@@ -20,7 +18,7 @@ import pytest
 import yaml
 
 from tests.killpoints import environment
-from tests.synthetic import fast_params, run_pipeline, write_corpus
+from tests.synthetic import fast_params, output_digest, run_pipeline, write_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 UPSTREAM = ("ingest", "outlets", "embed", "topics", "timeline")
@@ -55,13 +53,8 @@ def outputs(root: Path, stage: str) -> dict[str, str]:
     """SHA-256 of each visible output the README declares byte-identical (timings left out)."""
     found = {}
     for path in _files(root, stage):
-        if _hidden(path, root) or path.name.endswith("_timing.json"):
-            continue
-        data = path.read_bytes()
-        if path.name == "timeline.json" and path.parent.name == "metrics":
-            data = json.dumps({key: value for key, value in json.loads(data).items()
-                               if key != "seconds" and not key.endswith("_per_second")}, sort_keys=True).encode()
-        found[str(path.relative_to(root))] = hashlib.sha256(data).hexdigest()
+        if not _hidden(path, root) and not path.name.endswith("_timing.json"):
+            found[str(path.relative_to(root))] = output_digest(path)
     return found
 
 
