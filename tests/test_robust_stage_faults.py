@@ -91,7 +91,8 @@ def clean(tmp_path_factory: pytest.TempPathFactory, model2vec_folder: Path) -> t
 def report_outputs(root: Path) -> dict[str, str]:
     """SHA-256 of the report's outputs the README declares byte-identical: each figure (PNG, SVG) and table (CSV)
     with its caption (JSON), the weekly series for `dvc plots` and the explorer page; not the explorer's
-    screenshots and their captions (they state a measured load time; this module's params turn them off)."""
+    screenshots and their captions (a browser's rendering, declared by nobody; this module's params turn them
+    off)."""
     reports = root / "reports"
     found = [*(reports / "figures").glob("*"), *(reports / "plots").glob("*"), reports / "explorer.html"]
     return {str(path.relative_to(root)): output_digest(path) for path in sorted(found)
