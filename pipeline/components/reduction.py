@@ -227,6 +227,7 @@ class SpectralEmbedding:
     """
 
     DENSE_BELOW = 600  # distinct points: a dense eigen-decomposition is exact and quick below this
+    COLLAPSED = 1e-6  # a Laplacian eigenvalue below this is 0 (a connected component of the graph)
 
     def __init__(self, n_neighbors: int, n_components: int, eigengap: bool, seed: int,
                  prepared: SpectralInput | None = None) -> None:
@@ -301,9 +302,13 @@ class SpectralEmbedding:
         return int(np.argmax(laplacian[2:top] / laplacian[1 : top - 1])) + 2
 
     def alternatives(self) -> list[tuple[int, np.ndarray]]:
-        """Other layouts `topics.select` may compare with `embedding_`: (components, layout)."""
+        """Other layouts `topics.select` may compare with `embedding_`: (components, layout). The eigengap cut is
+        not offered when every eigenvalue it keeps is 0: the graph then falls apart into components, the layout
+        puts all articles of a component on one point, and how HDBSCAN splits coinciding points is arbitrary."""
         m = self.eigengap_components() if self.eigengap else None
-        return [] if m is None else [(m, self._rows_to_unit(self.vectors_[:, :m])[self.rows_])]
+        if m is None or 1 - self.eigenvalues_[m - 1] < self.COLLAPSED:
+            return []
+        return [(m, self._rows_to_unit(self.vectors_[:, :m])[self.rows_])]
 
     def use(self, n_components: int) -> SpectralEmbedding:
         """Keep the first `n_components` eigenvectors (one of `alternatives()`) for the layout and `transform`."""
