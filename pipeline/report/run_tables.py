@@ -238,7 +238,8 @@ def embedding_description(params: Mapping[str, Any]) -> str:
     return f"{model} of each article's {EMBEDDED_TEXTS.get(text, text)}"
 
 
-REDUCERS = {"umap": "UMAP", "pca": "principal components (PCA)"}
+REDUCERS = {"spectral": "Laplacian eigenmaps of the neighbour graph", "umap": "UMAP",
+            "pca": "principal components (PCA)"}
 
 CLUSTERERS = {"hdbscan": "HDBSCAN", "kmeans": "k-means into {n_clusters} topics"}
 
