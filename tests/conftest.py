@@ -51,3 +51,11 @@ def seed_article() -> Path:
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One cache folder for the session, so the MiniLM ONNX graphs are written once for all tests."""
     return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def model2vec_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the static Model2Vec encoder is distilled once for the session: data/cache/model2vec when a run of the
+    pipeline made it, else a session folder that the first test to need it fills (link it as cache/model2vec)."""
+    made = REPO / "data" / "cache" / "model2vec"
+    return made if made.is_dir() else tmp_path_factory.mktemp("model2vec")
