@@ -141,15 +141,17 @@ def quality(words: list[list[str]], references: dict[str, list[list[str]]], conf
 def compare_corpora(args: argparse.Namespace) -> None:
     """Issue 15's table: corpora x sizes x methods, merged into the existing results file (a corpus measured
     again replaces its entry; `--only` measures some corpora and keeps the others' entries)."""
-    from topic_corpora import default_corpora, run_corpora, targets, timeline17_corpus
+    from topic_corpora import TIMELINE17, default_corpora, run_corpora, targets, timeline17_corpus
 
     params = load_config(args.params)
     corpora = default_corpora(args.articles, args.embeddings, params, args.sizes)
+    names = [corpus.name for corpus in corpora]
     if args.timeline17.is_dir():
-        corpora.append(timeline17_corpus(args.timeline17, params, args.cache_dir))
+        names.append(TIMELINE17)
+        if not args.only or TIMELINE17.startswith(tuple(args.only)):  # embedded (into --cache-dir) only if measured
+            corpora.append(timeline17_corpus(args.timeline17, params, args.cache_dir))
     else:
         log.warning("%s not found: Timeline17 left out", args.timeline17)
-    names = [corpus.name for corpus in corpora]
     if args.only:
         corpora = [corpus for corpus in corpora if corpus.name.startswith(tuple(args.only))]
     corpora.sort(key=lambda corpus: len(corpus.articles))  # smallest first; results are written after each
@@ -166,7 +168,7 @@ def compare_corpora(args: argparse.Namespace) -> None:
         results["corpora"] = {name: table[name] for name in sorted(table, key=_corpus_order(names))}
         results["corpora_targets"] = targets(results["corpora"])
         results["corpora_run"] = {
-            "complete": all(name in table for name in names),
+            "complete": all(any(measured.startswith(name) for measured in table) for name in names),
             "reducers_compared": args.reducers,
             "topics_params": params.topics.model_dump(mode="json"),
         }

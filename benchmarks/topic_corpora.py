@@ -34,6 +34,7 @@ from pipeline.topics.stage import align, full_texts, model_topics, reference_tok
 from pipeline.topics.words import tokenise
 
 log = logging.getLogger("bench_topics")
+TIMELINE17 = "Timeline17 pooled"  # its entry's name continues with the number of articles
 ARI_TARGET = 0.95
 
 
@@ -63,7 +64,7 @@ def timeline17_corpus(root: Path, params: Params, cache_dir: Path) -> Corpus:
     config = params.embed.model_copy(update={"cache_dir": cache_dir})
     embedded = embed_articles(articles, config, progress=False)
     articles = articles.set_index("id").loc[embedded.ids["id"]].reset_index()
-    return Corpus(f"Timeline17 pooled ({len(articles):,})", articles, embedded.embeddings,
+    return Corpus(f"{TIMELINE17} ({len(articles):,})", articles, embedded.embeddings,
                   articles["label"].to_numpy())
 
 
