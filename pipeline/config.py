@@ -174,7 +174,7 @@ class SelectConfig(Section):
 class TopicsConfig(Section):
     seed: int = 42
     document_text: Literal["title_lead", "full"] = "title_lead"
-    reducer: Reducer = reduction.Umap()
+    reducer: Reducer = reduction.Spectral()
     clusterer: Clusterer = clustering.Hdbscan()
     select: SelectConfig = SelectConfig()
     vectorizer: VectorizerConfig = VectorizerConfig()
