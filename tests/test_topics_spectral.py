@@ -16,24 +16,23 @@ from pipeline.components.reduction import (
     duplicate_groups,
     membership_strengths,
 )
-from pipeline.config import EmbedConfig, SelectConfig, TopicMetricsConfig, TopicsConfig, VectorizerConfig, parse_params
+from pipeline.config import EmbedConfig, SelectConfig, parse_params
 from pipeline.topics.assign import assign_topics
 from pipeline.topics.fit import fit_topics
 from pipeline.topics.metrics import perturbed
 from pipeline.topics.persist import load_model, save_model
 from pipeline.topics.stage import model_topics
+from tests.test_topics_model import CONFIG as MODEL_CONFIG
 from tests.test_topics_model import FakeEncoder, _articles, synthetic_docs
 
-CONFIG = TopicsConfig(
-    seed=7,
-    reducer=Spectral(n_neighbors=10, n_components=4),
-    clusterer=Hdbscan(min_cluster_size=60, min_samples=10),
-    vectorizer=VectorizerConfig(min_df=1),
-    aspects=(),
-    top_n_words=10,
-    metrics=TopicMetricsConfig(diversity_top_n=10, stability=True),
-    label_words=3,
-    plot_topics=2,
+# The model tests' configuration on the spectral layout, without the word lists this module never reads.
+CONFIG = MODEL_CONFIG.model_copy(
+    update={
+        "reducer": Spectral(n_neighbors=10, n_components=4),
+        "clusterer": Hdbscan(min_cluster_size=60, min_samples=10),
+        "representation": (),
+        "aspects": (),
+    }
 )
 
 
