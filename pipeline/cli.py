@@ -54,6 +54,7 @@ def _ingest_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from pipeline.engine import Engine
     from pipeline.ingest.readers import SourceError
     from pipeline.ingest.stage import ingest, write_outputs
 
@@ -61,7 +62,8 @@ def _ingest(args: argparse.Namespace) -> int:
     if not args.sources:
         _check_declared(config.ingest.sources)
     try:
-        result = ingest(config.ingest, progress=not args.no_progress)
+        with Engine(config.engine) as engine:
+            result = ingest(config.ingest, progress=not args.no_progress, engine=engine)
     except SourceError as error:
         raise InputError(str(error)) from None
     write_outputs(result, args.out_dir, args.metrics)
@@ -182,6 +184,7 @@ def _timeline_parser(parser: argparse.ArgumentParser) -> None:
 def _timeline(args: argparse.Namespace) -> int:
     import time
 
+    from pipeline.engine import Engine
     from pipeline.timeline.stage import load_articles, run_stage, write_outputs
 
     config = _config(args)
@@ -191,7 +194,8 @@ def _timeline(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as error:
         raise InputError(str(error)) from None
     started = time.perf_counter()
-    result = run_stage(articles, config.timeline, config.corpus)
+    with Engine(config.engine) as engine:
+        result = run_stage(articles, config.timeline, config.corpus, engine)
     result.metrics["seconds"]["total"] = round(time.perf_counter() - started, 2)
     write_outputs(result, args.out_dir, args.metrics)
     log.info(

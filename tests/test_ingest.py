@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import IngestConfig
+from pipeline.config import EngineConfig, IngestConfig
+from pipeline.engine import Engine
 from pipeline.ingest.dating import parse_metadata_date
 from pipeline.ingest.parse import cut_furniture, is_copyright_notice, is_credit, parse_article, repair_title
 from pipeline.ingest.readers import SourceError, decode_bytes
@@ -266,9 +267,12 @@ def test_corpus_file_resolves_through_the_dvc_remote() -> None:
     assert corpus_file("articles/000_9ef5f17bb255e9d8.txt").read_text().startswith("Russian Soldiers Admit")
 
 
-def test_parallel_build_gives_the_same_articles_as_one_process(messy_corpus: dict[str, Path]) -> None:
-    one = ingest(make_config(list(messy_corpus.values()), workers=1), progress=False)
-    two = ingest(make_config(list(messy_corpus.values()), workers=2), progress=False)
+def test_dask_workers_give_the_same_articles_as_this_process(
+    messy_corpus: dict[str, Path], dask_engine: Engine
+) -> None:
+    config = make_config(list(messy_corpus.values()))
+    one = ingest(config, progress=False, engine=Engine(EngineConfig(partition_size=3)))
+    two = ingest(config, progress=False, engine=dask_engine)
     pd.testing.assert_frame_equal(one.articles, two.articles)
     pd.testing.assert_frame_equal(one.quarantine, two.quarantine)
     assert one.metrics == two.metrics

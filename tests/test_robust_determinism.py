@@ -1,4 +1,4 @@
-"""Ingest on a slice of the real corpus is byte-for-byte reproducible, whatever the number of worker processes."""
+"""Ingest on a slice of the real corpus is byte-for-byte reproducible, in this process or on Dask workers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.config import IngestConfig
+from pipeline.engine import Engine
 from pipeline.ingest.stage import ingest, write_outputs
 
 # The outputs the README declares byte-identical for identical input.
@@ -18,18 +19,19 @@ DETERMINISTIC = ("articles.parquet", "quarantine.parquet", "ingest.json")
 
 @pytest.mark.integration
 def test_ingest_twice_on_a_real_slice_gives_identical_bytes(
-    corpus_slice: pd.DataFrame, seed_article: Path, tmp_path: Path
+    corpus_slice: pd.DataFrame, seed_article: Path, tmp_path: Path, dask_engine: Engine
 ) -> None:
+    """Once in this process, once on a two-worker Dask LocalCluster: the same bytes."""
     table = tmp_path / "slice.parquet"
     corpus_slice.to_parquet(table)
     folder = tmp_path / "articles"
     folder.mkdir()
     shutil.copy(seed_article, folder / seed_article.name)
     digests = []
-    for workers in (1, 2):
-        config = IngestConfig.model_validate({"sources": [str(table), str(folder)], "workers": workers})
-        result = ingest(config, progress=False)
-        out = tmp_path / f"run-{workers}"
+    config = IngestConfig.model_validate({"sources": [str(table), str(folder)]})
+    for engine in (Engine(), dask_engine):
+        result = ingest(config, progress=False, engine=engine)
+        out = tmp_path / f"run-{engine.config.name}"
         write_outputs(result, out, out / "ingest.json")
         digests.append({name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in DETERMINISTIC})
         sources = result.metrics["date_source"]

@@ -32,7 +32,7 @@ MB = 1_000_000
 
 def run(tmp_path: Path, *sources: Path, **overrides: object) -> IngestResult:
     """Ingest `sources`, check that every source reconciles, and write the outputs (a bad value fails there)."""
-    params = {"sources": [str(source) for source in sources], "workers": 1, **overrides}
+    params = {"sources": [str(source) for source in sources], **overrides}
     result = ingest(IngestConfig.model_validate(params), progress=False)
     for counts in result.metrics["per_source"].values():
         assert counts["read"] == counts["kept"] + counts["quarantined"] > 0
@@ -320,7 +320,7 @@ def test_a_record_that_trips_a_bug_is_quarantined_not_fatal(tmp_path: Path, monk
 
     monkeypatch.setattr(stage, "parse_article", flaky)
     table = jsonl(tmp_path, {"url": "https://a.example/1", "text": ENGLISH_BODY}, {"url": "https://a.example/2", "text": "boom"})
-    result = ingest(IngestConfig.model_validate({"sources": [str(table)], "workers": 1}), progress=False)
+    result = ingest(IngestConfig.model_validate({"sources": [str(table)]}), progress=False)
     assert reasons(result) == {"line 2": "parse_error"}
     assert result.quarantine["detail"].tolist() == ["IndexError: list index out of range"]
     assert result.metrics["per_source"][str(table)]["read"] == 2

@@ -47,7 +47,7 @@ def test_ingest_the_tagger_and_minilm_open_no_socket(no_network: list[tuple[obje
     rows = [{"url": f"https://a.example/{i}", "date": f"2022-03-0{i}", "text": f"{ENGLISH_BODY} {i}"} for i in (1, 2)]
     table = tmp_path / "rows.jsonl"
     table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    config = IngestConfig.model_validate({"sources": [str(table)], "workers": 2})
+    config = IngestConfig.model_validate({"sources": [str(table)]})
     metrics = ingest(config, progress=False).metrics
     assert metrics["kept"] == 2, metrics
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
 from pipeline.config import TimelineConfig
 from pipeline.corpus import OTHER_GROUP
+from pipeline.engine import Engine, worker_resource
 from pipeline.timeline.events import DateMention, EventParts, load_spacy, parse_events
-from pipeline.timeline.parallel import process_map
 from pipeline.timeline.sentences import DatedText, content_words, strip_dateline
 
 
@@ -62,32 +61,28 @@ def event_candidates(
     return found
 
 
-PARALLEL_FROM = 2000  # sentences; fewer are parsed in this process
-_NLP: list[Any] = []  # the spaCy pipeline of the current `extract_events` call, inherited by forked workers
+def parse_batch(batch: Sequence[tuple[str, tuple[DateMention, ...]]], model: str) -> list[EventParts]:
+    """The per-partition step: event parts of a batch of (sentence, dates); spaCy loads once per process."""
+    nlp = worker_resource(("spacy", model), lambda: load_spacy(model))
+    return list(parse_events(nlp, batch, batch_size=len(batch)))
 
 
-def _parse_batch(batch: Sequence[tuple[str, tuple[DateMention, ...]]]) -> list[EventParts]:
-    return list(parse_events(_NLP[0], batch, batch_size=len(batch)))
-
-
-def extract_events(candidates: Sequence[Candidate], config: TimelineConfig) -> list[EventParts]:
+def extract_events(
+    candidates: Sequence[Candidate], config: TimelineConfig, engine: Engine | None = None
+) -> list[EventParts]:
     """Parse each distinct (sentence, dates) pair once: wire copies repeat sentences across outlets.
 
-    The pipeline loads once, in this process; batches of `spacy_batch_size` sentences are parsed in `n_jobs`
-    forked processes that return only the event parts (`pipeline.timeline.parallel`)."""
+    Batches of `spacy_batch_size` sentences are parsed on `engine` (default: in this process), whose workers
+    return only the event parts, never spaCy documents."""
+    engine = engine or Engine()
     unique: dict[tuple[str, tuple[DateMention, ...]], int] = {}
     for candidate in candidates:
         unique.setdefault((candidate.text, candidate.dates), len(unique))
     pairs = list(unique)
     size = config.spacy_batch_size
     batches = [pairs[start : start + size] for start in range(0, len(pairs), size)]
-    _NLP[:] = [load_spacy(config.spacy_model)]
-    try:
-        n_jobs = config.n_jobs if len(pairs) >= PARALLEL_FROM else 1
-        parsed = process_map(_parse_batch, batches, n_jobs, desc="parsing", unit="batch", min_items=2)
-        parts = [part for batch in parsed for part in batch]
-    finally:
-        _NLP.clear()
+    parsed = engine.map(parse_batch, batches, config.spacy_model, desc="parsing", unit="batch", total=len(batches))
+    parts = [part for batch in parsed for part in batch]
     return [parts[unique[candidate.text, candidate.dates]] for candidate in candidates]
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from pipeline.config import CorpusConfig, TimelineConfig
 from pipeline.corpus import match_groups, select_articles
+from pipeline.engine import Engine
 from pipeline.io import write_json, write_parquet
 from pipeline.timeline.mentions import event_candidates, event_frame, extract_events
 from pipeline.timeline.merge import merge_events, provenance
@@ -82,17 +83,20 @@ class StageResult:
     metrics: dict[str, Any]
 
 
-def run_stage(articles: pd.DataFrame, config: TimelineConfig, corpus: CorpusConfig) -> StageResult:
-    """The whole stage on loaded articles (see `load_articles`), without touching the disk."""
+def run_stage(
+    articles: pd.DataFrame, config: TimelineConfig, corpus: CorpusConfig, engine: Engine | None = None
+) -> StageResult:
+    """The whole stage on loaded articles (see `load_articles`), without touching the disk; tagging and event
+    parsing run partition by partition on `engine` (default: in this process)."""
     seconds: dict[str, float] = {}
     with timed(seconds, "tagging"):
-        dated = date_articles(articles, config.n_jobs)
+        dated = date_articles(articles, engine)
         timexes = timex_frame(articles, dated)
     with timed(seconds, "event parsing"):
         candidates = event_candidates(
             articles, dated, config.event_granularities, config.max_events_per_article, config.event_min_content_words
         )
-        parts = extract_events(candidates, config) if candidates else []
+        parts = extract_events(candidates, config, engine) if candidates else []
         mentions = event_frame(articles, candidates, parts, match_groups(articles, corpus.outlet_groups).groups)
     with timed(seconds, "merging"):
         mentions, events = merge_events(mentions, provenance(articles, corpus), config.merge)

@@ -1,5 +1,5 @@
 """Tagging the corpus: every article split into sentences and its temporal expressions found by
-`pipeline.timex` against its publication day (in parallel processes), and the expressions as a table.
+`pipeline.timex` against its publication day (partition by partition on the engine), and the expressions as a table.
 
 `date_articles` gives each article's sentence spans with the timexes inside each; `timex_frame` lists them,
 one row per TIMEX3 with its sentence, value, granularity and day range (`timexes.parquet`).
@@ -12,21 +12,26 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from pipeline.timeline.parallel import process_map
+from pipeline.engine import Engine, partitions
 from pipeline.timeline.sentences import DatedText, date_text
 
 
-def _date_article(job: tuple[str, str, dt.date | None]) -> DatedText:
+def date_partition(jobs: list[tuple[str, str, dt.date | None]]) -> list[DatedText]:
+    """The per-partition step: (id, body, publication day) -> sentences and timexes (the tagger's rules load
+    once per process, on import)."""
     from pipeline.timex import tag
 
-    article_id, body, dct = job
-    return date_text(tag, body, dct, f"article {article_id}")
+    return [date_text(tag, body, dct, f"article {article_id}") for article_id, body, dct in jobs]
 
 
-def date_articles(articles: pd.DataFrame, n_jobs: int) -> list[DatedText]:
-    """Sentence spans and timexes of every article, in article order, tagged in `n_jobs` processes."""
+def date_articles(articles: pd.DataFrame, engine: Engine | None = None) -> list[DatedText]:
+    """Sentence spans and timexes of every article, in article order, tagged partition by partition on `engine`
+    (default: in this process)."""
+    engine = engine or Engine()
     jobs = list(zip(articles["id"], articles["body"], articles["date"], strict=True))
-    return process_map(_date_article, jobs, n_jobs, chunksize=64, desc="tagging", unit="article")
+    size = engine.partition_size
+    parts = engine.map(date_partition, partitions(jobs, size), desc="tagging", total=-(-len(jobs) // size))
+    return [text for part in parts for text in part]
 
 
 def timex_frame(articles: pd.DataFrame, dated: Sequence[DatedText]) -> pd.DataFrame:
