@@ -116,12 +116,14 @@ def _embed(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from pipeline.embed import embed_articles, write_outputs
+    from pipeline.engine import Engine
 
     config = _config(args)
     _require(args.articles, hint="run the ingest stage first")
     try:
-        result = embed_articles(pd.read_parquet(args.articles), config.embed, config.corpus.canonical_only,
-                                progress=not args.no_progress)
+        with Engine(config.engine) as engine:
+            result = embed_articles(pd.read_parquet(args.articles), config.embed, config.corpus.canonical_only,
+                                    progress=not args.no_progress, engine=engine)
     except ValueError as error:
         raise InputError(f"{args.articles}: {error}") from None
     write_outputs(result, args.out_dir)

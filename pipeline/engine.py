@@ -8,10 +8,12 @@ the partitions, whatever ran them (`engine.name` in params.yaml):
   `engine.memory_limit` of memory each) or the scheduler at `engine.scheduler`. Partitions are submitted a few
   per worker at a time, so a long stream of partitions is never held in memory whole.
 
-Both run the same function on the same partitions: there is no second implementation to drift. A function
-that needs a model (a spaCy pipeline, an ONNX session, MinHash permutations) asks `worker_resource` for it: the
-model is built the first time a process needs it and kept for every later partition that process runs, so it
-is loaded once per worker (once in this process under `local`), never shipped with the tasks.
+Both run the same function on the same partitions: there is no second implementation to drift. Models are
+loaded once per worker, two ways: a function that needs a model by name (a spaCy pipeline, MinHash permutations)
+asks `worker_resource` for it, which builds it the first time a process needs it and keeps it for every later
+partition that process runs; and the extra arguments of a `map` are sent to each worker once (Dask's broadcast
+scatter), so an object that loads its model lazily (an encoder) is one object per worker for the whole map, not
+one per partition. Under `local` both are simply this process's objects.
 
 `function` must be importable by name (a module-level function of `pipeline`) and its partitions and results
 picklable: under `dask` they travel between processes, and to run against a remote scheduler its workers need
@@ -144,10 +146,11 @@ class Engine:
                   bar: Any) -> Iterator[Result]:
         client = self.client
         ahead = IN_FLIGHT_PER_WORKER * self.workers()
+        shared = [client.scatter([arg], broadcast=True, hash=False)[0] for arg in args]  # once per worker
         pending: collections.deque[Any] = collections.deque()
         try:
             for item in items:
-                pending.append(client.submit(function, item, *args, pure=False))
+                pending.append(client.submit(function, item, *shared, pure=False))
                 if len(pending) >= ahead:
                     yield pending.popleft().result()
                     bar.update()
@@ -155,6 +158,6 @@ class Engine:
                 yield pending.popleft().result()
                 bar.update()
         finally:
-            for future in pending:  # a consumer that stops early (or an error) leaves nothing running
+            for future in [*pending, *shared]:  # a consumer that stops early (or an error) leaves nothing behind
                 future.cancel()
 
