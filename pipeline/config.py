@@ -134,6 +134,10 @@ class IngestConfig(Section):
     languages: Annotated[Strings, Field(min_length=1)] = ("en",)
     min_language_confidence: float = Field(0.5, ge=0.0, le=1.0)
     split_sentences_over: int = Field(1200, ge=100)
+    cache_dir: Annotated[Path | None, Field(strict=False)] = Field(
+        None, description="records built before (same content, settings and code) are taken from "
+        "<cache_dir>/ingest/ rather than parsed again; null: no cache",
+    )
     dedup: DedupConfig = DedupConfig()
     dating: DatingConfig = DatingConfig()
 

@@ -38,3 +38,34 @@ def test_ingest_twice_on_a_real_slice_gives_identical_bytes(
         # the undated seed is inferred, or left unknown when its evidence is below ingest.dating.min_confidence
         assert result.metrics["kept"] > 250 and sources.get("inferred", 0) + sources.get("unknown", 0) == 1
     assert digests[0] == digests[1]
+
+
+@pytest.mark.integration
+def test_appending_one_percent_of_articles_parses_only_those(
+    corpus_slice: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ingest.cache_dir, a re-run after 3 rows are added to 297 builds 3 records; its files are the bytes a
+    cold run without any cache writes; a changed setting starts an empty cache."""
+    from pipeline.ingest import stage
+
+    built: list[str] = []
+    build_article = stage.build_article
+    monkeypatch.setattr(stage, "build_article", lambda record, config: built.append(record.locator)
+                        or build_article(record, config))
+    table = tmp_path / "slice.parquet"
+    corpus_slice.iloc[:297].to_parquet(table)
+    cached = IngestConfig.model_validate({"sources": [str(table)], "cache_dir": str(tmp_path / "cache")})
+    ingest(cached, progress=False)
+    assert len(built) == 297
+    corpus_slice.to_parquet(table)  # the same 297 rows, then 3 new ones
+    built.clear()
+    digests = []
+    for config in (cached, cached.model_copy(update={"cache_dir": None})):
+        out = tmp_path / f"run-{len(digests)}"
+        write_outputs(ingest(config, progress=False), out, out / "ingest.json")
+        digests.append({name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in DETERMINISTIC})
+        assert len(built) == (3 if config.cache_dir else 303)
+    assert digests[0] == digests[1]
+    built.clear()
+    ingest(cached.model_copy(update={"min_words": 31}), progress=False)
+    assert len(built) == 300

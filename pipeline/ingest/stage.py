@@ -27,6 +27,7 @@ from pipeline import io
 from pipeline.config import IngestConfig
 from pipeline.corpus import ARTICLE_SCHEMA, DEDUP_COLUMNS
 from pipeline.engine import Engine, partitions
+from pipeline.ingest.cache import IngestCache, record_key
 from pipeline.ingest.dating import infer_missing_dates, parse_metadata_date
 from pipeline.ingest.dedup import exact_key, find_duplicates, minhash_signature
 from pipeline.ingest.guards import implausible_date
@@ -227,26 +228,39 @@ def build_partition(records: list[RawRecord], config: IngestConfig) -> list[Buil
     return built
 
 
-def _built_records(records: Iterable[RawRecord], config: IngestConfig, engine: Engine) -> Iterator[
-        tuple[RawRecord, dict[str, Any] | Rejected, Any]]:
-    """(record, outcome, signature) for every record, in input order, built partition by partition on `engine`;
-    only the partitions in flight are held here, so a large source is streamed."""
-    sent: collections.deque[list[RawRecord]] = collections.deque()
+def _built_records(
+    records: Iterable[RawRecord], config: IngestConfig, engine: Engine, cache: IngestCache
+) -> Iterator[tuple[RawRecord, dict[str, Any] | Rejected, Any]]:
+    """(record, outcome, signature) for every record, in input order. Records the cache knows are taken from it;
+    the others are built partition by partition on `engine` and added to it. Only the partitions in flight are
+    held here, so a large source is streamed."""
+    sent: collections.deque[tuple[list[RawRecord], list[str], list[tuple[Any, Any] | None]]] = collections.deque()
 
     def feed() -> Iterator[list[RawRecord]]:
         for partition in partitions(records, engine.partition_size):
-            sent.append(partition)
-            yield partition
+            keys = [record_key(record) for record in partition]
+            cached = [cache.get(key, record) for key, record in zip(keys, partition, strict=True)]
+            sent.append((partition, keys, cached))
+            yield [record for record, hit in zip(partition, cached, strict=True) if hit is None]
 
     for built in engine.map(build_partition, feed(), config):
-        for record, (outcome, signature) in zip(sent.popleft(), built, strict=True):
+        partition, keys, cached = sent.popleft()
+        new = iter(built)
+        fresh = []
+        for key, record, hit in zip(keys, partition, cached, strict=True):
+            outcome, signature = hit if hit is not None else next(new)
+            if hit is None:
+                fresh.append((key, outcome, signature))
             yield record, outcome, signature
+        cache.add(fresh)
 
 
 def ingest(config: IngestConfig, progress: bool = True, engine: Engine | None = None) -> IngestResult:
     """Read, clean, date and deduplicate every configured source (articles built on `engine`, default: in
-    this process); the outputs do not depend on the engine or its partition size."""
+    this process, through the cache in `config.cache_dir` when set); the outputs do not depend on the engine,
+    its partition size or the cache."""
     engine = engine or Engine()
+    cache = IngestCache(config.cache_dir, config)
     articles: list[dict[str, Any]] = []
     signatures: list[Any] = []
     rejected: list[dict[str, Any]] = []
@@ -256,7 +270,7 @@ def ingest(config: IngestConfig, progress: bool = True, engine: Engine | None = 
     today = dt.date.today()
     for source in config.sources:
         records = read_source(source, config.columns.model_dump(), config.max_bytes, label=source)
-        built = tqdm(_built_records(records, config, engine), desc=f"ingest {Path(source).name}", unit="rec",
+        built = tqdm(_built_records(records, config, engine, cache), desc=f"ingest {Path(source).name}", unit="rec",
                      disable=not progress)
         for record, outcome, signature in built:
             read[source] += 1
@@ -289,6 +303,8 @@ def ingest(config: IngestConfig, progress: bool = True, engine: Engine | None = 
     frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
     quarantine = quarantine.sort_values(["source", "locator"], kind="stable").reset_index(drop=True)
     metrics = _metrics(frame, quarantine, read, kept, config.sources)
+    if cache.folder is not None:
+        log.info("ingest cache: %d records taken from %s, %d built now", cache.hits, cache.folder, cache.added)
     return IngestResult(frame[ARTICLE_SCHEMA.names], quarantine, metrics)
 
 
