@@ -338,3 +338,20 @@ def test_furniture_rules_remove_only_notices_from_the_seed_and_a_corpus_slice(
     for pieces in touched:
         for piece in pieces:
             assert len(piece.split()) <= 60, piece
+
+
+def test_the_ingest_cache_gives_the_bytes_of_a_run_without_it(messy_corpus: dict[str, Path], tmp_path: Path) -> None:
+    """Cold cache, warm cache and no cache write the same files, exact copies (an id of their own) included."""
+    shutil.copy(messy_corpus["folder"] / "good.txt", messy_corpus["folder"] / "good-copy.txt")
+    plain = make_config(list(messy_corpus.values()))
+    cached = plain.model_copy(update={"cache_dir": tmp_path / "cache"})
+    digests = []
+    for run, config in enumerate((cached, cached, plain)):
+        out = tmp_path / f"run-{run}"
+        result = ingest(config, progress=False, engine=Engine(EngineConfig(partition_size=2)))
+        write_outputs(result, out, out / "ingest.json")
+        digests.append([(out / name).read_bytes() for name in ("articles.parquet", "quarantine.parquet", "ingest.json")])
+    assert digests[0] == digests[1] == digests[2]
+    assert len(list((tmp_path / "cache" / "ingest").glob("*/*.pkl"))) >= 2
+    copies = result.articles[result.articles["source"] == str(messy_corpus["folder"])]
+    assert copies["dup_cluster"].value_counts().max() == 2

@@ -246,13 +246,11 @@ def _built_records(
     for built in engine.map(build_partition, feed(), config):
         partition, keys, cached = sent.popleft()
         new = iter(built)
-        fresh = []
-        for key, record, hit in zip(keys, partition, cached, strict=True):
-            outcome, signature = hit if hit is not None else next(new)
-            if hit is None:
-                fresh.append((key, outcome, signature))
+        results = [hit if hit is not None else next(new) for hit in cached]
+        # stored before the caller sees them: it may give an exact copy its own id, which is not the record's
+        cache.add((key, *result) for key, result, hit in zip(keys, results, cached, strict=True) if hit is None)
+        for record, (outcome, signature) in zip(partition, results, strict=True):
             yield record, outcome, signature
-        cache.add(fresh)
 
 
 def ingest(config: IngestConfig, progress: bool = True, engine: Engine | None = None) -> IngestResult:
