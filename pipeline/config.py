@@ -62,6 +62,13 @@ class EngineConfig(Section):
                               description="dask LocalCluster only: per worker (dask's spelling: 2GB, 512MiB, auto, 0)")
     partition_size: int = Field(256, ge=1, le=1_000_000, description="articles (or records) per partition")
 
+    @model_validator(mode="after")
+    def _scheduler_needs_dask(self) -> EngineConfig:
+        if self.scheduler and self.name != "dask":
+            raise ValueError(f"engine.scheduler ({self.scheduler!r}) is a dask setting, but engine.name is "
+                             f"{self.name!r}")
+        return self
+
 
 # --- corpus: the contract shared by every stage after ingest -------------------------------------------------
 

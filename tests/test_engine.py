@@ -56,7 +56,7 @@ def test_engine_settings_are_checked() -> None:
     sources = {"ingest": {"sources": ["x"]}}
     assert parse_params({**sources, "engine": {"name": "dask", "memory_limit": "512MiB"}}).engine.workers == 2
     for bad in ({"name": "spark"}, {"workers": 0}, {"memory_limit": "lots"}, {"partition_size": 0},
-                {"n_jobs": 2}):
+                {"n_jobs": 2}, {"scheduler": "tcp://10.0.0.1:8786"}):
         with pytest.raises(ConfigError, match="engine"):
             parse_params({**sources, "engine": bad})
     assert EngineConfig().name == "local"
