@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
-from pipeline.config import EngineConfig
+from pipeline.config import ConfigError, EngineConfig
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ Partition = TypeVar("Partition")
 Result = TypeVar("Result")
 Model = TypeVar("Model")
 
+CONNECT_TIMEOUT = "10s"  # to a remote scheduler
 IN_FLIGHT_PER_WORKER = 3  # partitions submitted ahead per worker: enough to keep it busy, few enough to stay small
 
 _RESOURCES: dict[Hashable, Any] = {}
@@ -104,7 +105,11 @@ class Engine:
 
             if self.config.scheduler:
                 log.info("engine: dask scheduler at %s", self.config.scheduler)
-                self._client = Client(self.config.scheduler)
+                try:
+                    self._client = Client(self.config.scheduler, timeout=CONNECT_TIMEOUT)
+                except (OSError, TimeoutError) as error:
+                    raise ConfigError(f"engine.scheduler = {self.config.scheduler!r}: no Dask scheduler answered "
+                                      f"within {CONNECT_TIMEOUT} ({error})") from None
             else:
                 self._cluster = LocalCluster(
                     n_workers=self.config.workers, threads_per_worker=1, processes=True,

@@ -62,6 +62,12 @@ def test_engine_settings_are_checked() -> None:
     assert EngineConfig().name == "local"
 
 
+def test_a_scheduler_that_does_not_answer_is_a_clear_error() -> None:
+    engine = Engine(EngineConfig(name="dask", scheduler="tcp://127.0.0.1:9"))
+    with pytest.raises(ConfigError, match=r"engine.scheduler = 'tcp://127.0.0.1:9': no Dask scheduler answered"):
+        list(engine.map(_squares_with_pid, [[1]], 0))
+
+
 SENTENCES = [
     "Russian forces shelled the city of Kharkiv on Thursday, officials in Kyiv said.",
     "Putin will meet Macron in Moscow on Thursday, the Kremlin said.",
