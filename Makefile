@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system data repro test lint bench explore
+.PHONY: setup system data repro test lint bench explore lock
 
 # The report's PDF is laid out by WeasyPrint with the system's Pango (HarfBuzz subsets its fonts); the tests
 # turn its pages into images with pdftoppm. Headless chromium (driven through chromium-driver) shoots the
@@ -22,15 +22,20 @@ system:
 
 setup: $(STAMP)
 
-# Re-install only when the pinned requirements or the package metadata change.
-$(STAMP): requirements.txt requirements.lock pyproject.toml
+# Re-install only when the locks or the package metadata change. Every package comes from a lock that pins its
+# version and SHA-256 (--require-hashes): first pip and setuptools, then everything else with those (no build
+# isolation, which would fetch an unpinned setuptools), then the project itself, editable, without dependencies.
+$(STAMP): requirements-bootstrap.lock requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -r requirements.txt -c requirements.lock
-	$(BIN)/pip install --quiet --no-deps tilse==0.2.1
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-bootstrap.lock
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps --no-build-isolation -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Regenerate both locks from requirements.txt (resolved by the venv's pinned pip, hashes for CPython 3.11 on
+# Linux x86_64); `make lock LOCK_ARGS=--upgrade` also lets the packages not named there move.
+lock: setup
+	$(BIN)/python tools/lock_requirements.py $(LOCK_ARGS)
 
 # dvc pull is a no-op when data/raw already matches data/raw.dvc.
 data: setup
@@ -43,7 +48,7 @@ repro: data system
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dvc repro
 
 test: setup system
-	$(BIN)/ruff check pipeline tests benchmarks
+	$(BIN)/ruff check pipeline tests benchmarks tools
 	$(BIN)/python -m pytest -q
 
 # JupyterLab in the project's environment, on the exploration notebook (the report notebooks open there too);

@@ -15,7 +15,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline import paths
 from pipeline.config import EXIT_CONFIG, ConfigError, Params, load_config
@@ -24,6 +24,7 @@ log = logging.getLogger("pipeline")
 
 EXIT_FAILED = 1
 EXIT_INPUT = 3
+T = TypeVar("T")
 
 
 class InputError(Exception):
@@ -38,6 +39,16 @@ def _require(*files: Path, hint: str) -> None:
     missing = [str(path) for path in files if not Path(path).exists()]
     if missing:
         raise InputError(f"input(s) not found: {', '.join(missing)} ({hint})")
+
+
+def _read_articles(path: Path, read: Callable[[Path], T]) -> T:
+    """`read(path)` of the ingest stage's table, or an InputError naming it when it is missing, unreadable or
+    not an articles table (a missing column, a file that is not Parquet)."""
+    _require(path, hint="run the ingest stage first")
+    try:
+        return read(path)
+    except (ValueError, OSError) as error:
+        raise InputError(f"{path}: {error}") from None
 
 
 # --- ingest ---------------------------------------------------------------------------------------------------
@@ -103,6 +114,37 @@ def _sync(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- outlets --------------------------------------------------------------------------------------------------
+
+
+def _outlets_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--articles", type=Path, default=paths.ARTICLES, help="the ingest stage's table")
+    parser.add_argument("--out-dir", type=Path, default=paths.OUTLETS, help="where the outlets table goes")
+
+
+def _outlets(args: argparse.Namespace) -> int:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from pipeline.corpus import find_outlets, select_articles, write_outlets
+
+    config = _config(args)
+
+    def read(path: Path) -> pd.DataFrame:
+        present = set(pq.read_schema(path).names)
+        columns = [name for name in ("id", "outlet", "url", "source_country", "is_canonical") if name in present]
+        return select_articles(pd.read_parquet(path, columns=columns), config.corpus.canonical_only)
+
+    found = find_outlets(_read_articles(args.articles, read), config.corpus)
+    write_outlets(args.out_dir, found)
+    for warning in found.check["warnings"]:
+        log.warning("%s", warning)
+    grouped = found.table[found.table["group"] != "other"]
+    log.info("%d outlets, %d in %d groups -> %s", len(found.table), len(grouped), grouped["group"].nunique(),
+             args.out_dir)
+    return 0
+
+
 # --- embed ----------------------------------------------------------------------------------------------------
 
 
@@ -115,17 +157,16 @@ def _embed_parser(parser: argparse.ArgumentParser) -> None:
 def _embed(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from pipeline.corpus import select_articles
     from pipeline.embed import embed_articles, write_outputs
     from pipeline.engine import Engine
 
     config = _config(args)
-    _require(args.articles, hint="run the ingest stage first")
-    try:
-        with Engine(config.engine) as engine:
-            result = embed_articles(pd.read_parquet(args.articles), config.embed, config.corpus.canonical_only,
-                                    progress=not args.no_progress, engine=engine)
-    except ValueError as error:
-        raise InputError(f"{args.articles}: {error}") from None
+    articles = _read_articles(args.articles, lambda path: select_articles(
+        pd.read_parquet(path), config.corpus.canonical_only, required=("id", "title", "lead", "body")))
+    with Engine(config.engine) as engine:
+        result = embed_articles(articles, config.embed, config.corpus.canonical_only,
+                                progress=not args.no_progress, engine=engine)
     write_outputs(result, args.out_dir)
     log.info("%d articles embedded with %s in %.1f s (%d texts encoded now, the rest taken from the cache)",
              len(result.ids), result.info["model_key"], result.seconds, result.newly_embedded)
@@ -190,11 +231,7 @@ def _timeline(args: argparse.Namespace) -> int:
     from pipeline.timeline.stage import load_articles, run_stage, write_outputs
 
     config = _config(args)
-    _require(args.articles, hint="run the ingest stage first")
-    try:
-        articles = load_articles(args.articles, config.corpus.canonical_only)
-    except (ValueError, OSError) as error:
-        raise InputError(str(error)) from None
+    articles = _read_articles(args.articles, lambda path: load_articles(path, config.corpus.canonical_only))
     started = time.perf_counter()
     with Engine(config.engine) as engine:
         result = run_stage(articles, config.timeline, config.corpus, engine)
@@ -277,7 +314,7 @@ def _dating_parser(parser: argparse.ArgumentParser) -> None:
     fit_parser = commands.add_parser("fit", help="refit the publication-date prior on the dated articles")
     fit_parser.add_argument("--articles", type=Path, default=paths.ARTICLES, help="the ingest stage's table")
     fit_parser.add_argument("--out", type=Path, default=None,
-                            help="the model JSON (default: the shipped pipeline/ingest/models/date_prior-v1.json)")
+                            help="the model JSON (default: the shipped pipeline/ingest/models/date_prior-v3.json)")
     fit_parser.add_argument("--cache-dir", type=Path, default=Path("data/cache"), help="date cues are cached here")
     fit_parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
@@ -290,8 +327,8 @@ def _dating(args: argparse.Namespace) -> int:
 
     _require(args.articles, hint="run the ingest stage first")
     try:
-        articles = pd.read_parquet(args.articles, columns=["id", "outlet", "body", "captions", "date",
-                                                           "date_source"])
+        articles = pd.read_parquet(args.articles, columns=["id", "outlet", "title", "body", "captions", "date",
+                                                           "date_source", "dup_cluster"])
         prior = fit_prior(articles, args.cache_dir, str(args.articles), progress=not args.no_progress)
     except (ValueError, OSError) as error:
         raise InputError(f"{args.articles}: {error}") from None
@@ -340,6 +377,8 @@ def _report_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeline-dir", type=Path, default=paths.TIMELINE)
     parser.add_argument("--embeddings-dir", type=Path, default=paths.EMBEDDINGS,
                         help="the article embeddings the explorer's topic map reduces to 2-D")
+    parser.add_argument("--outlets-dir", type=Path, default=paths.OUTLETS,
+                        help="the outlets stage's table: each outlet's group and country")
     parser.add_argument("--metrics-dir", type=Path, default=paths.METRICS, help="the stages' metrics files")
     parser.add_argument("--benchmarks-dir", type=Path, default=paths.BENCHMARK_RESULTS,
                         help="benchmark results shown when present (temporal tagger, timeline summarisation)")
@@ -362,9 +401,9 @@ def _report(args: argparse.Namespace) -> int:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # logs every page, and that it subsets with fontTools
     config = _config(args)
     inputs = Inputs(Path(args.params), args.articles, args.topics_dir, args.timeline_dir, args.metrics_dir,
-                    args.benchmarks_dir, args.embeddings_dir)
+                    args.benchmarks_dir, args.embeddings_dir, args.outlets_dir)
     _require(*inputs.required(), *(args.notebooks / f"{name}.ipynb" for name in NOTEBOOKS),
-             hint="run the ingest, topics and timeline stages first")
+             hint="run the ingest, outlets, embed, topics and timeline stages first")
     started = time.perf_counter()
     try:
         result = build_report(config, inputs, args.notebooks, args.out_dir)
@@ -388,6 +427,8 @@ Handler = Callable[[argparse.Namespace], int]
 STAGES: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = {
     "sync": ("make dvc.yaml's ingest stage depend on exactly ingest.sources", _sync_parser, _sync),
     "ingest": ("parse, clean, date and deduplicate a corpus", _ingest_parser, _ingest),
+    "outlets": ("each outlet's group and country by the corpus contract (corpus section)", _outlets_parser,
+                _outlets),
     "embed": ("embed each article's text (cached: only new texts are embedded)", _embed_parser, _embed),
     "topics": ("fit BERTopic on the embeddings; topic tables over time and per outlet", _topics_parser, _topics),
     "timeline": ("dated events merged across outlets, and a summary timeline", _timeline_parser, _timeline),

@@ -121,14 +121,14 @@ class DatingConfig(Section):
     """Publication dates inferred for articles without a metadata date (`ingest.dating`)."""
 
     min_confidence: float = Field(
-        0.2, ge=0.0, le=1.0, description="below this probability of being within a day, a date stays unknown"
+        0.075, ge=0.0, le=1.0, description="below this probability of being within a day, a date stays unknown"
     )
     neighbours: int = Field(15, ge=0, le=500, description="similar articles whose dates sharpen a date; 0: none")
     undated_neighbours: bool = Field(True, description="undated articles lend their own inferences as neighbours")
     range_margin_days: int = Field(
         60, ge=0, le=3660, description="days a date may lie outside the corpus's plausible range"
     )
-    prior: str = Field("date_prior-v1.json", min_length=1,
+    prior: str = Field("date_prior-v3.json", min_length=1,
                        description="the prior model: a file in pipeline/ingest/models/, or a path")
 
 

@@ -8,13 +8,17 @@ falls in. Stages and notebooks call these instead of re-deriving them.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
+from pipeline import io
 from pipeline.config import CorpusConfig
 
 UNKNOWN = "(unknown)"
@@ -215,6 +219,90 @@ def match_groups(articles: pd.DataFrame, outlet_groups: Mapping[str, Sequence[st
     grouped = int(outlets.astype(str).map(groups).ne(OTHER_GROUP).sum())
     return GroupMatch(dict(sorted(groups.items())), matched_by, {g: e for g, e in unmatched.items() if e},
                       len(articles), grouped)
+
+
+# --- the outlets table: each outlet's group and country, written once by the `outlets` stage ----------------------
+
+OUTLET_SCHEMA = pa.schema(
+    [
+        ("outlet", pa.string()),
+        ("group", pa.string()),  # from corpus.outlet_groups ("other" when no entry names it)
+        ("matched_by", pa.string()),  # "name" or "domain" for an outlet in a group, else missing
+        ("country", pa.string()),  # its articles' most common source country, else corpus.outlet_countries
+        ("articles", pa.int64()),  # among the selected articles
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Outlets:
+    """Each outlet's group and country, and the configured groups in their order (what readers colour and list)."""
+
+    table: pd.DataFrame  # OUTLET_SCHEMA, one row per outlet, ordered by outlet
+    groups: list[str]  # the groups of corpus.outlet_groups, in the order params.yaml lists them
+    check: dict[str, object]  # GroupMatch.summary: outlets per group, entries that matched nothing, warnings
+
+    def group_of(self) -> dict[str, str]:
+        """Outlet -> group, for every outlet of the corpus."""
+        return dict(zip(self.table["outlet"], self.table["group"], strict=True))
+
+    def country_of(self) -> dict[str, str]:
+        """Outlet -> source country, for the outlets whose country is known."""
+        known = self.table.dropna(subset=["country"])
+        return dict(zip(known["outlet"], known["country"], strict=True))
+
+    def fill(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A copy of a table with an `outlet` column, with its `group` and, where missing, `source_country`
+        (as `fill_countries`); an outlet the table does not know is `other` and keeps its own country."""
+        frame = frame.copy()
+        frame["group"] = frame["outlet"].map(self.group_of()).fillna(OTHER_GROUP)
+        if "source_country" not in frame.columns:
+            frame["source_country"] = None
+        return fill_countries(frame, self.country_of())
+
+
+def find_outlets(articles: pd.DataFrame, config: CorpusConfig) -> Outlets:
+    """The outlets of the selected articles (`select_articles`) with their group and country by this contract."""
+    if "outlet" not in articles.columns:
+        articles = articles.assign(outlet=UNKNOWN)
+    if "source_country" not in articles.columns:
+        articles = articles.assign(source_country=None)
+    articles = articles.assign(outlet=articles["outlet"].fillna(UNKNOWN).astype(str))
+    match = match_groups(articles, config.outlet_groups)
+    countries = outlet_countries(articles, config)
+    counts = articles["outlet"].value_counts()
+    names = sorted(match.groups)
+    table = pd.DataFrame(
+        {
+            "outlet": names,
+            "group": [match.groups[name] for name in names],
+            "matched_by": [match.matched_by.get(name) for name in names],
+            "country": [countries.get(name) for name in names],
+            "articles": [int(counts.get(name, 0)) for name in names],
+        }
+    )
+    return Outlets(table, list(config.outlet_groups), match.summary(config.outlet_groups))
+
+
+OUTLETS_TABLE = "outlets.parquet"
+OUTLETS_GROUPS = "groups.json"
+
+
+def write_outlets(folder: str | os.PathLike[str], found: Outlets) -> None:
+    """The outlets table and the configured groups (with how they met the corpus), as one folder, atomically."""
+    with io.atomic_dir(folder) as tmp:
+        io.write_parquet(tmp / OUTLETS_TABLE, found.table, schema=OUTLET_SCHEMA)
+        io.write_json(tmp / OUTLETS_GROUPS, {"groups": found.groups, "check": found.check})
+
+
+def read_outlets(folder: str | os.PathLike[str]) -> Outlets:
+    """What `write_outlets` wrote: the table the report and notebooks read instead of params.yaml."""
+    folder = Path(folder)
+    missing = [name for name in (OUTLETS_TABLE, OUTLETS_GROUPS) if not (folder / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{folder} lacks {', '.join(missing)}: run the outlets stage first")
+    groups = json.loads((folder / OUTLETS_GROUPS).read_text(encoding="utf-8"))
+    return Outlets(pd.read_parquet(folder / OUTLETS_TABLE), list(groups["groups"]), dict(groups["check"]))
 
 
 # --- the period the corpus covers ------------------------------------------------------------------------------

@@ -41,6 +41,12 @@ def _digest(path: str, size: int, mtime_ns: int) -> str:
     return sha256_file(Path(path))
 
 
+def file_digest(path: Path) -> str:
+    """The SHA-256 of `path`, computed once per process while its size and modification time stay the same."""
+    stat = Path(path).stat()
+    return _digest(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
 def verify_file(path: Path, expected: str, what: str) -> None:
     """Raise `IntegrityError` naming the file and both digests unless `path` has SHA-256 `expected`."""
     path = Path(path)

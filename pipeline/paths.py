@@ -14,6 +14,7 @@ DVC_YAML = Path("dvc.yaml")
 ARTICLES = Path("data/interim/articles.parquet")
 QUARANTINE = Path("data/interim/quarantine.parquet")
 INTERIM = ARTICLES.parent
+OUTLETS = Path("data/processed/outlets")
 EMBEDDINGS = Path("data/processed/embeddings")
 TOPICS = Path("data/processed/topics")
 TIMELINE = Path("data/processed/timeline")

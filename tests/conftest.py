@@ -63,3 +63,11 @@ def dask_engine() -> Iterator[Engine]:
     even a small fixture is cut into several."""
     with Engine(EngineConfig(name="dask", workers=2, memory_limit="1GB", partition_size=4)) as engine:
         yield engine
+
+
+@pytest.fixture(scope="session")
+def model2vec_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the static Model2Vec encoder is distilled once for the session: data/cache/model2vec when a run of the
+    pipeline made it, else a session folder that the first test to need it fills (link it as cache/model2vec)."""
+    made = REPO / "data" / "cache" / "model2vec"
+    return made if made.is_dir() else tmp_path_factory.mktemp("model2vec")

@@ -326,7 +326,7 @@ def fast_params(base: dict[str, Any], source: Path, overrides: dict[str, Any], c
 
 
 def run_pipeline(params_path: Path, source: Path, root: Path, benchmarks_dir: Path, stages: tuple[str, ...] = (
-        "ingest", "embed", "topics", "timeline", "report")) -> dict[str, int]:
+        "ingest", "outlets", "embed", "topics", "timeline", "report")) -> dict[str, int]:
     """Every stage through the command line, as `dvc repro` runs them, with outputs under `root`."""
     from pipeline.cli import main
 
@@ -335,6 +335,7 @@ def run_pipeline(params_path: Path, source: Path, root: Path, benchmarks_dir: Pa
     commands = {
         "ingest": ["ingest", f"--source={source}", f"--out-dir={interim}", f"--metrics={metrics / 'ingest.json'}",
                    "--no-progress"],
+        "outlets": ["outlets", f"--articles={articles}", f"--out-dir={processed / 'outlets'}"],
         "embed": ["embed", f"--articles={articles}", f"--out-dir={processed / 'embeddings'}", "--no-progress"],
         "topics": ["topics", f"--articles={articles}", f"--embeddings={processed / 'embeddings'}",
                    f"--out-dir={processed / 'topics'}", f"--metrics-dir={metrics}"],
@@ -342,6 +343,7 @@ def run_pipeline(params_path: Path, source: Path, root: Path, benchmarks_dir: Pa
                      f"--metrics={metrics / 'timeline.json'}"],
         "report": ["report", f"--articles={articles}", f"--topics-dir={processed / 'topics'}",
                    f"--timeline-dir={processed / 'timeline'}", f"--embeddings-dir={processed / 'embeddings'}",
+                   f"--outlets-dir={processed / 'outlets'}",
                    f"--metrics-dir={metrics}",
                    f"--benchmarks-dir={benchmarks_dir}", f"--out-dir={reports}",
                    f"--report-metrics={metrics / 'report.json'}"],

@@ -15,7 +15,7 @@ from pipeline.components.reduction import Pca
 from pipeline.config import EXIT_CONFIG, ConfigError, Params, load_config, parse_params
 
 REPO = Path(__file__).resolve().parents[1]
-STAGE_COMMANDS = ("ingest", "embed", "topics", "timeline", "report")
+STAGE_COMMANDS = ("ingest", "outlets", "embed", "topics", "timeline", "report")
 
 
 def _params(**sections: Any) -> dict[str, Any]:
@@ -127,10 +127,27 @@ def test_every_stage_command_exits_with_the_same_code_on_a_bad_params_file(
 def test_dvc_yaml_lists_exactly_the_sections_each_stage_reads() -> None:
     stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
     assert stages["ingest"]["params"] == ["ingest"]
+    assert stages["outlets"]["params"] == ["corpus"]  # groups, countries, and which articles count
     assert stages["embed"]["params"] == ["embed", "corpus.canonical_only"]
     assert stages["topics"]["params"] == ["topics", "embed", "corpus.canonical_only"]
     assert stages["timeline"]["params"] == ["timeline", "corpus"]
     assert set(stages["report"]["params"]) == set(Params.model_fields)  # it prints every parameter of the run
+
+
+def test_each_stage_command_hands_its_stage_exactly_the_params_dvc_yaml_lists() -> None:
+    """The command-line layer passes each stage function its sections (`config.embed`, `config.corpus...`): what
+    each command reads of the configuration must be what dvc.yaml lists, or a change would not rerun the stage."""
+    import re
+
+    source = (REPO / "pipeline" / "cli.py").read_text(encoding="utf-8")
+    stages = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
+    for stage in ("outlets", "embed", "topics", "timeline"):
+        body = re.search(rf"\ndef _{stage}\(args.*?(?=\ndef |\n# ---)", source, re.S)
+        assert body, f"no _{stage} command in pipeline/cli.py"
+        read = set(re.findall(r"\bconfig\.(\w+(?:\.\w+)?)", body.group(0)))
+        whole = {name for name in read if "." not in name}  # a section read whole covers its keys
+        read = whole | {name for name in read if name.split(".")[0] not in whole}
+        assert read == set(stages[stage]["params"]), stage
 
 
 def test_dvc_yaml_mirrors_the_default_paths() -> None:
@@ -141,12 +158,14 @@ def test_dvc_yaml_mirrors_the_default_paths() -> None:
         return {item if isinstance(item, str) else next(iter(item)) for item in declared}
 
     assert {str(paths.ARTICLES), str(paths.QUARANTINE), str(paths.INGEST_METRICS)} <= outs("ingest")
+    assert outs("outlets") == {str(paths.OUTLETS)}
+    assert str(paths.OUTLETS) in stages["report"]["deps"]
     assert str(paths.EMBEDDINGS) in outs("embed")
     assert str(paths.TOPICS_METRICS) in outs("topics")
     assert all(out.startswith(str(paths.TOPICS)) for out in outs("topics") if out.startswith("data/"))
     assert all(out.startswith(str(paths.TIMELINE)) for out in outs("timeline") if out.startswith("data/"))
     assert str(paths.TIMELINE_METRICS) in outs("timeline")
     assert str(paths.REPORT_METRICS) in outs("report")
-    for stage in ("embed", "topics", "timeline", "report"):
+    for stage in ("outlets", "embed", "topics", "timeline", "report"):
         assert str(paths.ARTICLES) in stages[stage]["deps"]
         assert stages[stage]["cmd"] == f"python -m pipeline {stage}"  # every path is the default

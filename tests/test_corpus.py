@@ -5,8 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
-from pipeline.corpus import OTHER_GROUP, UNKNOWN, dense_period, match_groups, select_articles
+from pipeline.config import CorpusConfig
+from pipeline.corpus import (
+    OTHER_GROUP,
+    UNKNOWN,
+    dense_period,
+    find_outlets,
+    match_groups,
+    read_outlets,
+    select_articles,
+    write_outlets,
+)
 from pipeline.report import formatting
 from pipeline.report.topic_tables import group_contrast
 
@@ -76,3 +87,50 @@ def test_the_group_contrast_counts_only_weeks_both_groups_covered() -> None:
     assert contrast.table["difference"].abs().max() == 0.0
     apart = group_contrast(frame[frame["week"] != "2022-01-28"], {"A": "a", "B": "b"}, {}, "a", "b")
     assert apart.table.empty and apart.weeks_compared == 0
+
+
+def test_the_outlets_table_holds_each_outlets_group_and_country_once(tmp_path) -> None:
+    articles = select_articles(pd.DataFrame({
+        "id": ["a", "b", "c", "d", "e", "f"],
+        "outlet": ["The Herald", "Wire", "Wire", "Wire", "tass.com", None],
+        "url": ["https://herald.example/1", "https://news.wire.example/2", None, None, "https://tass.com/5", None],
+        "source_country": [None, "Kenya", "Kenya", "Ghana", None, None],
+        "is_canonical": [True, True, True, True, True, False],
+    }), canonical_only=True)
+    corpus = CorpusConfig(outlet_groups={"papers": ["The Herald"], "agency": ["wire.example"], "unused": ["x.org"]},
+                          outlet_countries={"tass.com": "Russia", "Wire": "Nigeria"})
+    found = find_outlets(articles, corpus)
+    table = found.table.set_index("outlet")
+    assert list(table.index) == ["The Herald", "Wire", "tass.com"]  # the non-canonical outletless copy is not read
+    assert table["group"].to_dict() == {"The Herald": "papers", "Wire": "agency", "tass.com": OTHER_GROUP}
+    assert table["matched_by"].fillna("-").to_dict() == {"The Herald": "name", "Wire": "domain", "tass.com": "-"}
+    # the articles' most common country wins over params; params fill an outlet whose articles carry none
+    assert table["country"].fillna("-").to_dict() == {"The Herald": "-", "Wire": "Kenya", "tass.com": "Russia"}
+    assert table["articles"].to_dict() == {"The Herald": 1, "Wire": 3, "tass.com": 1}
+    assert found.groups == ["papers", "agency", "unused"]  # params.yaml's order, for colours and legends
+    assert found.check["unmatched_entries"] == {"unused": ["x.org"]}
+
+    filled = found.fill(articles)
+    assert filled["group"].tolist() == ["papers", "agency", "agency", "agency", OTHER_GROUP]
+    assert filled["source_country"].tolist() == [UNKNOWN, "Kenya", "Kenya", "Ghana", "Russia"]
+
+    write_outlets(tmp_path / "outlets", found)
+    again = read_outlets(tmp_path / "outlets")
+    pd.testing.assert_frame_equal(again.table, found.table)
+    assert (again.groups, again.check) == (found.groups, found.check)
+    assert [path.name for path in tmp_path.iterdir()] == ["outlets"]  # written whole, no temporary left
+    (tmp_path / "outlets" / "groups.json").unlink()
+    with pytest.raises(FileNotFoundError, match=r"groups\.json: run the outlets stage"):
+        read_outlets(tmp_path / "outlets")
+
+
+def test_the_outlets_command_names_a_bad_articles_file_and_exits_3(tmp_path, caplog) -> None:
+    from pipeline.cli import main
+
+    (tmp_path / "garbage.parquet").write_bytes(b"not parquet")
+    pd.DataFrame({"title": ["x"]}).to_parquet(tmp_path / "no_id.parquet")
+    for name, said in [("garbage.parquet", "magic bytes"), ("none.parquet", "not found"), ("no_id.parquet", "lacks column(s) id")]:
+        assert main(["outlets", f"--articles={tmp_path / name}", f"--out-dir={tmp_path / 'outlets'}"]) == 3
+        assert name in caplog.text and said in caplog.text
+        caplog.clear()
+    assert not (tmp_path / "outlets").exists()

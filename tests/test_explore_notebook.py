@@ -18,7 +18,8 @@ import psutil
 import pytest
 import yaml
 
-from pipeline.config import ExplorerConfig
+from pipeline.config import CorpusConfig, ExplorerConfig
+from pipeline.corpus import find_outlets, write_outlets
 from pipeline.report import explorer, lab
 from pipeline.report.stage import private_kernel
 from tests.test_explorer import GROUPS, hostile_outputs
@@ -31,7 +32,7 @@ PLOTLY = "application/vnd.plotly.v1+json"
 def write_outputs(root: Path) -> dict[str, Path]:
     """The hostile fixture as the stages write it: parquet, CSV, the embed stage's files, and params.yaml."""
     outputs = hostile_outputs()
-    paths = {name: root / name for name in ("interim", "topics", "embeddings", "timeline", "cache")}
+    paths = {name: root / name for name in ("interim", "topics", "embeddings", "timeline", "cache", "outlets")}
     for path in paths.values():
         path.mkdir(parents=True)
     outputs.articles.to_parquet(paths["interim"] / "articles.parquet")
@@ -40,6 +41,7 @@ def write_outputs(root: Path) -> dict[str, Path]:
     np.save(paths["embeddings"] / "embeddings.npy", outputs.embeddings)
     outputs.embedding_ids.assign(text_sha256="0" * 64).to_parquet(paths["embeddings"] / "ids.parquet")
     (paths["embeddings"] / "info.json").write_text(json.dumps({"articles": len(outputs.embeddings)}))
+    write_outlets(paths["outlets"], find_outlets(outputs.articles, CorpusConfig(outlet_groups=GROUPS)))
     outputs.events.to_parquet(paths["timeline"] / "timeline.parquet")
     outputs.mentions.to_parquet(paths["timeline"] / "events.parquet")
     params = yaml.safe_load((REPO / "params.yaml").read_text())
@@ -63,7 +65,8 @@ def test_the_exploration_notebook_runs_on_stage_outputs(tmp_path: Path) -> None:
             parameters={"params_path": str(paths["params"]),
                         "articles_path": str(paths["interim"] / "articles.parquet"),
                         "topics_dir": str(paths["topics"]), "embeddings_dir": str(paths["embeddings"]),
-                        "timeline_dir": str(paths["timeline"]), "outlet": "tass.com"},
+                        "timeline_dir": str(paths["timeline"]), "outlets_dir": str(paths["outlets"]),
+                        "outlet": "tass.com"},
         )
     cells = [cell for cell in nbformat.read(executed, as_version=4).cells if cell.cell_type == "code"]
     outputs = [output for cell in cells for output in cell.outputs]

@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from pipeline import paths
-from pipeline.config import ExplorerConfig
+from pipeline.config import CorpusConfig, ExplorerConfig
+from pipeline.corpus import find_outlets
 from pipeline.report import explorer, explorer_page, explorer_stage
 from pipeline.timeline.merge import EVENT_COLUMNS
 
@@ -52,6 +53,7 @@ def hostile_outputs(count: int = 80) -> explorer.Outputs:
             "is_canonical": True, "canonical_id": f"{number:016x}",
         })
     articles = pd.DataFrame(rows)
+    articles = find_outlets(articles, CorpusConfig(outlet_groups=GROUPS)).fill(articles)  # as load_articles does
     topics = [(number % 4) - 1 for number in range(count)]
     doc_topics = pd.DataFrame({"id": articles["id"], "topic": topics,
                                "score": np.round(rng.uniform(0.2, 0.9, count), 3)})
@@ -102,7 +104,7 @@ def make_event(event_id: str, day: dt.date, outlets: list[str], lags: list[int],
 
 def build_page(tmp_path: Path, config: ExplorerConfig | None = None) -> tuple[Path, explorer_page.Built]:
     out = tmp_path / "explorer.html"
-    built = explorer_page.build(hostile_outputs(), config or ExplorerConfig(), GROUPS,
+    built = explorer_page.build(hostile_outputs(), config or ExplorerConfig(),
                                 ["russian_state", "western"], 3, "Explorer <script>test</script>", out,
                                 tmp_path / "cache")
     return out, built
@@ -179,6 +181,10 @@ def test_the_map_is_deterministic_and_cached(tmp_path: Path) -> None:
     assert np.array_equal(again, first[["x", "y"]].to_numpy())  # the same seed gives the same map
     second, cached = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings, config, tmp_path)
     assert cached and second.equals(first)
+    (entry,) = tmp_path.glob("map-*.parquet")
+    entry.write_bytes(entry.read_bytes()[:-40])  # a truncated cache entry is reduced again, not trusted
+    third, cached = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings, config, tmp_path)
+    assert not cached and third.equals(first)
     assert len(list(tmp_path.glob("map-*.parquet"))) == 1
     _, cached = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings * 2 + 1,
                                          ExplorerConfig(map_seed=8), tmp_path)
@@ -213,7 +219,7 @@ def test_above_the_cap_the_map_samples_within_each_topic() -> None:
 def test_the_questions_are_answered_from_the_tables(tmp_path: Path) -> None:
     outputs = hostile_outputs()
     coordinates, _ = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings, ExplorerConfig(), tmp_path)
-    articles = explorer.article_frame(outputs, coordinates, GROUPS)
+    articles = explorer.article_frame(outputs, coordinates)
     assert articles["date"].is_monotonic_increasing
     assert set(articles.loc[articles["outlet"] == "tass.com", "group"]) == {"russian_state"}
     assert articles.loc[articles["id"] == f"{3:016x}", "url"].item() == ""  # the javascript: link is dropped
@@ -254,7 +260,7 @@ def test_without_two_groups_to_compare_events_have_one_colour() -> None:
 
 def test_missing_stage_outputs_are_named(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"doc_topics\.parquet.*events\.parquet"):
-        explorer.load(tmp_path / "articles.parquet", tmp_path, tmp_path, tmp_path)
+        explorer.load(tmp_path / "articles.parquet", tmp_path, tmp_path, tmp_path, tmp_path)
 
 
 def test_the_report_sentence_states_size_points_and_load_time() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,18 @@ def test_atomic_dir_replaces_a_folder_whole_or_not_at_all(tmp_path: Path) -> Non
         raise RuntimeError("crash")
     assert (target / "weights.bin").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_pipeline_io_is_the_only_writer_that_renames() -> None:
+    """Every output folder or file is put in place by `pipeline.io` (one writer): no module renames on its own."""
+    package = Path(__file__).resolve().parent.parent / "pipeline"
+    # os.replace/rename and shutil.move put files in place; mkstemp/mkdtemp and ".tmp" names make a writer's own
+    # temporaries (tempfile.TemporaryDirectory, for scratch space that is never renamed into place, is fine).
+    pattern = re.compile(r"\bos\.(replace|renames?)\(|\bshutil\.move\(|\btempfile\.mk[sd]temp\(|\.tmp\b")
+    offenders = [
+        f"{path.relative_to(package.parent)}:{number}: {line.strip()}"
+        for path in sorted(package.rglob("*.py")) if path.name != "io.py" or path.parent != package
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert not offenders, offenders

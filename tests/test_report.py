@@ -21,6 +21,8 @@ import pytest
 import yaml
 
 from pipeline.cli import main
+from pipeline.config import CorpusConfig, load_config
+from pipeline.corpus import find_outlets, select_articles, write_outlets
 from pipeline.report import corpus_tables, formatting, stage
 from pipeline.report.items import ItemStore
 from pipeline.timeline.merge import EVENT_COLUMNS
@@ -40,11 +42,12 @@ LABELS = {-1: "outliers, misc", 0: "troops, border, military", 1: "gas, prices, 
 
 def run_report(params: Path, articles: Path, topics_dir: Path, timeline_dir: Path, metrics_dir: Path,
                benchmarks_dir: Path, notebooks: Path, out_dir: Path, embeddings_dir: Path | None = None) -> int:
-    """The report command, as `dvc repro` runs it, on the given inputs (embeddings beside the topics)."""
+    """The report command, as `dvc repro` runs it, on the given inputs (embeddings and outlets beside the topics)."""
     return main([
         "report", f"--params={params}", f"--articles={articles}", f"--topics-dir={topics_dir}",
         f"--timeline-dir={timeline_dir}", f"--metrics-dir={metrics_dir}", f"--benchmarks-dir={benchmarks_dir}",
         f"--embeddings-dir={embeddings_dir or topics_dir.parent / 'embeddings'}",
+        f"--outlets-dir={topics_dir.parent / 'outlets'}",
         f"--notebooks={notebooks}", f"--out-dir={out_dir}",
         f"--report-metrics={out_dir / 'report.json'}",
     ])
@@ -94,14 +97,17 @@ def make_event(day: dt.date, outlets: list[str], sentence: str) -> dict:
     return event
 
 
-def write_stage_outputs(root: Path, articles: pd.DataFrame) -> dict[str, Path]:
-    """Minimal ingest, topics and timeline outputs (and metrics) with the schemas the stages write."""
+def write_stage_outputs(root: Path, articles: pd.DataFrame, corpus: CorpusConfig | None = None) -> dict[str, Path]:
+    """Minimal ingest, outlets, topics and timeline outputs (and metrics) with the schemas the stages write; the
+    outlets through the outlets stage's own functions, with params.yaml's corpus section unless `corpus` is given."""
     paths = {name: root / name for name in ("interim", "topics", "timeline", "metrics", "benchmarks", "embeddings")}
     for path in paths.values():
         path.mkdir(parents=True)
     articles.to_parquet(paths["interim"] / "articles.parquet")
 
     canonical = articles[articles["is_canonical"]].reset_index(drop=True)
+    corpus = corpus or load_config(REPO / "params.yaml").corpus
+    write_outlets(root / "outlets", find_outlets(select_articles(articles, corpus.canonical_only), corpus))
     doc_topics = pd.DataFrame({"id": canonical["id"], "topic": [(i % 4) - 1 for i in range(len(canonical))]})
     assignments = assignments_frame(canonical, doc_topics)
     sizes = doc_topics["topic"].value_counts()
@@ -304,7 +310,7 @@ def test_a_failing_cell_fails_the_stage_with_its_error(tmp_path: Path, caplog: p
 
 
 def test_a_report_without_outlet_groups_to_compare_leaves_the_contrasts_out(tmp_path: Path) -> None:
-    paths = write_stage_outputs(tmp_path, make_articles(120))
+    paths = write_stage_outputs(tmp_path, make_articles(120), CorpusConfig())
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     params["corpus"]["outlet_groups"] = {}
     params["report"].update(compare_groups=[], min_week_articles=5, min_column_articles=5)
@@ -399,3 +405,21 @@ def test_topic_corpora_table_lists_each_method_per_corpus_with_labels_and_robust
     assert first["ARI perturbed (topics)"] == "0.990 (7)" and first["largest topic"] == "40.4%"
     assert first["flags"].startswith("topic 0 holds 40%") and table.iloc[2]["flags"] == "none"
     assert table.iloc[1]["ARI perturbed (topics)"] == "" and table.iloc[1]["flags"] == ""
+
+
+def test_changed_paths_keep_the_first_letter_of_each_path(tmp_path: Path) -> None:
+    """`git status --porcelain` starts with a space for a modified file: the path must survive whole."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for command in (["init", "-q"], ["config", "user.email", "t@t"], ["config", "user.name", "t"]):
+        subprocess.run(["git", "-C", str(repo), *command], check=True)
+    (repo / "dvc.yaml").write_text("stages: {}\n")
+    (repo / "params.yaml").write_text("a: 1\n")
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "x"], check=True)
+    (repo / "dvc.yaml").write_text("stages: {a: {cmd: x}}\n")
+    (repo / "notebooks").mkdir()
+    (repo / "notebooks" / "new.ipynb").write_text("{}")
+    assert sorted(stage.changed_paths(repo, ("dvc.yaml", "notebooks", "params.yaml"))) == [
+        "dvc.yaml", "notebooks/new.ipynb"]
+    assert stage.code_version(repo)[0].endswith("with uncommitted changes to dvc.yaml, notebooks")

@@ -1,17 +1,23 @@
-"""Ingest on a slice of the real corpus is byte-for-byte reproducible, in this process or on Dask workers."""
+"""Byte-for-byte reproducible outputs: ingest on a slice of the real corpus, in this process or on Dask workers,
+and every stage up to the timeline on a small synthetic corpus, run twice from cold."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from pipeline.config import IngestConfig
 from pipeline.engine import Engine
 from pipeline.ingest.stage import ingest, write_outputs
+from tests.synthetic import fast_params, run_pipeline, write_corpus
+
+REPO = Path(__file__).resolve().parents[1]
 
 # The outputs the README declares byte-identical for identical input.
 DETERMINISTIC = ("articles.parquet", "quarantine.parquet", "ingest.json")
@@ -69,3 +75,43 @@ def test_appending_one_percent_of_articles_parses_only_those(
     built.clear()
     ingest(cached.model_copy(update={"min_words": 31}), progress=False)
     assert len(built) == 300
+
+
+def _digests(root: Path) -> dict[str, str]:
+    """SHA-256 of every output the README declares byte-identical (every data output and metrics file, but the
+    wall-clock timings: `*_timing.json`, and the seconds and speeds inside metrics/timeline.json)."""
+    found = {}
+    for path in sorted([*(root / "interim").rglob("*"), *(root / "processed").rglob("*"), *(root / "metrics").glob("*")]):
+        if not path.is_file() or path.name.endswith("_timing.json"):
+            continue
+        data = path.read_bytes()
+        if path.name == "timeline.json" and path.parent.name == "metrics":
+            data = json.dumps({key: value for key, value in json.loads(data).items()
+                               if key != "seconds" and not key.endswith("_per_second")}, sort_keys=True).encode()
+        found[str(path.relative_to(root))] = hashlib.sha256(data).hexdigest()
+    return found
+
+
+@pytest.mark.slow
+def test_every_stage_up_to_the_timeline_twice_gives_identical_bytes(tmp_path: Path, model2vec_folder: Path) -> None:
+    """Two cold runs (the second after the first's outputs and embedding cache were moved away, so both write the
+    same paths from nothing) of ingest, outlets, embed, topics and timeline on a small synthetic corpus of two
+    outlets give the same bytes in every declared-deterministic output."""
+    source, overrides = write_corpus("two_outlets_windows", tmp_path / "raw")
+    base = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    stages = ("ingest", "outlets", "embed", "topics", "timeline")
+    root = tmp_path / "run"
+    digests = []
+    for run in (1, 2):
+        cache = root / "cache"
+        cache.mkdir(parents=True)
+        (cache / "model2vec").symlink_to(model2vec_folder, target_is_directory=True)  # distilled once a session
+        params = fast_params(base, source, overrides, cache)
+        (root / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
+        codes = run_pipeline(root / "params.yaml", source, root, REPO / "benchmarks" / "results", stages)
+        assert codes == dict.fromkeys(stages, 0), codes
+        digests.append(_digests(root))
+        root.rename(tmp_path / f"run-{run}")
+    assert len(digests[0]) >= 15 and any(name.startswith("processed/topics/model/") for name in digests[0])
+    differ = sorted(name for name in digests[0].keys() | digests[1].keys() if digests[0].get(name) != digests[1].get(name))
+    assert not differ, differ

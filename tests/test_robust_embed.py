@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import integrity
+from pipeline import embed, integrity
 from pipeline.components import encoders
 from pipeline.components.encoders import MiniLM
 from pipeline.config import EmbedConfig
@@ -128,3 +128,60 @@ def test_the_digest_is_computed_once_per_file_state(tmp_path: Path, monkeypatch:
 
 def test_the_installed_minilm_is_the_official_one() -> None:
     integrity.verify_minilm(encoders.minilm_path())
+
+
+class DyingEncoder(CountingEncoder):
+    """Encodes `lives` chunks, then dies as a killed process would (between two cache shards)."""
+
+    def __init__(self, lives: int) -> None:
+        super().__init__()
+        self.lives = lives
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if self.lives == 0:
+            raise KeyboardInterrupt("killed")
+        self.lives -= 1
+        return super().encode(texts)
+
+
+def test_an_embed_run_killed_midway_and_rerun_writes_what_an_uninterrupted_run_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embed, "CHUNK_SIZE", 3)  # 10 texts: four shards
+    articles = _articles(10)
+    clean = embed_articles(articles, EmbedConfig(cache_dir=tmp_path / "clean"), encoder=CountingEncoder(), progress=False)
+    embed.write_outputs(clean, tmp_path / "clean-out")
+
+    config = EmbedConfig(cache_dir=tmp_path / "cache")
+    with pytest.raises(KeyboardInterrupt):
+        embed_articles(articles, config, encoder=DyingEncoder(lives=2), progress=False)
+    shards = sorted((tmp_path / "cache" / "embeddings" / CountingEncoder.key).iterdir())
+    assert len(shards) == 2 and all(shard.suffix == ".npz" for shard in shards)  # whole shards, no temporary
+    encoder = CountingEncoder()
+    rerun = embed_articles(articles, config, encoder=encoder, progress=False)
+    embed.write_outputs(rerun, tmp_path / "rerun-out")
+    assert len(encoder.encoded) == 4  # the rerun encodes only what the killed run had not stored
+    for name in ("embeddings.npy", "ids.parquet", "info.json"):
+        assert (tmp_path / "rerun-out" / name).read_bytes() == (tmp_path / "clean-out" / name).read_bytes(), name
+
+
+def test_a_damaged_onnx_graph_in_the_cache_is_written_again(model_cache: Path, tmp_path: Path, caplog) -> None:
+    from pipeline.components.encoders import minilm_path
+    from pipeline.components.onnx_minilm import ensure_graph, graph_digest_path
+
+    graph = model_cache / "onnx" / MiniLM().graph_name() / "model.onnx"
+    ensure_graph(minilm_path(), graph, "float32")  # the session's graph (written once, or checked)
+    whole = graph.read_bytes()
+    copy = tmp_path / "model.onnx"
+    for damaged, digest in [(whole[: len(whole) // 2], True), (whole[:-100] + b"\0" * 100, True), (whole, False)]:
+        copy.write_bytes(damaged)  # truncated, zeroed weights (which would still load), or no digest beside it
+        graph_digest_path(copy).unlink(missing_ok=True)
+        if digest:
+            graph_digest_path(copy).write_text(integrity.sha256_file(graph) + "\n")
+        with caplog.at_level(logging.WARNING):
+            ensure_graph(minilm_path(), copy, "float32")
+        assert "writing it again" in caplog.text
+        caplog.clear()
+        assert copy.read_bytes() == whole
+    ensure_graph(minilm_path(), copy, "float32")  # intact now: used as it is, with no warning
+    assert "writing it again" not in caplog.text

@@ -375,3 +375,31 @@ def test_arbitrary_text_records_never_raise_and_reconcile(
     result = run(folder, source, min_chars=1, min_words=1, min_language_confidence=0.0, languages=["en", "de", "fr"])
     counts = result.metrics["per_source"][str(source)]
     assert counts["read"] >= (len(records) if layout is _as_texts else 1)
+
+
+class _Payload:
+    """Unpickling this runs code (it creates the file named): what a hostile pickle in a corpus would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (open, (str(self.marker), "w"))
+
+
+def test_pickles_notebooks_and_yaml_in_a_corpus_are_never_loaded(tmp_path: Path) -> None:
+    import pickle
+
+    from pipeline.ingest.readers import SourceError
+
+    marker = tmp_path / "pwned"
+    evil = pickle.dumps(_Payload(marker))
+    notebook = json.dumps({"cells": [{"cell_type": "code", "source": f"open({str(marker)!r}, 'w')"}], "nbformat": 4})
+    folder = folder_of(tmp_path, {"good.txt": ARTICLE.encode(), "model.pkl": evil, "data.joblib": evil,
+                                  "run.ipynb": notebook.encode(), "meta.yaml": b"x: !!python/object/apply:os.system ['true']\n"})
+    result = run(tmp_path, folder)
+    assert reasons(result) == dict.fromkeys(["data.joblib", "meta.yaml", "model.pkl", "run.ipynb"], "unsupported_file")
+    (tmp_path / "table.pkl").write_bytes(evil)
+    with pytest.raises(SourceError, match=r"unsupported source type '\.pkl'"):
+        ingest(IngestConfig.model_validate({"sources": [str(tmp_path / "table.pkl")], "workers": 1}), progress=False)
+    assert not marker.exists()

@@ -211,6 +211,12 @@ def test_dated_sentences_are_cached_per_topic_and_article_digest(tmp_path: Path)
     first = tls.topic_sentences(topic, tag, tmp_path / "cache")
     assert len(list((tmp_path / "cache").iterdir())) == 1
     assert tls.topic_sentences(topic, lambda *args, **kwargs: [], tmp_path / "cache") == first  # no tagging
+    (entry,) = (tmp_path / "cache").iterdir()
+    whole = entry.read_bytes()
+    for damaged in (whole[: len(whole) // 2], whole[:10] + bytes([whole[10] ^ 0xFF]) + whole[11:], b"not gzip"):
+        entry.write_bytes(damaged)  # truncated, a flipped byte, another file: recomputed, never trusted
+        assert tls.topic_sentences(topic, tag, tmp_path / "cache") == first
+        assert tls._read_sentences(entry) == first  # and rewritten whole
     (tmp_path / "topic" / "articles.jsonl").write_text(json.dumps({**articles[0], "text": "Other text ."}) + "\n")
     assert tls.topic_sentences(tls.read_topic(tmp_path / "topic"), tag, tmp_path / "cache") != first
     assert len(list((tmp_path / "cache").iterdir())) == 2

@@ -219,3 +219,21 @@ def test_the_stage_compares_candidate_shares_and_keeps_the_best_sound_one(corpus
     fixed = CONFIG.model_copy(update={"select": SelectConfig(min_topic_shares=(0.01, 0.3, 0.5))})
     assert model_topics(_articles(docs), embeddings, fixed, encoder, {"model_key": encoder.key}).metrics[
         "selection"] is None  # an absolute min_cluster_size is honoured: nothing to choose
+
+
+def test_a_save_that_fails_midway_keeps_the_previous_model(fit, encoder, tmp_path, monkeypatch):
+    import joblib
+
+    config = EmbedConfig(encoder=Model2Vec(), cache_dir=tmp_path)
+    save_model(fit, tmp_path / "model", config, CONFIG.outliers)
+    before = sorted(str(path.relative_to(tmp_path)) for path in (tmp_path / "model").rglob("*"))
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(joblib, "dump", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_model(fit, tmp_path / "model", config, CONFIG.outliers)
+    assert sorted(str(path.relative_to(tmp_path)) for path in (tmp_path / "model").rglob("*")) == before
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []  # no half-saved folder
+    assert load_model(tmp_path / "model", encoder=encoder).model.custom_labels_ == fit.model.custom_labels_

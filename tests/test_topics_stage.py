@@ -133,8 +133,9 @@ def test_missing_inputs_and_stale_embeddings_fail_with_a_message(stages, tmp_pat
     assert "re-run the embed stage" in caplog.text
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13.5 is open: UMAP's layout is chaotic in its input, and on this "
-                   "slice the perturbed refit found 12 topics where the first found 2 (README, Stable across machines)")
+@pytest.mark.xfail(strict=False, reason="issue 13.5 is open: UMAP's layout is chaotic in its input, so this passes "
+                   "or fails by the accident of the layout (on the torch embeddings of the slice the perturbed refit found "
+                   "12 topics where the first found 2; on the ONNX ones it passed); README, Stable across machines")
 def test_topics_survive_a_last_bit_change_of_the_embeddings(stages):
     """Issue 13.5 on the slice, with the shipped params (sizes relative to the corpus, shares compared): the
     embeddings times (1 + 1e-6 N(0, 1)), as another machine's math kernels would leave them, give the same

@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from pydantic import Field, model_validator
 
-from pipeline import integrity
+from pipeline import integrity, io
 from pipeline.components import ENCODERS, Component
 
 log = logging.getLogger(__name__)
@@ -138,9 +138,8 @@ class Model2VecEncoder:
                 log.info("distilling a Model2Vec model from %s into %s (once)", self.source, self.folder)
                 integrity.verify_minilm(self.source)
                 distilled = distill(model_name=str(self.source), pca_dims=self.pca_dims, device="cpu")
-                tmp = self.folder.with_name(f".{self.folder.name}.{os.getpid()}.tmp")
-                distilled.save_pretrained(str(tmp))
-                os.replace(tmp, self.folder)  # a half-written model folder is never trusted
+                with io.atomic_dir(self.folder) as tmp:  # a half-written model folder is never trusted
+                    distilled.save_pretrained(str(tmp))
             self._model = StaticModel.from_pretrained(str(self.folder))
         return self._model
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from pipeline import integrity
+from pipeline import integrity, io
 
 log = logging.getLogger(__name__)
 
@@ -135,33 +135,48 @@ def build_graph(folder: Path) -> Any:
     return model
 
 
+def graph_digest_path(target: Path) -> Path:
+    """The SHA-256 of a written graph, kept beside it: a graph that does not match it is never loaded."""
+    return target.with_name(target.name + ".sha256")
+
+
+def _intact(target: Path) -> bool:
+    digest = graph_digest_path(target)
+    if not target.is_file():
+        return False
+    if digest.is_file() and digest.read_text(encoding="utf-8").strip() == integrity.file_digest(target):
+        return True
+    log.warning("%s is damaged or was not finished (its SHA-256 does not match %s); writing it again", target,
+                digest.name)
+    return False
+
+
 def ensure_graph(folder: Path, target: Path, precision: str) -> Path:
-    """Write the graph of `precision` to `target` unless it is there; atomic, so a half-written file is never read."""
+    """Write the graph of `precision` to `target` unless an intact one is there (its digest matches the one written
+    with it); atomic, so a half-written file is never read, and a damaged one is written again, never trusted."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
-    if target.is_file():
+    if _intact(target):
         return target
     import onnx
 
     integrity.verify_minilm(folder)
     log.info("writing the ONNX graph of %s (%s) to %s (once)", folder.name, precision, target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        graph = build_graph(folder)
-        onnx.save_model(graph, str(tmp))
+    graph = build_graph(folder)
+    with io.atomic_path(target) as tmp:
         if precision == "int8":
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
-            quantised = target.with_name(f".{target.name}.{os.getpid()}.int8.tmp")
             linear_layers = [node.name for node in graph.graph.node if node.name.endswith(".matmul")]
-            quantize_dynamic(tmp, quantised, weight_type=QuantType.QInt8, per_channel=True,
-                             nodes_to_quantize=linear_layers)
-            os.replace(quantised, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+            with tempfile.TemporaryDirectory(prefix="newsline-onnx-") as scratch:
+                float_graph = Path(scratch) / "float32.onnx"
+                onnx.save_model(graph, str(float_graph))
+                quantize_dynamic(float_graph, tmp, weight_type=QuantType.QInt8, per_channel=True,
+                                 nodes_to_quantize=linear_layers)
+        else:
+            onnx.save_model(graph, str(tmp))
+    io.write_text(graph_digest_path(target), integrity.file_digest(target) + "\n")  # after the graph: a kill
+    return target  # between the two leaves a graph without a digest, which the next run writes again
 
 
 class OnnxRunner:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline import io
+
 WINDOW = (1400, 1600)  # tall enough for a section and its panel in one screenshot
 READY_SECONDS = 120.0
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
@@ -169,10 +171,8 @@ def _shoot(driver: Any, element_id: str, path: Path | None) -> Path | None:
     section = driver.find_element(By.ID, element_id)
     driver.execute_script("arguments[0].scrollIntoView({block: 'start'}); window.scrollBy(0, -80);", section)
     time.sleep(0.3)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    section.screenshot(str(tmp))
-    os.replace(tmp, path)
+    with io.atomic_path(path) as tmp:
+        tmp.write_bytes(section.screenshot_as_png)
     return path
 
 

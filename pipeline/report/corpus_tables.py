@@ -15,18 +15,18 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import CorpusConfig
-from pipeline.corpus import OTHER_GROUP, UNKNOWN, Period, fill_countries, week_start
-from pipeline.corpus import outlet_countries as corpus_countries
+from pipeline.corpus import OTHER_GROUP, UNKNOWN, Outlets, Period, find_outlets, week_start
 from pipeline.report.formatting import day_text, group_name
 
 ARTICLE_COLUMNS = ["id", "url", "outlet", "source_country", "title", "date", "is_canonical", "canonical_id"]
 
 
-def load_articles(path: str | Path, outlet_countries: Mapping[str, str] | None = None) -> pd.DataFrame:
+def load_articles(path: str | Path, outlets: Outlets | None = None) -> pd.DataFrame:
     """The ingest stage's articles, reduced to what the report reads, with dates as timestamps.
 
-    Outlets without a source country take their country by the corpus contract (the one their other articles
-    carry, else `corpus.outlet_countries`), as the timeline stage does; the rest are `(unknown)`.
+    Each article gets its outlet's `group`, and articles without a source country their outlet's, from the
+    `outlets` stage's table (`pipeline.corpus.read_outlets`), as the timeline stage derives them; without it,
+    no outlet is in a group and countries come from the articles alone. The rest are `(unknown)`.
     """
     frame = pd.read_parquet(path)
     missing = sorted({"id", "outlet", "date"} - set(frame.columns))
@@ -40,8 +40,7 @@ def load_articles(path: str | Path, outlet_countries: Mapping[str, str] | None =
     frame["date"] = pd.to_datetime(frame["date"], errors="coerce")
     frame["is_canonical"] = frame["is_canonical"].fillna(True).astype(bool)
     frame["canonical_id"] = frame["canonical_id"].fillna(frame["id"])
-    corpus = CorpusConfig(outlet_countries=dict(outlet_countries or {}))
-    return fill_countries(frame, corpus_countries(frame, corpus))
+    return (outlets or find_outlets(frame, CorpusConfig())).fill(frame)
 
 
 def corpus_summary(articles: pd.DataFrame) -> dict[str, Any]:

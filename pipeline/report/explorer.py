@@ -18,7 +18,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,15 @@ import pandas as pd
 
 from pipeline import io
 from pipeline.config import ExplorerConfig
-from pipeline.corpus import OTHER_GROUP, UNKNOWN, group_of, select_articles, week_start
+from pipeline.corpus import (
+    OTHER_GROUP,
+    OUTLETS_GROUPS,
+    OUTLETS_TABLE,
+    UNKNOWN,
+    read_outlets,
+    select_articles,
+    week_start,
+)
 from pipeline.embed import load_embeddings
 from pipeline.report.corpus_tables import load_articles
 from pipeline.report.event_tables import within
@@ -43,7 +51,7 @@ MENTION_COLUMNS = ("event_id", "article_id", "outlet", "published", "sentence")
 class Outputs:
     """The stage outputs the explorer and the exploration notebook read, as the stages wrote them."""
 
-    articles: pd.DataFrame  # the articles later stages read (canonical ones when corpus.canonical_only)
+    articles: pd.DataFrame  # the articles later stages read (canonical ones when asked), with outlet group
     doc_topics: pd.DataFrame  # id, topic, score
     topic_info: pd.DataFrame  # topic, label, size, share, words, ...
     embedding_ids: pd.DataFrame  # id (row order of `embeddings`)
@@ -52,10 +60,14 @@ class Outputs:
     mentions: pd.DataFrame  # event mentions (events.parquet), each with its event_id
 
 
-def input_paths(articles: Path, topics_dir: Path, embeddings_dir: Path, timeline_dir: Path) -> list[Path]:
+def input_paths(
+    articles: Path, topics_dir: Path, embeddings_dir: Path, timeline_dir: Path, outlets_dir: Path
+) -> list[Path]:
     """Every file `load` reads, so a caller can name the missing ones before reading any."""
     return [
         articles,
+        outlets_dir / OUTLETS_TABLE,
+        outlets_dir / OUTLETS_GROUPS,
         topics_dir / "doc_topics.parquet",
         topics_dir / "topic_info.csv",
         embeddings_dir / "embeddings.npy",
@@ -71,15 +83,16 @@ def load(
     topics_dir: Path,
     embeddings_dir: Path,
     timeline_dir: Path,
-    outlet_countries: Mapping[str, str] | None = None,
+    outlets_dir: Path,
     canonical_only: bool = True,
 ) -> Outputs:
     """Read the stage outputs through the stages' own readers; a missing file is named, not a traceback."""
-    missing = [str(path) for path in input_paths(articles, topics_dir, embeddings_dir, timeline_dir)
+    missing = [str(path) for path in input_paths(articles, topics_dir, embeddings_dir, timeline_dir, outlets_dir)
                if not path.exists()]
     if missing:
         raise FileNotFoundError(f"the explorer needs {', '.join(missing)}: run the stages before the report")
-    frame = select_articles(load_articles(articles, outlet_countries), canonical_only, required=("id", "outlet"))
+    frame = select_articles(load_articles(articles, read_outlets(outlets_dir)), canonical_only,
+                            required=("id", "outlet"))
     ids, embeddings, _ = load_embeddings(embeddings_dir)
     doc_topics = pd.read_parquet(topics_dir / "doc_topics.parquet")
     if "score" not in doc_topics.columns:
@@ -142,10 +155,14 @@ def map_coordinates(
     key = map_key(ids["id"].tolist(), embeddings, config)
     cached = cache_dir / f"map-{key}.parquet" if cache_dir is not None else None
     if cached is not None and cached.is_file():
-        frame = pd.read_parquet(cached)
-        if list(frame.columns) == list(MAP_COLUMNS) and frame["id"].tolist() == ids["id"].tolist():
-            return frame, True
-        log.warning("%s does not match the embeddings; reducing them again", cached)
+        try:
+            frame = pd.read_parquet(cached)
+        except (OSError, ValueError) as error:  # truncated or corrupted (pyarrow's errors are ValueErrors or OSErrors)
+            log.warning("%s is unreadable (%s); reducing the embeddings again", cached, error)
+        else:
+            if list(frame.columns) == list(MAP_COLUMNS) and frame["id"].tolist() == ids["id"].tolist():
+                return frame, True
+            log.warning("%s does not match the embeddings; reducing them again", cached)
     started = time.process_time()
     coordinates = reduce_2d(embeddings, config.map_seed, config.map_neighbors, config.map_min_dist)
     frame = pd.DataFrame({"id": ids["id"].astype(str).to_numpy(), "x": coordinates[:, 0], "y": coordinates[:, 1]})
@@ -178,18 +195,16 @@ def topic_name(topic: int | None, label: str) -> str:
     return "outliers (no topic fits)" if topic == OUTLIER_TOPIC else f"{topic}: {label}"
 
 
-def article_frame(outputs: Outputs, coordinates: pd.DataFrame, outlet_groups: Mapping[str, Sequence[str]]) -> (
-        pd.DataFrame):
-    """One row per article: title, outlet and its group, date and week, link, topic (and how close it is to
-    it), and its place on the map (missing when it has no embedding). Ordered by date, then id."""
-    groups = group_of(outlet_groups)
-    frame = outputs.articles[["id", "title", "outlet", "source_country", "date", "url"]].copy()
+def article_frame(outputs: Outputs, coordinates: pd.DataFrame) -> pd.DataFrame:
+    """One row per article: title, outlet and its group (the outlets stage's), date and week, link, topic (and how
+    close it is to it), and its place on the map (missing when it has no embedding). Ordered by date, then id."""
+    frame = outputs.articles[["id", "title", "outlet", "group", "source_country", "date", "url"]].copy()
     frame = frame.merge(outputs.doc_topics, on="id", how="left", validate="one_to_one")
     frame = frame.merge(coordinates, on="id", how="left", validate="one_to_one")
     frame["title"] = frame["title"].fillna("").astype(str)
     frame["title"] = frame["title"].where(frame["title"].str.strip() != "", "(untitled)")
     frame["outlet"] = frame["outlet"].fillna(UNKNOWN).astype(str)
-    frame["group"] = [groups.get(outlet, OTHER_GROUP) for outlet in frame["outlet"]]
+    frame["group"] = frame["group"].fillna(OTHER_GROUP)
     frame["week"] = week_start(frame["date"])
     frame["url"] = frame["url"].map(safe_url)
     frame["topic"] = frame["topic"].astype("Int64")

@@ -189,7 +189,6 @@ def clean(value: Any) -> Any:
 def build(
     outputs: explorer.Outputs,
     config: ExplorerConfig,
-    outlet_groups: Mapping[str, Sequence[str]],
     compare_groups: Sequence[str],
     min_week_articles: int,
     title: str,
@@ -198,7 +197,7 @@ def build(
 ) -> Built:
     """Reduce (or read from the cache) the map, derive the tables and write the page atomically."""
     coordinates, from_cache = explorer.map_coordinates(outputs.embedding_ids, outputs.embeddings, config, cache_dir)
-    built = write(outputs, coordinates, config, outlet_groups, compare_groups, min_week_articles, title, out_path)
+    built = write(outputs, coordinates, config, compare_groups, min_week_articles, title, out_path)
     return dataclasses.replace(built, map_from_cache=from_cache)
 
 
@@ -206,14 +205,13 @@ def write(
     outputs: explorer.Outputs,
     coordinates: pd.DataFrame,
     config: ExplorerConfig,
-    outlet_groups: Mapping[str, Sequence[str]],
     compare_groups: Sequence[str],
     min_week_articles: int,
     title: str,
     out_path: Path,
 ) -> Built:
     """The page for articles placed at `coordinates` (id, x, y), written atomically."""
-    articles = explorer.article_frame(outputs, coordinates, outlet_groups)
+    articles = explorer.article_frame(outputs, coordinates)
     on_map = explorer.map_sample(articles, config.max_map_points, config.map_seed)
     topics = explorer.topic_frame(outputs.topic_info)
     period = explorer.corpus_period(articles)

@@ -51,9 +51,9 @@ def build_and_shoot(params: Params, inputs: Inputs, out_dir: Path) -> Explored:
     html_path = out_dir / EXPLORER_HTML
     started = time.perf_counter()
     outputs = explorer.load(inputs.articles, inputs.topics_dir, inputs.embeddings_dir, inputs.timeline_dir,
-                            params.corpus.outlet_countries, params.corpus.canonical_only)
+                            inputs.outlets_dir, params.corpus.canonical_only)
     built = explorer_page.build(
-        outputs, config, params.corpus.model_dump(mode="json")["outlet_groups"], params.report.compare_groups,
+        outputs, config, params.report.compare_groups,
         params.report.min_week_articles, params.report.title, html_path, params.embed.cache_dir / "explorer",
     )
     seconds = {"explorer_build": round(time.perf_counter() - started, 2)}

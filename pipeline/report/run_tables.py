@@ -198,23 +198,28 @@ def performance_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
 
 def date_inference_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
     """Publication dates inferred for the default corpus's dated articles with their dates hidden, in each setting
-    of `benchmarks/bench_dating.py`, at the configured `min_confidence`."""
+    of `benchmarks/bench_dating.py`, at the configured `min_confidence`, and within 3 days when every article
+    keeps its best guess (threshold 0)."""
     rows = []
     for key, name in DATING_SETTINGS.items():
         result = benchmark.get(key)
         if not result:
             continue
+        every = result.get("every_article", result)
         result = result.get("at_min_confidence", result)
+        median = result["median_abs_error_days"]
         rows.append(
             {
                 "setting": name,
                 "coverage": f"{result['coverage']:.0%}",
-                "median error (days)": f"{result['median_abs_error_days']:g}",
+                "median error (days)": "n/a" if median is None else f"{median:g}",
                 "within 1 day": f"{result['within_1_day']:.0%}",
                 "within 3 days": f"{result['within_3_days']:.0%}",
+                "within 3 days, every article dated": f"{every['within_3_days']:.0%}",
             }
         )
-    return pd.DataFrame(rows, columns=["setting", "coverage", "median error (days)", "within 1 day", "within 3 days"])
+    return pd.DataFrame(rows, columns=["setting", "coverage", "median error (days)", "within 1 day", "within 3 days",
+                                       "within 3 days, every article dated"])
 
 
 EMBEDDING_MODELS = {

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline import paths
 from pipeline.config import Params
 from pipeline.report import explorer
 
@@ -39,7 +40,9 @@ NOTEBOOKS = ("01_corpus", "02_topics", "03_timeline", "04_report")
 REPORT_NOTEBOOK = "04_report"
 KERNEL_NAME = "newsline-report"
 ITEM_SUFFIXES = (".png", ".svg", ".csv", ".json")
-CODE_PATHS = ("pipeline", "notebooks", "params.yaml", "dvc.yaml", "dvc.lock")
+# What decides the report. Not dvc.lock: `dvc repro` rewrites it before the report stage runs, and it records
+# outputs of this code, not inputs to it.
+CODE_PATHS = ("pipeline", "notebooks", "params.yaml", "dvc.yaml")
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,13 @@ class Inputs:
     timeline_dir: Path
     metrics_dir: Path
     benchmarks_dir: Path
-    embeddings_dir: Path = Path("data/processed/embeddings")
+    embeddings_dir: Path = paths.EMBEDDINGS
+    outlets_dir: Path = paths.OUTLETS
 
     def required(self) -> list[Path]:
         return list(dict.fromkeys([
-            *explorer.input_paths(self.articles, self.topics_dir, self.embeddings_dir, self.timeline_dir),
+            *explorer.input_paths(self.articles, self.topics_dir, self.embeddings_dir, self.timeline_dir,
+                                  self.outlets_dir),
             self.articles,
             self.topics_dir / "topic_info.csv",
             self.topics_dir / "topics_over_time.csv",
@@ -72,25 +77,36 @@ def code_version(repo: Path) -> tuple[str, bool]:
     """The git commit, flagged when the code, notebooks or params differ from it; and whether they do not."""
     try:
         commit = _git(repo, "rev-parse", "HEAD")
-        changed = _git(repo, "status", "--porcelain", "--", *CODE_PATHS).splitlines()
+        changed = changed_paths(repo, CODE_PATHS)
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)", False
     if not changed:
         return commit, True
-    names = sorted({line[3:].split("/")[0] for line in changed})
+    names = sorted({path.split("/")[0] for path in changed})
     return f"{commit}, with uncommitted changes to {', '.join(names)}", False
+
+
+def changed_paths(repo: Path, pathspecs: tuple[str, ...]) -> list[str]:
+    """Paths under `pathspecs` that differ from the commit (modified, added, deleted, renamed or untracked)."""
+    command = ["git", "-C", str(repo), "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspecs]
+    output = subprocess.run(command, check=True, capture_output=True, text=True, timeout=30).stdout
+    entries, paths = iter(output.split("\0")), []
+    for entry in entries:
+        if entry:
+            paths.append(entry[3:])  # "XY path"; a rename or copy is followed by its source path
+            if entry[0] in "RC":
+                next(entries, None)
+    return paths
 
 
 def reproduce_note(committed: bool, inputs: Inputs, out_dir: Path, repo: Path) -> str:
     """Whether `dvc repro` at the commit rebuilds this report, and if not, why: it does only when the code is
     committed and the report was made from the repository's params.yaml and the stages' default paths."""
-    from pipeline import paths
-
     if not committed:
         return ("The code, notebooks or parameters differ from the commit, so the commit alone does not rebuild this "
                 "report.")
     defaults = {inputs.params: paths.PARAMS, inputs.articles: paths.ARTICLES, inputs.topics_dir: paths.TOPICS,
-                inputs.timeline_dir: paths.TIMELINE, out_dir: paths.REPORTS}
+                inputs.timeline_dir: paths.TIMELINE, inputs.outlets_dir: paths.OUTLETS, out_dir: paths.REPORTS}
     elsewhere = [str(given) for given, default in defaults.items()
                  if Path(given).resolve() != (repo / default).resolve()]
     if elsewhere:
@@ -110,10 +126,14 @@ def data_versions(ingest_metrics: Path) -> list[str]:
     """Each source ingest actually read, with the SHA-256 of its content and its record counts."""
     per_source = json.loads(ingest_metrics.read_text(encoding="utf-8")).get("per_source", {})
     return [
-        f"{source}: SHA-256 {values.get('sha256') or 'unknown'}, {values.get('read', 0):,} records read, "
+        f"{source}: SHA-256 {values.get('sha256') or 'unknown'}, {_records(values.get('read', 0))} read, "
         f"{values.get('kept', 0):,} kept"
         for source, values in per_source.items()
     ]
+
+
+def _records(count: int) -> str:
+    return f"{count:,} record{'' if count == 1 else 's'}"
 
 
 SOFTWARE = (  # the packages whose versions decide what the stages computed, named in the report
@@ -136,18 +156,12 @@ def software_versions() -> list[str]:
     return found
 
 
-def group_check(params: Params, articles: Path) -> dict[str, Any]:
-    """How `corpus.outlet_groups` met the corpus (outlets per group, entries that matched nothing, warnings);
-    each warning is logged, and the report and metrics/report.json carry them."""
-    import pandas as pd
-    import pyarrow.parquet as pq
+def group_check(outlets_dir: Path) -> dict[str, Any]:
+    """How `corpus.outlet_groups` met the corpus (outlets per group, entries that matched nothing, warnings), as
+    the outlets stage found it; each warning is logged, and the report and metrics/report.json carry them."""
+    from pipeline.corpus import read_outlets
 
-    from pipeline.corpus import match_groups
-
-    present = set(pq.read_schema(articles).names)
-    frame = pd.read_parquet(articles, columns=[name for name in ("outlet", "url") if name in present])
-    groups = {name: list(entries) for name, entries in params.corpus.outlet_groups.items()}
-    summary = match_groups(frame, groups).summary(groups)
+    summary = read_outlets(outlets_dir).check
     for warning in summary["warnings"]:
         log.warning("%s", warning)
     return summary
@@ -194,8 +208,7 @@ def notebook_parameters(
         benchmarks_dir=str(inputs.benchmarks_dir.resolve()),
         figures_dir=str((out_dir / "figures").resolve()),
         plots_dir=str((out_dir / "plots").resolve()),
-        outlet_groups=params.corpus.model_dump(mode="json")["outlet_groups"],
-        outlet_countries=dict(params.corpus.outlet_countries),
+        outlets_dir=str(inputs.outlets_dir.resolve()),
         code_version=code,
         code_is_committed=committed,
         reproduce_note=reproduce_note(committed, inputs, out_dir, repo),
@@ -242,7 +255,7 @@ def build_report(params: Params, inputs: Inputs, notebooks_dir: Path, out_dir: P
     executed_dir.mkdir(parents=True, exist_ok=True)
     clear_items(out_dir / "figures")
     config = params.report
-    groups = group_check(params, inputs.articles)
+    groups = group_check(inputs.outlets_dir)
     parameters = notebook_parameters(params, inputs, out_dir, Path.cwd(), groups)
     seconds: dict[str, float] = {}
     explored = None

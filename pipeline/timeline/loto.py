@@ -517,12 +517,15 @@ def run(
     progress: Callable[[str], None] = log.info,
 ) -> dict[str, Any]:
     """Read the folders and evaluate "ours" (`config`) and any other `variants` with the protocol above."""
+    import contextlib
     import tempfile
 
     _, tasks = read_tasks(folders, cache_dir)
     configs = {"ours": config, **(variants or {})}
-    model_dir = Path(cache_dir) / "models" if cache_dir is not None else Path(tempfile.mkdtemp(prefix="tls-models-"))
-    report = evaluate(tasks, configs, model_dir, seeds, floors_and_ceilings, tuning, progress)
+    with contextlib.ExitStack() as scratch:  # without a cache, the fold models live only as long as the run
+        model_dir = (Path(cache_dir) / "models" if cache_dir is not None
+                     else Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="tls-models-"))))
+        report = evaluate(tasks, configs, model_dir, seeds, floors_and_ceilings, tuning, progress)
     return {
         "protocol": protocol(tuning, seeds),
         "leave_one_topic_out": tuning,

@@ -200,7 +200,10 @@ def topic_sentences(topic: Topic, tag: Any, cache_dir: Path | None = None) -> li
     if cache_dir is not None:
         path = Path(cache_dir) / f"{topic.name}-{topic.digest}-{_sentence_code_digest()}.json.gz"
         if path.is_file():
-            return _read_sentences(path)
+            try:
+                return _read_sentences(path)
+            except (OSError, EOFError, ValueError, TypeError, IndexError) as error:  # truncated or corrupted
+                log.warning("%s is unreadable (%s); dating the topic's sentences again", path, error)
     sentences: list[DatedSentence] = []
     for article in topic.articles:
         sentences.extend(article_sentences(article, tag, topic.outlet))

@@ -9,8 +9,6 @@ clusterer, after which `transform` falls back to nearest topic embeddings and di
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,19 +24,15 @@ def save_model(fit: TopicFit, folder: Path, embed_config: EmbedConfig, outliers:
     """BERTopic with safetensors, plus the fitted UMAP and HDBSCAN and what `load_model` needs to rebuild it."""
     import joblib
 
-    folder = Path(folder)
-    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
     pointer = str(embed_config.encoder.folder(embed_config.cache_dir))  # lets plain `BERTopic.load` find it too
-    fit.model.save(tmp / "bertopic", serialization="safetensors", save_ctfidf=True, save_embedding_model=pointer)
-    joblib.dump(fit.model.umap_model, tmp / "reducer.joblib")
-    joblib.dump(fit.model.hdbscan_model, tmp / "clusterer.joblib")
-    io.write_json(
-        tmp / "assignment.json",
-        {"embed": embed_config.model_dump(mode="json"), "outliers": outliers.model_dump(mode="json")},
-    )
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
+    with io.atomic_dir(folder) as tmp:  # a half-saved model folder never replaces the last good one
+        fit.model.save(tmp / "bertopic", serialization="safetensors", save_ctfidf=True, save_embedding_model=pointer)
+        joblib.dump(fit.model.umap_model, tmp / "reducer.joblib")
+        joblib.dump(fit.model.hdbscan_model, tmp / "clusterer.joblib")
+        io.write_json(
+            tmp / "assignment.json",
+            {"embed": embed_config.model_dump(mode="json"), "outliers": outliers.model_dump(mode="json")},
+        )
 
 
 @dataclass

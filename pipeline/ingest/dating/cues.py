@@ -17,11 +17,21 @@ from dataclasses import dataclass
 from pipeline.timex import Timex, tag
 from pipeline.timex.tense import FUTURE, PAST, SURELY_PAST, direction, sentence_bounds
 
+# Read as news: without a document date, "Monday", "March 14" and "yesterday" keep underspecified values
+# (XXXX-WXX-1, XXXX-03-14, XXXX-XX-XX) rather than the year of a date written earlier ("In 2014 ... on March
+# 18" is a narrative's reading, and would turn a news story's "on Monday" into a day of that year).
+ANCHORING = "news"
 FIRST_YEAR, LAST_YEAR = 1800, 2200  # a year outside these is no year ("3000 troops")
 # A dateline: a place in capitals or title case, perhaps a region and an agency, then the day it opens with
 # ("MOSCOW, March 14. /TASS/", "Tegucigalpa, Mar 9 (Prensa Latina)", "TORONTO--(BUSINESS WIRE)--Mar 10, 2022--").
-_PLACE = r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
-_DATELINE_PLACE = re.compile(rf"{_PLACE}(?:,\s*{_PLACE})?(?:,\s*|\s*-+\s*\([^()]{{1,40}}\)\s*-+\s*)")
+_PLACE = r"[A-Z][\w.'’-]*(?:(?:\s+|/)[A-Z][\w.'’-]*){0,3}"
+_DATELINE_PLACE = re.compile(rf"{_PLACE}(?:,\s*{_PLACE})?(?:[,.]\s*|\s*-+\s*\([^()]{{1,40}}\)\s*-+\s*)")
+# A dateline further down (after a photo caption or a standfirst): a place opening a line or a sentence, the
+# day, then the agency ("BEIJING, June 13 (Xinhua) --", "Oct 22 (Reuters) -", "January 17. /TASS/.").
+_SEGMENT_START = re.compile(r"(?:^|\n|[.!?)\]]\s+)(?=[A-Z])")
+_AGENCY_AFTER = re.compile(r"[.,]?\s*(?:\([A-Z][\w .'&-]{1,30}\)|/[A-Z]{2,10}/)")
+# A live blog's entry stamps ("12 Jun 2022 - 18:45 GMT"): when the blog ran, not a day it reports.
+_STAMP_AFTER = re.compile(r"\s*[-\u2013\u2014|,]?\s*\d{1,2}:\d\d\s*(?:GMT|UTC|[AP]\.?M\.?\b)", re.IGNORECASE)
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TENSES = ("past", "future", "other")
 RELATIONS = ("", "last", "next", "this")
@@ -56,7 +66,7 @@ class Cues:
     """Date cues of one article.
 
     - days: (year or 0, month, day, weekday named beside it or -1, tense, kind, about the past), kind one of
-      "dateline", "body", "caption";
+      "dateline", "body", "caption", "stamp" (a live blog's entry stamp, "12 Jun 2022 - 18:45 GMT");
     - weekdays: (weekday, tense, relation), Monday 0, relation "", "last", "next" or "this";
     - years: (year, tense, about the past, bare) with bare False for the year of a full date;
     - months: (year or 0, month, tense);
@@ -136,6 +146,19 @@ def _valid_day(year: int, month: int, day: int) -> bool:
     return not (month == 2 and day == 29 and year and not leap)
 
 
+def _is_dateline(text: str, timex: Timex, first_day: bool) -> bool:
+    """A day opening the body after a place ("MOSCOW, March 14. /TASS/"), or opening a line or a sentence after
+    a place and followed by the agency ("BEIJING, June 13 (Xinhua) --" below a photo caption)."""
+    if first_day and _DATELINE_PLACE.fullmatch(text, 0, timex.start) is not None:
+        return True
+    if _AGENCY_AFTER.match(text, timex.end) is None:
+        return False
+    window = max(0, timex.start - 60)
+    starts = [m.end() for m in _SEGMENT_START.finditer(text, window, timex.start + 1)]
+    return timex.start in starts or any(_DATELINE_PLACE.fullmatch(text, start, timex.start) is not None
+                                        for start in starts)
+
+
 def _linked(text: str, first: Timex, second: Timex) -> bool:
     return second.start - first.end <= 12 and _LINK.fullmatch(text, first.end, second.start) is not None
 
@@ -150,10 +173,13 @@ def extract(body: str, captions: Iterable[str] = ()) -> Cues:
     pinned: list[tuple[int, int, int, int, int]] = []
     for text, where in [(body, "body")] + [(caption, "caption") for caption in captions if caption]:
         lower = text.lower()
-        timexes = [t for t in tag(text, None) if t.type in ("DATE", "TIME")]
+        timexes = [t for t in tag(text, None, anchoring=ANCHORING) if t.type in ("DATE", "TIME")]
         day_of: dict[int, tuple[int, int, int, int]] = {}  # timex index -> (year, month, day, weekday)
         offset_of: dict[int, int] = {}
+        previous_day = -1  # index of the last timex read as a day
         for index, timex in enumerate(timexes):
+            if timex.type == "TIME" and previous_day == index - 1 and _linked(text, timexes[index - 1], timex):
+                continue  # "12 Jun 2022 - 18:45 GMT": the time of the day just read, not another day
             value = timex.value[:10] if timex.type == "TIME" else timex.value
             way = tense_name(direction(text, lower, timex.start, timex.end))
             if match := _FULL.match(value) or _MONTH_DAY.match(value):
@@ -161,9 +187,17 @@ def extract(body: str, captions: Iterable[str] = ()) -> Cues:
                 year, month, day = groups if len(groups) == 3 else (0, *groups)
                 if not _valid_day(year, month, day):
                     continue
-                dateline = where == "body" and not days and _DATELINE_PLACE.fullmatch(text, 0, timex.start) is not None
-                kind = "dateline" if dateline else where
-                past = kind != "dateline" and _past_topic(text, lower, timex.start, timex.end)
+                previous_day = index
+                first_day = not any(kind == "dateline" or kind == "body" for *_, kind, _ in days)
+                if where != "body":
+                    kind = where
+                elif _STAMP_AFTER.match(text, timex.end) and timex.type == "DATE":
+                    kind = "stamp"
+                elif not any(k == "dateline" for *_, k, _ in days) and _is_dateline(text, timex, first_day):
+                    kind = "dateline"
+                else:
+                    kind = "body"
+                past = kind == "body" and _past_topic(text, lower, timex.start, timex.end)
                 named = _named_weekday(timex.text)
                 days.append((year, month, day, named, way, kind, past))
                 day_of[index] = (year, month, day, named)

@@ -39,7 +39,7 @@ from pipeline.ingest.dating.prior import DEFAULT_MODEL, UNRESOLVED, DatePrior, c
 
 log = logging.getLogger(__name__)
 
-NEIGHBOUR_CHARS = 3000  # title and the opening of the body: enough to recognise the story
+NEIGHBOUR_CHARS = 20_000  # title and body (cut far beyond most articles): the more of the story, the surer the match
 NEIGHBOUR_TEMPERATURE = 0.05  # similarity units: a neighbour 0.05 less similar weighs e times less
 NEIGHBOUR_SPREAD = 2.0  # days: the scale of the kernel around each neighbour's date
 NEIGHBOUR_FLOOR = 1e-4  # density a day far from every neighbour keeps (so the article's own cues can win)
@@ -49,6 +49,7 @@ CALENDAR_ROUNDS = 2
 RANGE_SHARE = 0.25  # an undated corpus spans the run of years each stated by this share of the top year's articles
 MIN_RANGE_ARTICLES = 10  # fewer undated articles stating a year than this: no corpus range from them
 CHUNK = 512  # articles per similarity block
+LEND_ROUNDS = 2  # rounds of undated articles lending their inferences (2: what their neighbours added, too)
 _KERNEL = np.exp(-np.abs(np.arange(-10, 11)) / NEIGHBOUR_SPREAD)
 
 
@@ -136,18 +137,25 @@ def corpus_calendar(span: Span, dated_days: Sequence[int], own: np.ndarray | Non
     return log_prior
 
 
-def _decide(scores: np.ndarray, days: np.ndarray, min_confidence: float) -> tuple[int, float, bool]:
-    """The best day's index, its confidence (posterior mass within a day of it) and whether it is kept."""
+def posterior_mass(scores: np.ndarray) -> tuple[int, float]:
+    """The best day's index and the posterior mass within a day of it."""
     probabilities = np.exp(scores - scores.max())
     probabilities /= probabilities.sum()
     best = int(probabilities.argmax())
-    confidence = float(probabilities[max(best - 1, 0): best + 2].sum())
+    return best, float(probabilities[max(best - 1, 0): best + 2].sum())
+
+
+def _decide(scores: np.ndarray, prior: DatePrior, setting: str, min_confidence: float) -> tuple[int, float, bool]:
+    """The best day's index, its confidence (the calibrated probability that it is within a day of
+    publication) and whether it is kept."""
+    best, mass = posterior_mass(scores)
+    confidence = prior.confidence(mass, setting)
     return best, round(confidence, 3), confidence >= min_confidence
 
 
 def _tfidf(texts: Sequence[str]):
     """TF-IDF rows of the texts (title and opening), or None when they are too few for a vocabulary."""
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.3,
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2, max_df=0.3, ngram_range=(1, 2),
                                  max_features=200_000, dtype=np.float32)
     try:
         return vectorizer.fit_transform(texts).tocsr()
@@ -158,6 +166,67 @@ def _tfidf(texts: Sequence[str]):
 def neighbour_texts(frame: pd.DataFrame) -> list[str]:
     """Title and the opening of the body: enough to recognise the story an article is about."""
     return [f"{title}\n{body[:NEIGHBOUR_CHARS]}" for title, body in zip(frame["title"], frame["body"], strict=True)]
+
+
+@dataclass
+class Context:
+    """What dating an article beside others uses: the candidate days, the setting ("corpus" when some articles
+    have metadata dates, "folder" when none has), each undated article's own log-likelihood weighted for the
+    setting (rows numbered by `row_of`), the corpus calendar, and per target the log density of its neighbours'
+    dates. The calendar and what undated articles lend their neighbours come from their cues weighted as for
+    an article alone, so they do not depend on the setting's weights (which are learnt given them)."""
+
+    span: Span
+    setting: str
+    own: np.ndarray
+    row_of: dict[int, int]
+    calendar: np.ndarray
+    neighbours: dict[int, tuple[np.ndarray, str]]
+
+
+def context(
+    cues: Sequence[Cues],
+    texts: Sequence[str],
+    clusters: Sequence[object],
+    dated_texts: Sequence[str],
+    dated_days: Sequence[int],
+    dated_clusters: Sequence[object],
+    config: DatingConfig,
+    priors: Sequence[DatePrior],
+    targets: Sequence[int],
+    exclude_dated_copies: bool = False,
+) -> Context | None:
+    """The span, calendar and neighbours for dating `targets` (None: no range, the articles are alone)."""
+    span = plausible_span(dated_days, cues, config.range_margin_days)
+    if span is None:
+        return None
+    setting = "corpus" if len(dated_days) else "folder"
+    days = span.days
+    lend = config.neighbours > 0 and config.undated_neighbours
+    own_rows = sorted(set(targets) | (set(range(len(cues))) if lend else set()))
+    row_of = {i: row for row, i in enumerate(own_rows)}
+    alone = np.zeros((len(own_rows), len(days)), dtype=np.float32)
+    own = np.zeros((len(own_rows), len(days)), dtype=np.float32)
+    for row, i in enumerate(own_rows):
+        features = priors[i].features(cues[i], days)
+        alone[row] = priors[i].weight_vector("alone") @ features
+        own[row] = priors[i].weight_vector(setting)[: len(features)] @ features
+    log_calendar = corpus_calendar(span, dated_days, alone)
+    neighbour_scores: dict[int, tuple[np.ndarray, str]] = {}
+    matrix = _tfidf([*dated_texts, *(texts[i] for i in own_rows)]) \
+        if config.neighbours > 0 and (len(dated_days) or lend) else None
+    if matrix is not None:
+        # Undated articles lend what their own text and the calendar say; with LEND_ROUNDS 2, what their own
+        # neighbours add too (so a dateline's date reaches the neighbours of its neighbours).
+        lent = alone + log_calendar
+        for _ in range(LEND_ROUNDS - 1 if lend else 0):
+            rounds = _neighbour_scores(matrix, own_rows, clusters, dated_days, dated_clusters, span, lent, row_of,
+                                       config, lend, exclude_dated_copies)
+            lent = alone + log_calendar + np.vstack([rounds[i][0] if i in rounds else np.zeros(len(days))
+                                                     for i in own_rows])
+        neighbour_scores = _neighbour_scores(matrix, list(targets), clusters, dated_days, dated_clusters, span,
+                                             lent, row_of, config, lend, exclude_dated_copies)
+    return Context(span, setting, own, row_of, log_calendar, neighbour_scores)
 
 
 def infer_dates(
@@ -181,31 +250,19 @@ def infer_dates(
     """
     targets = list(range(len(cues))) if targets is None else list(targets)
     priors = [prior] * len(cues) if isinstance(prior, DatePrior) else list(prior)
-    span = plausible_span(dated_days, cues, config.range_margin_days)
-    if span is None:
+    found = context(cues, texts, clusters, dated_texts, dated_days, dated_clusters, config, priors, targets,
+                    exclude_dated_copies)
+    if found is None:
         return {i: _alone(cues[i], priors[i], config) for i in targets}
-    days = span.days
-    lend = config.neighbours > 0 and config.undated_neighbours
-    own_rows = sorted(set(targets) | (set(range(len(cues))) if lend else set()))
-    row_of = {i: row for row, i in enumerate(own_rows)}
-    own = np.vstack([priors[i].log_likelihood(cues[i], days) for i in own_rows]).astype(np.float32) \
-        if own_rows else np.zeros((0, len(days)), dtype=np.float32)
-    log_calendar = corpus_calendar(span, dated_days, own)
-    neighbour_scores: dict[int, tuple[np.ndarray, str]] = {}
-    if config.neighbours > 0 and (len(dated_days) or lend):
-        # Undated articles lend what their own text and the calendar say (a second round, lending what
-        # their neighbours added too, moved the folder benchmark by less than a point).
-        neighbour_scores = _neighbour_scores(
-            targets, texts, clusters, dated_texts, dated_days, dated_clusters, span, own + log_calendar, row_of,
-            config, lend, exclude_dated_copies,
-        )
+    days = found.span.days
     guesses = {}
     for i in targets:
-        extra, note = neighbour_scores.get(i, (0.0, ""))
-        scores = own[row_of[i]] + log_calendar + extra
-        best, confidence, keep = _decide(scores, days, config.min_confidence)
+        weights = priors[i].weights[found.setting]
+        extra, note = found.neighbours.get(i, (0.0, ""))
+        scores = found.own[found.row_of[i]] + weights["calendar"] * found.calendar + weights["neighbours"] * extra
+        best, confidence, keep = _decide(scores, priors[i], found.setting, config.min_confidence)
         day = dt.date.fromordinal(int(days[best]))
-        evidence = "; ".join(filter(None, [explain(cues[i], day), note, f"corpus range {span.describe()}"]))
+        evidence = "; ".join(filter(None, [explain(cues[i], day), note, f"corpus range {found.span.describe()}"]))
         guesses[i] = _guess(day, confidence, keep, evidence, config.min_confidence)
     return guesses
 
@@ -229,23 +286,22 @@ def _alone(cues: Cues, prior: DatePrior, config: DatingConfig) -> DateGuess:
         return DateGuess(None, 0.0, "names days only with full dates, as background and history are written, and "
                          f"has no dated or datable articles beside it ({said})")
     days = span.days
-    best, confidence, keep = _decide(prior.log_likelihood(cues, days), days, config.min_confidence)
+    best, confidence, keep = _decide(prior.log_likelihood(cues, days, "alone"), prior, "alone",
+                                     config.min_confidence)
     day = dt.date.fromordinal(int(days[best]))
     return _guess(day, confidence, keep, "; ".join(filter(None, [explain(cues, day), f"range {span.describe()}"])),
                   config.min_confidence)
 
 
 def _neighbour_scores(
-    targets: list[int], texts: Sequence[str], clusters: Sequence[object], dated_texts: Sequence[str],
-    dated_days: Sequence[int], dated_clusters: Sequence[object], span: Span, lent_scores: np.ndarray,
-    row_of: dict[int, int], config: DatingConfig, lend: bool, exclude_dated_copies: bool,
+    matrix, targets: list[int], clusters: Sequence[object], dated_days: Sequence[int],
+    dated_clusters: Sequence[object], span: Span, lent_scores: np.ndarray, row_of: dict[int, int],
+    config: DatingConfig, lend: bool, exclude_dated_copies: bool,
 ) -> dict[int, tuple[np.ndarray, str]]:
-    """Per target: log density of its most similar articles' dates over the span, and a note saying so."""
+    """Per target: log density of its most similar articles' dates over the span, and a note saying so.
+    `matrix` holds the TF-IDF rows of the dated texts, then of the undated ones (in `row_of` order)."""
     undated_rows = sorted(row_of)
-    matrix = _tfidf([*dated_texts, *(texts[i] for i in undated_rows)])
-    if matrix is None:
-        return {}
-    n_dated = len(dated_texts)
+    n_dated = len(dated_days)
     references = matrix if lend else matrix[:n_dated]  # undated articles lend only with undated_neighbours
     query_rows = [n_dated + row_of[i] for i in targets]
     dated_index = np.asarray(dated_days, dtype=np.int64) - span.first
