@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 # The code an article row is built with: the ingest package (parsing, language, dates, MinHash) and text helpers.
-_CODE = sorted([*(_PACKAGE / "ingest").rglob("*.py"), _PACKAGE / "text.py", _PACKAGE / "ingest" / "models"
-                / "date_prior-v1.json"])
+# The date prior's file is named by its model version, so every model file is part of the digest.
+_CODE = sorted([*(_PACKAGE / "ingest").rglob("*.py"), _PACKAGE / "text.py",
+                *(_PACKAGE / "ingest" / "models").glob("*.json")])
 _LOCATION_FIELDS = ("source", "locator")
 
 
