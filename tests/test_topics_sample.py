@@ -67,5 +67,5 @@ def test_without_a_sample_the_stage_records_none_and_a_too_small_sample_is_a_con
     result = model_topics(_articles(docs), embeddings, CONFIG.model_copy(update={"fit_sample": 270}), encoder,
                           {"model_key": encoder.key})
     assert result.metrics["fit_sample"] is None and "assign_seconds" not in result.timing
-    with pytest.raises(ConfigError, match="topics.fit_sample"):
+    with pytest.raises(ConfigError, match=r"topics\.fit_sample"):
         parse_params({"ingest": {"sources": ["x"]}, "topics": {"fit_sample": 10}})
