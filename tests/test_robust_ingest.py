@@ -401,5 +401,5 @@ def test_pickles_notebooks_and_yaml_in_a_corpus_are_never_loaded(tmp_path: Path)
     assert reasons(result) == dict.fromkeys(["data.joblib", "meta.yaml", "model.pkl", "run.ipynb"], "unsupported_file")
     (tmp_path / "table.pkl").write_bytes(evil)
     with pytest.raises(SourceError, match=r"unsupported source type '\.pkl'"):
-        ingest(IngestConfig.model_validate({"sources": [str(tmp_path / "table.pkl")], "workers": 1}), progress=False)
+        ingest(IngestConfig.model_validate({"sources": [str(tmp_path / "table.pkl")]}), progress=False)
     assert not marker.exists()
