@@ -105,7 +105,7 @@ def run_one(stage: str, engine_name: str, workers: int, source: Path, articles: 
 
         params = load_config(REPO / "params.yaml")
         frame = load_articles(articles, params.corpus.canonical_only)
-        timeline = run_stage(frame, params.timeline, params.corpus, engine)
+        timeline = run_stage(frame, params.timeline.model_copy(update={"cache_dir": None}), params.corpus, engine)
         write_outputs(timeline, out, out / "timeline.json")
         count = len(frame)
     wall = time.perf_counter() - wall

@@ -46,7 +46,7 @@ def main() -> None:
     load_before = os.getloadavg()
     started = time.perf_counter()
     params = load_config(args.params)
-    config = params.timeline
+    config = params.timeline.model_copy(update={"cache_dir": None})  # cold: nothing taken from a cache
     articles = load_articles(args.articles, params.corpus.canonical_only)
     loaded = time.perf_counter()
     with Engine(params.engine) as engine:

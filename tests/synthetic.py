@@ -307,6 +307,7 @@ def fast_params(base: dict[str, Any], source: Path, overrides: dict[str, Any], c
     params = json.loads(json.dumps(base))  # a deep copy
     params["engine"] = {"name": "local"}
     params["ingest"].update(sources=[str(source)], cache_dir=str(cache_dir))
+    params["timeline"]["cache_dir"] = str(cache_dir)
     params["embed"].update(encoder={"name": "model2vec", "pca_dims": 256, "max_seq_length": 256},
                            cache_dir=str(cache_dir))
     params["topics"].update(reducer={"name": "pca", "n_components": 5},

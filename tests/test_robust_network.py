@@ -86,8 +86,8 @@ def test_the_outlets_topics_and_timeline_stages_open_no_socket(
     assert main(["outlets", f"--articles={tmp_path / 'articles.parquet'}", f"--out-dir={tmp_path / 'outlets'}"]) == 0
 
     params = load_config(repo / "params.yaml")
-    result = run_stage(load_articles(tmp_path / "articles.parquet", canonical_only=True), params.timeline,
-                       params.corpus)
+    result = run_stage(load_articles(tmp_path / "articles.parquet", canonical_only=True),
+                       params.timeline.model_copy(update={"cache_dir": None}), params.corpus)
     assert len(result.timeline) >= 1
 
     encoder = FakeEncoder()

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from pipeline.config import TimelineConfig
 from pipeline.corpus import OTHER_GROUP
 from pipeline.engine import Engine, worker_resource
+from pipeline.result_cache import ResultCache, cached_map, code_digest, item_key
 from pipeline.timeline.events import DateMention, EventParts, load_spacy, parse_events
 from pipeline.timeline.sentences import DatedText, content_words, strip_dateline
 
@@ -68,22 +70,43 @@ def parse_batch(batch: Sequence[tuple[str, tuple[DateMention, ...]]], model: str
 
 
 def extract_events(
-    candidates: Sequence[Candidate], config: TimelineConfig, engine: Engine | None = None
+    candidates: Sequence[Candidate], config: TimelineConfig, engine: Engine | None = None,
+    cache: ResultCache | None = None,
 ) -> list[EventParts]:
-    """Parse each distinct (sentence, dates) pair once: wire copies repeat sentences across outlets.
+    """Parse each distinct (sentence, dates) pair once: wire copies repeat sentences across outlets, and pairs
+    `cache` holds (parsed by an earlier run) are not parsed again.
 
     Batches of `spacy_batch_size` sentences are parsed on `engine` (default: in this process), whose workers
     return only the event parts, never spaCy documents."""
     engine = engine or Engine()
-    unique: dict[tuple[str, tuple[DateMention, ...]], int] = {}
-    for candidate in candidates:
-        unique.setdefault((candidate.text, candidate.dates), len(unique))
-    pairs = list(unique)
-    size = config.spacy_batch_size
-    batches = [pairs[start : start + size] for start in range(0, len(pairs), size)]
-    parsed = engine.map(parse_batch, batches, config.spacy_model, desc="parsing", unit="batch", total=len(batches))
-    parts = [part for batch in parsed for part in batch]
-    return [parts[unique[candidate.text, candidate.dates]] for candidate in candidates]
+    pairs = [(candidate.text, candidate.dates) for candidate in candidates]
+    keys = [item_key(*pair) for pair in pairs]
+    return cached_map(engine, parse_batch, pairs, keys, cache or ResultCache(None), config.spacy_batch_size,
+                      config.spacy_model, desc="parsing", unit="batch")
+
+
+def parse_cache(cache_dir: Path | None, model: str) -> ResultCache:
+    """Sentences parsed before, under `<cache_dir>/timeline-events/<digest>/` (None: none kept); the digest names
+    the spaCy model and its version, spaCy's version and the code that reads the parse."""
+    if cache_dir is None:
+        return ResultCache(None)
+    import spacy
+
+    here = Path(__file__).resolve()
+    code = [here, here.parent / "events.py"]
+    versions = {"spacy": spacy.__version__, "model": model, "model_version": _package_version(model)}
+    return ResultCache(Path(cache_dir) / "timeline-events" / code_digest(code, **versions))
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for candidate in (name, name.replace("_", "-")):
+        try:
+            return version(candidate)
+        except PackageNotFoundError:
+            continue
+    return "unknown"
 
 
 def event_frame(
