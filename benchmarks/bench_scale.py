@@ -14,12 +14,18 @@ every cache (ingest, embeddings) empty at the start of each size (cold runs), an
 it started and waited for: Dask workers, gensim's and spaCy's processes), peak memory of the process tree
 (sum of resident sizes sampled every 0.25 s) and of its largest single process, the articles it handled.
 
++1%. At the factors of `--plus-one-percent` (default 1x), after the cold run, 1% new articles (perturbed copies
+of other rows) are appended to the source and every stage runs again in the same folder, with the caches the
+cold run filled (ingest records, embeddings, the timeline's tags and event parts): the CPU seconds of each
+stage against its cold run's. The topics stage refits (no saved-model assignment yet).
+
 Fit. The growth exponent k of CPU seconds = c * n^k per stage and engine, by least squares on log-log over
 the sizes run (n: articles into the stage), and again over the largest three sizes only (where the fixed costs,
 the interpreter, the models and a cluster's start, weigh least), each with its extrapolation to a million
 articles.
 
     python benchmarks/bench_scale.py [--factors 0.125 0.25 0.5 1 2 4] [--engines local dask] [--stages ...]
+        [--plus-one-percent 1]
     python benchmarks/bench_scale.py --plot-only     # table and figure from the results file
 
 Results: benchmarks/results/scale.json (each run is added as it finishes, so a stopped run keeps what it
@@ -89,6 +95,7 @@ def stage_params(base: dict[str, Any], source: Path, cache: Path, engine: str, w
     params["ingest"].update(sources=[str(source)], cache_dir=str(cache))
     params["embed"].update(encoder={"name": "model2vec", "pca_dims": 256, "max_seq_length": 256}, cache_dir=str(cache))
     params["timeline"]["summary"]["cache_dir"] = str(cache)
+    params["timeline"]["cache_dir"] = str(cache)
     return params
 
 
@@ -164,8 +171,17 @@ def stage_items(root: Path, stage: str) -> int | None:
         return None
 
 
+def appended(base_table: pd.DataFrame, table: pd.DataFrame, share: float = 0.01, seed: int = 1) -> pd.DataFrame:
+    """`table` with `share` of its size added as new articles: perturbed copies (copy 1) of seeded base rows
+    that the table does not hold yet."""
+    new = scaled_table(base_table, 2).iloc[len(base_table):]
+    new = new[~new["url"].isin(set(table["url"]))]
+    rows = np.sort(np.random.default_rng(seed).choice(len(new), size=round(len(table) * share), replace=False))
+    return pd.concat([table, new.iloc[rows]], ignore_index=True)
+
+
 def run_size(base_table: pd.DataFrame, factor: float, engine: str, workers: int, stages: list[str],
-             params: dict[str, Any], model2vec: Path, work: Path) -> list[dict[str, Any]]:
+             params: dict[str, Any], model2vec: Path, work: Path, plus_one: bool = False) -> list[dict[str, Any]]:
     root = work / f"{engine}-{factor}"
     shutil.rmtree(root, ignore_errors=True)
     (root / "cache").mkdir(parents=True)
@@ -175,18 +191,22 @@ def run_size(base_table: pd.DataFrame, factor: float, engine: str, workers: int,
     table.to_parquet(source)
     params_path = root / "params.yaml"
     params_path.write_text(yaml.safe_dump(stage_params(params, source, root / "cache", engine, workers)))
-    runs = []
-    for stage in stages:
-        command = [sys.executable, "-m", "pipeline", commands(root, source)[stage][0], f"--params={params_path}",
-                   *commands(root, source)[stage][1:]]
-        found = measure(command, ROOT, root / "log.txt")
-        run = {"factor": factor, "rows": len(table), "engine": engine, "stage": stage, **found,
-               "articles": stage_items(root, stage)}
-        print(json.dumps(run), flush=True)
-        runs.append(run)
-        if found["returncode"]:
-            print((root / "log.txt").read_text()[-3000:], file=sys.stderr)
-            break
+    runs: list[dict[str, Any]] = []
+    for phase in ("cold", "plus_1pct") if plus_one else ("cold",):
+        if phase == "plus_1pct":  # the same folder, caches as the cold run left them, 1% new articles
+            table = appended(base_table, table)
+            table.to_parquet(source)
+        for stage in stages:
+            command = [sys.executable, "-m", "pipeline", commands(root, source)[stage][0],
+                       f"--params={params_path}", *commands(root, source)[stage][1:]]
+            found = measure(command, ROOT, root / "log.txt")
+            run = {"factor": factor, "rows": len(table), "engine": engine, "stage": stage, "phase": phase, **found,
+                   "articles": stage_items(root, stage)}
+            print(json.dumps(run), flush=True)
+            runs.append(run)
+            if found["returncode"]:
+                print((root / "log.txt").read_text()[-3000:], file=sys.stderr)
+                return runs
     return runs
 
 
@@ -197,7 +217,8 @@ def exponents(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         for stage in STAGES:
             points = sorted((run["articles"] or run["rows"], run["cpu_seconds"], run["peak_process_mb"],
                              run["peak_tree_mb"]) for run in runs
-                            if run["engine"] == engine and run["stage"] == stage and not run["returncode"])
+                            if run["engine"] == engine and run["stage"] == stage and not run["returncode"]
+                            and run.get("phase", "cold") == "cold")
             if len(points) < 3:
                 continue
             n, cpu = np.log([p[0] for p in points]), np.log([p[1] for p in points])
@@ -220,7 +241,7 @@ def exponents(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def _ratio(points: list[tuple], runs: list[dict[str, Any]], engine: str, stage: str, field: str) -> float | None:
     one = [run[field] for run in runs if run["engine"] == engine and run["stage"] == stage and run["factor"] == 1
-           and not run["returncode"]]
+           and not run["returncode"] and run.get("phase", "cold") == "cold"]
     largest = max(points)[2] if field == "peak_process_mb" else max(points)[3]
     return round(largest / one[0], 2) if one and one[0] else None
 
@@ -260,9 +281,31 @@ def plot(runs: list[dict[str, Any]], fitted: dict[str, dict[str, Any]], path: Pa
     os.replace(tmp, path)
 
 
+def incremental(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per engine and size with a +1% phase: CPU seconds of each stage cold and after 1% more articles."""
+    found: dict[str, Any] = {}
+    for run in runs:
+        if run.get("phase") != "plus_1pct" or run["returncode"]:
+            continue
+        cold = next((other for other in runs if other.get("phase", "cold") == "cold" and other["stage"] == run["stage"]
+                     and other["engine"] == run["engine"] and other["factor"] == run["factor"]), None)
+        if cold is None:
+            continue
+        entry = found.setdefault(f"{run['engine']}@{run['factor']}", {"stages": {}})
+        entry["stages"][run["stage"]] = {"cold_cpu_seconds": cold["cpu_seconds"],
+                                         "plus_1pct_cpu_seconds": run["cpu_seconds"],
+                                         "share": round(run["cpu_seconds"] / cold["cpu_seconds"], 3)}
+    for entry in found.values():
+        stages = entry["stages"].values()
+        entry["cold_cpu_seconds"] = round(sum(stage["cold_cpu_seconds"] for stage in stages), 1)
+        entry["plus_1pct_cpu_seconds"] = round(sum(stage["plus_1pct_cpu_seconds"] for stage in stages), 1)
+        entry["share"] = round(entry["plus_1pct_cpu_seconds"] / entry["cold_cpu_seconds"], 3)
+    return found
+
+
 def save(runs: list[dict[str, Any]], note: dict[str, Any]) -> dict[str, Any]:
     fitted = exponents(runs)
-    result = {**note, "runs": runs, "fitted": fitted}
+    result = {**note, "runs": runs, "fitted": fitted, "plus_1pct": incremental(runs)}
     from pipeline import io
 
     io.write_json(RESULTS, result)
@@ -278,6 +321,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT / "data" / "raw" / "csli.parquet")
     parser.add_argument("--model2vec", type=Path, default=ROOT / "data" / "cache" / "model2vec",
                         help="the distilled static encoder's folder (made by any run with it)")
+    parser.add_argument("--plus-one-percent", type=float, nargs="*", default=[1.0],
+                        help="at these factors, then add 1%% new articles and rerun every stage with the caches")
     parser.add_argument("--plot-only", action="store_true")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args()
@@ -296,10 +341,12 @@ def main() -> None:
             for engine in args.engines:
                 for factor in args.factors:
                     found = run_size(base_table, factor, engine, args.workers, args.stages, params,
-                                     args.model2vec.resolve(), work)
+                                     args.model2vec.resolve(), work, plus_one=factor in args.plus_one_percent)
+                    done = {(run["stage"], run["phase"]) for run in found}
                     runs = [run for run in runs if not (run["engine"] == engine and run["factor"] == factor
-                                                        and run["stage"] in {r["stage"] for r in found})]
-                    runs = sorted([*runs, *found], key=lambda r: (r["engine"], r["factor"], STAGES.index(r["stage"])))
+                                                        and (run["stage"], run.get("phase", "cold")) in done)]
+                    runs = sorted([*runs, *found], key=lambda r: (r["engine"], r["factor"], r.get("phase", "cold"),
+                                                                  STAGES.index(r["stage"])))
                     save(runs, note)
                     if not args.keep:
                         shutil.rmtree(work / f"{engine}-{factor}", ignore_errors=True)
@@ -308,6 +355,10 @@ def main() -> None:
                 shutil.rmtree(work, ignore_errors=True)
     result = save(runs, note)
     plot(runs, result["fitted"], FIGURE)
+    for where, entry in result["plus_1pct"].items():
+        print(f"+1% articles at {where}: {entry['plus_1pct_cpu_seconds']} CPU s of a cold {entry['cold_cpu_seconds']} "
+              f"({entry['share']:.1%}): " + ", ".join(f"{name} {stage['share']:.1%}"
+                                                    for name, stage in entry["stages"].items()))
     for engine, stages in result["fitted"].items():
         for stage, found in stages.items():
             print(f"{engine:6} {stage:9} k={found['exponent']:.2f} (largest 3: {found['exponent_largest_three']:.2f}) "
