@@ -303,6 +303,16 @@ def incremental(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return found
 
 
+def _key(run: dict[str, Any]) -> tuple[Any, ...]:
+    return run["engine"], run["factor"], run.get("phase", "cold"), STAGES.index(run["stage"])
+
+
+def merged(runs: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`runs` with `new` added, a new run replacing an old one of the same engine, size, phase and stage."""
+    replaced = {_key(run) for run in new}
+    return sorted([*(run for run in runs if _key(run) not in replaced), *new], key=_key)
+
+
 def save(runs: list[dict[str, Any]], note: dict[str, Any]) -> dict[str, Any]:
     fitted = exponents(runs)
     result = {**note, "runs": runs, "fitted": fitted, "plus_1pct": incremental(runs)}
@@ -324,10 +334,15 @@ def main() -> None:
     parser.add_argument("--plus-one-percent", type=float, nargs="*", default=[1.0],
                         help="at these factors, then add 1%% new articles and rerun every stage with the caches")
     parser.add_argument("--plot-only", action="store_true")
+    parser.add_argument("--add-runs", type=Path, nargs="*", default=[],
+                        help="merge the runs a benchmark printed (one JSON line per stage) into the results first: "
+                             "what a run stopped before it saved its size had measured")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     args = parser.parse_args()
     previous = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": []}
-    runs: list[dict[str, Any]] = previous["runs"]
+    runs: list[dict[str, Any]] = merged(previous["runs"], [
+        json.loads(line) for log in args.add_runs for line in log.read_text().splitlines()
+        if line.startswith("{") and '"stage"' in line])
     note = {
         "what": "bench_scale.py: stages at multiples of the default corpus (static Model2Vec encoder, cold caches)",
         "machine": f"{os.cpu_count()} CPUs shared with other work: compare CPU seconds, not wall seconds",
@@ -342,11 +357,7 @@ def main() -> None:
                 for factor in args.factors:
                     found = run_size(base_table, factor, engine, args.workers, args.stages, params,
                                      args.model2vec.resolve(), work, plus_one=factor in args.plus_one_percent)
-                    done = {(run["stage"], run["phase"]) for run in found}
-                    runs = [run for run in runs if not (run["engine"] == engine and run["factor"] == factor
-                                                        and (run["stage"], run.get("phase", "cold")) in done)]
-                    runs = sorted([*runs, *found], key=lambda r: (r["engine"], r["factor"], r.get("phase", "cold"),
-                                                                  STAGES.index(r["stage"])))
+                    runs = merged(runs, found)
                     save(runs, note)
                     if not args.keep:
                         shutil.rmtree(work / f"{engine}-{factor}", ignore_errors=True)
