@@ -29,7 +29,7 @@ articles.
     python benchmarks/bench_scale.py --plot-only     # table and figure from the results file
 
 Results: benchmarks/results/scale.json (each run is added as it finishes, so a stopped run keeps what it
-measured); figure: reports/figures/scale.png.
+measured); figure: benchmarks/results/scale.png (reports/figures/ is the report stage's output, rebuilt by it).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "scale.json"
-FIGURE = ROOT / "reports" / "figures" / "scale.png"
+FIGURE = ROOT / "benchmarks" / "results" / "scale.png"  # reports/figures/ is the report stage's DVC output
 STAGES = ("ingest", "embed", "topics", "timeline")
 PER_ARTICLE = ("ingest", "embed", "timeline")
 SWAP_EVERY = 8
@@ -263,15 +263,20 @@ def plot(runs: list[dict[str, Any]], fitted: dict[str, dict[str, Any]], path: Pa
             left.plot(found["sizes"], found["cpu_seconds"], style, color=colours[stage], label=label, markersize=4)
             right.plot(found["sizes"], found["peak_process_mb"], style, color=colours[stage], markersize=4,
                        label=f"{stage} ({engine})")
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
     for axis in (left, right):
         axis.set_xscale("log")
         axis.set_yscale("log")
+        axis.xaxis.set_major_locator(LogLocator(base=2))
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+        axis.xaxis.set_minor_formatter(NullFormatter())
         axis.set_xlabel("articles into the stage")
         axis.grid(True, which="both", alpha=0.3)
     left.set_ylabel("CPU seconds (stage and its workers)")
     left.set_title("Cost against corpus size (k: CPU ∝ n^k)")
     right.set_ylabel("peak memory of the largest process (MB)")
-    right.set_title("Peak memory per process (local: the stage; dask: a worker or the client)")
+    right.set_title("Peak memory of the largest process")
     left.legend(fontsize=7)
     right.legend(fontsize=7)
     figure.tight_layout()
