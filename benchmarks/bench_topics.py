@@ -11,8 +11,8 @@ One run on the default corpus (data/interim/articles.parquet), all models on the
    diversity, adjusted Rand index of its topics against MiniLM's).
 
     python benchmarks/bench_topics.py [--articles data/interim/articles.parquet] [--lda-passes 10]
-    python benchmarks/bench_topics.py --corpora   # corpora x sizes x methods, perturbation and seed ARI
-                                                  # (benchmarks/topic_corpora.py; issue 15 and 13.5)
+    python benchmarks/bench_topics.py --corpora   # corpora x sizes x methods, perturbation and seed ARI, the
+                                                  # stage with UMAP beside it (topic_corpora.py; issues 15, 13.5)
 
 Writes benchmarks/results/topics.json. Timings on a shared machine are pessimistic: the load average before
 and after is recorded.
@@ -139,31 +139,45 @@ def quality(words: list[list[str]], references: dict[str, list[list[str]]], conf
 
 
 def compare_corpora(args: argparse.Namespace) -> None:
-    """Issue 15's table: corpora x sizes x methods, merged into the existing results file."""
-    from topic_corpora import default_corpora, run_corpora, targets, timeline17_corpus
+    """Issue 15's table: corpora x sizes x methods, merged into the existing results file (a corpus measured
+    again replaces its entry; `--only` measures some corpora and keeps the others' entries)."""
+    from topic_corpora import TIMELINE17, default_corpora, run_corpora, targets, timeline17_corpus
 
     params = load_config(args.params)
     corpora = default_corpora(args.articles, args.embeddings, params, args.sizes)
+    names = [corpus.name for corpus in corpora]
     if args.timeline17.is_dir():
-        corpora.append(timeline17_corpus(args.timeline17, params, args.cache_dir))
+        names.append(TIMELINE17)
+        if not args.only or TIMELINE17.startswith(tuple(args.only)):  # embedded (into --cache-dir) only if measured
+            corpora.append(timeline17_corpus(args.timeline17, params, args.cache_dir))
     else:
         log.warning("%s not found: Timeline17 left out", args.timeline17)
+    if args.only:
+        corpora = [corpus for corpus in corpora if corpus.name.startswith(tuple(args.only))]
     corpora.sort(key=lambda corpus: len(corpus.articles))  # smallest first; results are written after each
-    started = time.process_time()
-    table: dict[str, Any] = {}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
     for corpus in corpora:
-        table.update(run_corpora([corpus], params, args.lda_passes, set(args.perturb), not args.no_baselines))
+        started = time.process_time()
+        entry = run_corpora([corpus], params, args.lda_passes, set(args.perturb), not args.no_baselines,
+                            tuple(args.reducers))[corpus.name]
+        entry["run"] = {"cpu_seconds_main_process": round(time.process_time() - started, 1),
+                        "load_average": os.getloadavg(), "commit": commit.stdout.strip()}
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-        results["corpora"] = table
-        results["corpora_targets"] = targets(table)
+        table = results.get("corpora", {})
+        table[corpus.name] = entry
+        results["corpora"] = {name: table[name] for name in sorted(table, key=_corpus_order(names))}
+        results["corpora_targets"] = targets(results["corpora"])
         results["corpora_run"] = {
-            "cpu_seconds": round(time.process_time() - started, 1),
-            "load_average": os.getloadavg(),
-            "complete": len(table) == len(corpora),
+            "complete": all(any(measured.startswith(name) for measured in table) for name in names),
+            "reducers_compared": args.reducers,
             "topics_params": params.topics.model_dump(mode="json"),
         }
         io.write_json(RESULTS, results)
-    print(json.dumps({"corpora": table, "targets": results["corpora_targets"]}, indent=2))
+    print(json.dumps({"corpora": results["corpora"], "targets": results["corpora_targets"]}, indent=2))
+
+
+def _corpus_order(names: list[str]) -> Any:
+    return lambda name: names.index(name) if name in names else len(names)
 
 
 def main() -> None:
@@ -177,8 +191,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 3000, 8000])
     parser.add_argument("--timeline17", type=Path, default=REPO.parent / "shared" / "tls" / "t17")
     parser.add_argument("--cache-dir", type=Path, default=Path("data/cache"), help="embedding cache for Timeline17")
-    parser.add_argument("--perturb", nargs="*", default=["default (", "Timeline17"],
+    parser.add_argument("--perturb", nargs="*", default=["default", "Timeline17"],
                         help="corpora (name prefixes) refitted on perturbed embeddings and with another seed")
+    parser.add_argument("--reducers", nargs="*", default=["umap"],
+                        help="also the stage with each of these reducers at their defaults (umap: the one before 13.5)")
+    parser.add_argument("--only", nargs="*", default=[],
+                        help="measure only the corpora with these name prefixes; the others' entries are kept")
     parser.add_argument("--no-baselines", action="store_true", help="this stage only")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

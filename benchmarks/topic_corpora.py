@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
+import resource
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from pipeline.components import REDUCERS
 from pipeline.config import Params
 from pipeline.embed import embed_articles, load_embeddings
 from pipeline.topics.labelled import news_tls_articles
@@ -33,6 +34,7 @@ from pipeline.topics.stage import align, full_texts, model_topics, reference_tok
 from pipeline.topics.words import tokenise
 
 log = logging.getLogger("bench_topics")
+TIMELINE17 = "Timeline17 pooled"  # its entry's name continues with the number of articles
 ARI_TARGET = 0.95
 
 
@@ -62,7 +64,7 @@ def timeline17_corpus(root: Path, params: Params, cache_dir: Path) -> Corpus:
     config = params.embed.model_copy(update={"cache_dir": cache_dir})
     embedded = embed_articles(articles, config, progress=False)
     articles = articles.set_index("id").loc[embedded.ids["id"]].reset_index()
-    return Corpus(f"Timeline17 pooled ({len(articles):,})", articles, embedded.embeddings,
+    return Corpus(f"{TIMELINE17} ({len(articles):,})", articles, embedded.embeddings,
                   articles["label"].to_numpy())
 
 
@@ -83,9 +85,20 @@ def _scores(words: list[list[str]], labels: np.ndarray, reference: list[list[str
     return row
 
 
+def cpu_seconds() -> float:
+    """CPU seconds of this process and its waited-for children (gensim's coherence workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def stage_row(corpus: Corpus, params: Params) -> tuple[dict[str, Any], Any]:
     config = params.topics.model_copy(update={"aspects": ()})  # aspects change no measure; they embed words
-    started = time.process_time()
+    row, result = _stage_row(corpus, config)
+    return row, result
+
+
+def _stage_row(corpus: Corpus, config: Any) -> tuple[dict[str, Any], Any]:
+    started = cpu_seconds()
     result = model_topics(corpus.articles, corpus.embeddings, config, None, {})
     metrics = result.metrics
     row = {
@@ -98,7 +111,8 @@ def stage_row(corpus: Corpus, params: Params) -> tuple[dict[str, Any], Any]:
         "degenerate": metrics["degenerate"],
         "min_cluster_size": metrics["components"]["clusterer"].get("min_cluster_size"),
         "selection": metrics["selection"],
-        "cpu_seconds": round(time.process_time() - started, 1),
+        "cpu_seconds": round(cpu_seconds() - started, 1),
+        "seconds": result.timing,
     }
     if corpus.labels is not None:
         row["nmi"] = round(float(normalized_mutual_info_score(corpus.labels, result.fit.topics)), 4)
@@ -106,20 +120,24 @@ def stage_row(corpus: Corpus, params: Params) -> tuple[dict[str, Any], Any]:
     return row, result
 
 
-def robustness(corpus: Corpus, params: Params, first: Any) -> dict[str, Any]:
-    """Refit on perturbed embeddings (same seed) and with another seed; compare the final assignments."""
-    config = params.topics.model_copy(update={"aspects": ()})
+def robustness(corpus: Corpus, params: Params, first: Any, config: Any = None) -> dict[str, Any]:
+    """Refit on perturbed embeddings (same seed) and with another seed; compare the final assignments.
+    `config`: the topics config `first` was fitted with (default: the shipped params)."""
+    config = config if config is not None else params.topics.model_copy(update={"aspects": ()})
     out: dict[str, Any] = {"topics": first.metrics["topics"]}
     for name, embeddings, seed in (("perturbed_1e-6", perturbed(corpus.embeddings), config.seed),
                                    ("seed_plus_1", corpus.embeddings, config.seed + 1)):
+        started = cpu_seconds()
         other = model_topics(corpus.articles, embeddings, config.model_copy(update={"seed": seed}), None, {})
         agreement = stability(first.fit.topics, other.fit.topics)
         out[name] = {
+            "cpu_seconds": round(cpu_seconds() - started, 1),
             "topics": other.metrics["topics"],
             "ari": round(agreement["ari"], 4),
             "ari_before_outlier_reduction": round(stability(first.fit.clusters, other.fit.clusters)["ari"], 4),
             "npmi": other.metrics["npmi"],
             "kept_min_topic_share": (other.metrics["selection"] or {}).get("kept_min_topic_share"),
+            "kept_n_components": (other.metrics["selection"] or {}).get("kept_n_components"),
         }
     pert = out["perturbed_1e-6"]
     out["perturbation_test_passed"] = pert["topics"] == out["topics"] and pert["ari"] >= ARI_TARGET
@@ -127,7 +145,10 @@ def robustness(corpus: Corpus, params: Params, first: Any) -> dict[str, Any]:
 
 
 def run_corpora(corpora: list[Corpus], params: Params, lda_passes: int, perturb: set[str],
-                baselines: bool) -> dict[str, Any]:
+                baselines: bool, reducers: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One entry per corpus: `this_stage` (the shipped params), `this_stage_<reducer>` for each of `reducers`
+    (the shipped params with that reducer at its defaults, e.g. `umap`: the reducer before issue 13.5), the
+    baselines, and `robustness` / `robustness_<reducer>` for the corpora named in `perturb`."""
     from bench_topics import bertopic_defaults, lda_labels
 
     results: dict[str, Any] = {}
@@ -136,6 +157,17 @@ def run_corpora(corpora: list[Corpus], params: Params, lda_passes: int, perturb:
         reference, _ = reference_tokens(corpus.articles, params.topics)
         stage, result = stage_row(corpus, params)
         entry: dict[str, Any] = {"documents": len(corpus.articles), "this_stage": stage}
+        robust = any(corpus.name.startswith(prefix) for prefix in perturb)
+        if robust:
+            log.info("%s: perturbed embeddings and another seed", corpus.name)
+            entry["robustness"] = robustness(corpus, params, result)
+        for name in reducers:
+            log.info("%s: this stage with the %s reducer", corpus.name, name)
+            config = params.topics.model_copy(update={"aspects": (), "reducer": REDUCERS.get(name)()})
+            entry[f"this_stage_{name}"], other = _stage_row(corpus, config)
+            entry[f"this_stage_{name}"]["reducer"] = config.reducer.model_dump(mode="json")
+            if robust:
+                entry[f"robustness_{name}"] = robustness(corpus, params, other, config)
         if baselines:
             log.info("%s: BERTopic defaults", corpus.name)
             documents = full_texts(corpus.articles)
@@ -147,9 +179,6 @@ def run_corpora(corpora: list[Corpus], params: Params, lda_passes: int, perturb:
             log.info("%s: LDA with %d topics", corpus.name, max(stage["topics"], 2))
             words, labels = lda_labels(reference, max(stage["topics"], 2), lda_passes, params.topics.seed)
             entry["lda"] = _scores(words, labels, reference, corpus, params)
-        if any(corpus.name.startswith(prefix) for prefix in perturb):
-            log.info("%s: perturbed embeddings and another seed", corpus.name)
-            entry["robustness"] = robustness(corpus, params, result)
         results[corpus.name] = entry
         log.info("%s: %s", corpus.name, {key: value for key, value in stage.items() if key != "selection"})
     return results

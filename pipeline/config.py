@@ -207,7 +207,7 @@ class TopicsConfig(Section):
     document_text: Literal["title_lead", "full"] = "title_lead"
     fit_sample: int | None = Field(50_000, ge=100, description="above this many articles the model is fitted on a "
                                    "seeded sample of this size and the rest assigned with it; null: always the whole")
-    reducer: Reducer = reduction.Umap()
+    reducer: Reducer = reduction.Spectral()
     clusterer: Clusterer = clustering.Hdbscan()
     select: SelectConfig = SelectConfig()
     vectorizer: VectorizerConfig = VectorizerConfig()

@@ -96,7 +96,9 @@ def outlet_countries(articles: pd.DataFrame, config: CorpusConfig) -> dict[str, 
 def fill_countries(frame: pd.DataFrame, countries: Mapping[str, str]) -> pd.DataFrame:
     """A copy whose missing `source_country` values take their outlet's country, else `(unknown)`."""
     frame = frame.copy()
-    frame["source_country"] = frame["source_country"].fillna(frame["outlet"].map(dict(countries))).fillna(UNKNOWN)
+    own = frame["source_country"].astype(object)  # a str column refuses a fill of all-missing floats
+    outlets = frame["outlet"].map(dict(countries)).astype(object)
+    frame["source_country"] = own.where(own.notna(), outlets).fillna(UNKNOWN)
     return frame
 
 

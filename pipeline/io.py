@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,49 +23,69 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 
+def _discard(path: Path) -> None:
+    """Delete a file or a folder (a link is unlinked, never followed); a missing path is fine."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def _remove_leftovers(target: Path) -> None:
     """Delete temporaries a killed writer of `target` left behind (one writer per target is assumed)."""
     for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            leftover.unlink(missing_ok=True)
+        _discard(leftover)
 
 
-@contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; move it onto `target` only if the block succeeds."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+def _new_file(target: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    return Path(name)
+
+
+def _new_dir(target: Path) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+
+
+def _publish_file(tmp: Path, target: Path) -> None:
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)
+
+
+def _publish_dir(tmp: Path, target: Path) -> None:
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    else:
+        target.unlink(missing_ok=True)
+    os.replace(tmp, target)
 
 
 @contextlib.contextmanager
-def atomic_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield an empty temporary folder beside `target`; it replaces `target` only if the block succeeds."""
+def _atomic(
+    target: str | os.PathLike[str], make: Callable[[Path], Path], publish: Callable[[Path, Path], None]
+) -> Iterator[Path]:
+    """Yield a hidden temporary beside `target` (after removing a killed writer's); publish it onto `target`
+    only if the block succeeds, and never leave it behind otherwise."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    tmp = make(target)
     try:
         yield tmp
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        else:
-            target.unlink(missing_ok=True)
-        os.replace(tmp, target)
+        publish(tmp, target)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _discard(tmp)
+
+
+def atomic_path(target: str | os.PathLike[str]) -> contextlib.AbstractContextManager[Path]:
+    """A temporary file path beside `target`, moved onto `target` only if the block succeeds."""
+    return _atomic(target, _new_file, _publish_file)
+
+
+def atomic_dir(target: str | os.PathLike[str]) -> contextlib.AbstractContextManager[Path]:
+    """An empty temporary folder beside `target`; it replaces `target` only if the block succeeds."""
+    return _atomic(target, _new_dir, _publish_dir)
 
 
 def write_text(target: str | os.PathLike[str], text: str) -> None:

@@ -18,6 +18,7 @@ Shapes (`write_corpus(shape, folder)` returns the source path and the params ove
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import random
 from dataclasses import dataclass, field
@@ -355,3 +356,13 @@ def run_pipeline(params_path: Path, source: Path, root: Path, benchmarks_dir: Pa
         if codes[stage]:
             break
     return codes
+
+
+def output_digest(path: Path) -> str:
+    """SHA-256 of a stage output as the README declares it byte-identical: metrics/timeline.json without its
+    wall-clock seconds and speeds (`*_per_second`); every other declared output whole."""
+    data = path.read_bytes()
+    if path.name == "timeline.json" and path.parent.name == "metrics":
+        data = json.dumps({key: value for key, value in json.loads(data).items()
+                           if key != "seconds" and not key.endswith("_per_second")}, sort_keys=True).encode()
+    return hashlib.sha256(data).hexdigest()

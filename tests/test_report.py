@@ -393,18 +393,21 @@ def test_topic_corpora_table_lists_each_method_per_corpus_with_labels_and_robust
             "lda": {"topics": 7, "npmi": 0.1, "diversity": 0.7, "outlier_share": 0.0, "largest_topic_share": 0.3,
                     "nmi": 0.5, "ari": 0.4},
             "robustness": {"perturbed_1e-6": {"topics": 7, "ari": 0.99}, "seed_plus_1": {"topics": 7, "ari": 0.98}},
+            "this_stage_umap": {**stage, "topics": 8, "degenerate": []},
+            "robustness_umap": {"perturbed_1e-6": {"topics": 9, "ari": 0.71}, "seed_plus_1": {"topics": 8, "ari": 0.8}},
         },
         "default subset 1,000": {"this_stage": {**stage, "degenerate": []}},
     }}
     table = topic_corpora_table(benchmark)
     assert table[["corpus", "method"]].values.tolist() == [
-        ["Timeline17 pooled (3,663)", "this stage"], ["Timeline17 pooled (3,663)", "LDA"],
-        ["default subset 1,000", "this stage"],
+        ["Timeline17 pooled (3,663)", "this stage"], ["Timeline17 pooled (3,663)", "this stage with UMAP (before issue 13.5)"],
+        ["Timeline17 pooled (3,663)", "LDA"], ["default subset 1,000", "this stage"],
     ]
-    first = table.iloc[0]
+    first, umap = table.iloc[0], table.iloc[1]
     assert first["ARI perturbed (topics)"] == "0.990 (7)" and first["largest topic"] == "40.4%"
-    assert first["flags"].startswith("topic 0 holds 40%") and table.iloc[2]["flags"] == "none"
-    assert table.iloc[1]["ARI perturbed (topics)"] == "" and table.iloc[1]["flags"] == ""
+    assert umap["ARI perturbed (topics)"] == "0.710 (9)" and umap["ARI seed + 1"] == "0.800" and umap["flags"] == "none"
+    assert first["flags"].startswith("topic 0 holds 40%") and table.iloc[3]["flags"] == "none"
+    assert table.iloc[2]["ARI perturbed (topics)"] == "" and table.iloc[2]["flags"] == ""
 
 
 def test_changed_paths_keep_the_first_letter_of_each_path(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ and every stage up to the timeline on a small synthetic corpus, run twice from c
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import yaml
 from pipeline.config import IngestConfig
 from pipeline.engine import Engine
 from pipeline.ingest.stage import ingest, write_outputs
-from tests.synthetic import fast_params, run_pipeline, write_corpus
+from tests.synthetic import fast_params, output_digest, run_pipeline, write_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -84,11 +83,7 @@ def _digests(root: Path) -> dict[str, str]:
     for path in sorted([*(root / "interim").rglob("*"), *(root / "processed").rglob("*"), *(root / "metrics").glob("*")]):
         if not path.is_file() or path.name.endswith("_timing.json"):
             continue
-        data = path.read_bytes()
-        if path.name == "timeline.json" and path.parent.name == "metrics":
-            data = json.dumps({key: value for key, value in json.loads(data).items()
-                               if key != "seconds" and not key.endswith("_per_second")}, sort_keys=True).encode()
-        found[str(path.relative_to(root))] = hashlib.sha256(data).hexdigest()
+        found[str(path.relative_to(root))] = output_digest(path)
     return found
 
 

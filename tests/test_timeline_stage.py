@@ -85,6 +85,35 @@ def test_an_article_without_an_outlet_joins_events_as_an_unknown_outlet(tmp_path
     assert outlets == ["(unknown)", "example.org", "other.example"]
 
 
+def test_event_mentions_carry_the_source_country_of_the_corpus_contract(tmp_path: Path) -> None:
+    """An article's own country, else its outlet's (its other articles' or corpus.outlet_countries), else
+    `(unknown)`: what the outlets table and the timeline's `countries` say, never a missing raw value."""
+    from pipeline.config import CorpusConfig
+    from pipeline.corpus import find_outlets
+
+    sentence = "Russian forces shelled the city of Kharkiv on Thursday, officials in Kyiv said on Friday."
+    frame = _articles([sentence] * 5).assign(is_canonical=True)
+    frame["outlet"] = ["wire.example", "wire.example", "tass.com", "blog.example", "wire.example"]
+    frame["source_country"] = ["Kenya", None, None, None, "Ghana"]
+    frame.to_parquet(tmp_path / "articles.parquet")
+    articles = load_articles(tmp_path / "articles.parquet", canonical_only=True)
+    params = load_config(REPO / "params.yaml")
+    corpus = CorpusConfig(outlet_countries={"tass.com": "Russia", "wire.example": "Nigeria"})
+    result = run_stage(articles, params.timeline.model_copy(update={"n_jobs": 1}), corpus)
+    write_outputs(result, tmp_path / "timeline", tmp_path / "metrics.json")
+    events = pd.read_parquet(tmp_path / "timeline" / "events.parquet")
+    assert len(events) == 5
+    by_article = dict(zip(events["article_id"], events["source_country"], strict=True))
+    # the article's own country first; the outlet's most common one (Kenya, not params' Nigeria) for the
+    # article without one; params for an outlet whose articles carry none; else unknown
+    assert by_article == {"a0": "Kenya", "a1": "Kenya", "a2": "Russia", "a3": "(unknown)", "a4": "Ghana"}
+    expected = find_outlets(articles, corpus).fill(articles)
+    assert by_article == dict(zip(expected["id"], expected["source_country"], strict=True))
+    countries = {country for row in pd.read_parquet(tmp_path / "timeline" / "timeline.parquet")["countries"]
+                 for country in row}
+    assert countries == {"Kenya", "Russia"}  # an event's outlets' countries: the same map
+
+
 @pytest.mark.integration
 def test_stage_on_a_corpus_slice_writes_traceable_outputs(corpus_slice: pd.DataFrame, tmp_path: Path) -> None:
     articles = pd.DataFrame(

@@ -133,18 +133,24 @@ def test_missing_inputs_and_stale_embeddings_fail_with_a_message(stages, tmp_pat
     assert "re-run the embed stage" in caplog.text
 
 
-@pytest.mark.xfail(strict=False, reason="issue 13.5 is open: UMAP's layout is chaotic in its input, so this passes "
-                   "or fails by the accident of the layout (on the torch embeddings of the slice the perturbed refit found "
-                   "12 topics where the first found 2; on the ONNX ones it passed); README, Stable across machines")
-def test_topics_survive_a_last_bit_change_of_the_embeddings(stages):
-    """Issue 13.5 on the slice, with the shipped params (sizes relative to the corpus, shares compared): the
-    embeddings times (1 + 1e-6 N(0, 1)), as another machine's math kernels would leave them, give the same
-    number of topics and assignments with an adjusted Rand index of at least 0.95. Strict: once a design
-    passes, the marker must go."""
+@pytest.fixture(scope="module")
+def shipped_fit(stages):
+    """The slice's topics with the shipped params (what the perturbation test compares against)."""
     config = load_config(REPO / "params.yaml").topics.model_copy(update={"aspects": ()})
     ids, embeddings, info = load_embeddings(stages / "embeddings")
     articles = pd.read_parquet(stages / "articles.parquet").set_index("id").loc[ids["id"]].reset_index()
-    first = model_topics(articles, embeddings, config, None, info)
-    second = model_topics(articles, perturbed(embeddings), config, None, info)
+    return articles, embeddings, info, config, model_topics(articles, embeddings, config, None, info)
+
+
+@pytest.mark.parametrize("noise_seed", [0, 1, 2])
+def test_topics_survive_a_last_bit_change_of_the_embeddings(shipped_fit, noise_seed):
+    """Issue 13.5 on the slice, with the shipped params (the spectral reducer, sizes relative to the corpus,
+    shares and layouts compared): the embeddings times (1 + 1e-6 N(0, 1)), as another machine's math kernels
+    would leave them, give the same number of topics and assignments with an adjusted Rand index of at least
+    0.95, for each of three noise draws (another machine is any of them). UMAP (n_neighbors 30, 5-D) fails it
+    here, checked once: 2 topics, then 2, 11 and 9 for draws 0, 1 and 2 (ARI 0.96, 0.02, 0.00); one draw alone
+    can pass by the accident of the layout."""
+    articles, embeddings, info, config, first = shipped_fit
+    second = model_topics(articles, perturbed(embeddings, seed=noise_seed), config, None, info)
     assert second.metrics["topics"] == first.metrics["topics"]
     assert adjusted_rand_score(first.fit.topics, second.fit.topics) >= 0.95

@@ -243,7 +243,8 @@ def embedding_description(params: Mapping[str, Any]) -> str:
     return f"{model} of each article's {EMBEDDED_TEXTS.get(text, text)}"
 
 
-REDUCERS = {"umap": "UMAP", "pca": "principal components (PCA)"}
+REDUCERS = {"spectral": "Laplacian eigenmaps of the neighbour graph", "umap": "UMAP",
+            "pca": "principal components (PCA)"}
 
 CLUSTERERS = {"hdbscan": "HDBSCAN", "kmeans": "k-means into {n_clusters} topics"}
 
@@ -258,7 +259,8 @@ def topic_method(params: Mapping[str, Any]) -> str:
     return f"reduced by {reduced} and clustered by {clustered}"
 
 
-TOPIC_METHODS = {"this_stage": "this stage", "bertopic_defaults": "BERTopic defaults", "lda": "LDA"}
+TOPIC_METHODS = {"this_stage": "this stage", "this_stage_umap": "this stage with UMAP (before issue 13.5)",
+                 "bertopic_defaults": "BERTopic defaults", "lda": "LDA"}
 
 
 def topic_corpora_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
@@ -273,7 +275,7 @@ def topic_corpora_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
             scores = entry.get(key)
             if not scores:
                 continue
-            robust = entry.get("robustness", {}) if key == "this_stage" else {}
+            robust = entry.get(key.replace("this_stage", "robustness"), {}) if key.startswith("this_stage") else {}
             perturbed, reseeded = robust.get("perturbed_1e-6", {}), robust.get("seed_plus_1", {})
             rows.append({
                 "corpus": corpus,
@@ -287,6 +289,6 @@ def topic_corpora_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
                 "ARI": _formatted(scores["ari"]) if "ari" in scores else "",
                 "ARI perturbed (topics)": f"{perturbed['ari']:.3f} ({perturbed['topics']})" if perturbed else "",
                 "ARI seed + 1": f"{reseeded['ari']:.3f}" if reseeded else "",
-                "flags": _formatted(scores.get("degenerate", [])) if key == "this_stage" else "",
+                "flags": _formatted(scores.get("degenerate", [])) if key.startswith("this_stage") else "",
             })
     return pd.DataFrame(rows, columns=columns)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import TimelineConfig
-from pipeline.corpus import OTHER_GROUP
+from pipeline.corpus import OTHER_GROUP, fill_countries
 from pipeline.engine import Engine, worker_resource
 from pipeline.result_cache import ResultCache, cached_map, code_digest, item_key
 from pipeline.timeline.events import DateMention, EventParts, load_spacy, parse_events
@@ -110,8 +110,14 @@ def _package_version(name: str) -> str:
 
 
 def event_frame(
-    articles: pd.DataFrame, candidates: Sequence[Candidate], parts: Sequence[EventParts], groups: Mapping[str, str]
+    articles: pd.DataFrame,
+    candidates: Sequence[Candidate],
+    parts: Sequence[EventParts],
+    groups: Mapping[str, str],
+    countries: Mapping[str, str],
 ) -> pd.DataFrame:
+    """One row per event mention, with its outlet's group and its source country by the corpus contract (the
+    article's own, else its outlet's, else `(unknown)`: `pipeline.corpus.fill_countries`)."""
     records = []
     for candidate, part in zip(candidates, parts, strict=True):
         article = articles.iloc[candidate.article]
@@ -145,7 +151,7 @@ def event_frame(
                 "entities": list(part.entities),
             }
         )
-    return pd.DataFrame.from_records(records, columns=EVENT_MENTION_COLUMNS)
+    return fill_countries(pd.DataFrame.from_records(records, columns=EVENT_MENTION_COLUMNS), countries)
 
 
 EVENT_MENTION_COLUMNS = [

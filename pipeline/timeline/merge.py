@@ -28,11 +28,10 @@ from sklearn.preprocessing import normalize
 from tqdm import tqdm
 
 from pipeline.config import CorpusConfig, MergeConfig
-from pipeline.corpus import match_groups, outlet_countries
+from pipeline.corpus import OTHER_GROUP, match_groups, outlet_countries
 from pipeline.timeline.sentences import strip_dateline
 
 DAY_PRECISIONS = ("time", "day")
-UNGROUPED = "other"
 
 
 def entity_overlap(left: frozenset[str], right: Counter[str]) -> float:
@@ -209,7 +208,7 @@ class Provenance:
     active_days: Mapping[str, frozenset[dt.date]]
 
     def group(self, outlet: str) -> str:
-        return self.outlet_groups.get(outlet, UNGROUPED)
+        return self.outlet_groups.get(outlet, OTHER_GROUP)
 
     def active_outlets(self, first: dt.date, last: dt.date, window_days: int) -> list[str]:
         """Outlets that published anything from `window_days` before the event's first day to as many after its last."""

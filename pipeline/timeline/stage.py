@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import CorpusConfig, TimelineConfig
-from pipeline.corpus import match_groups, select_articles
+from pipeline.corpus import select_articles
 from pipeline.engine import Engine
 from pipeline.io import write_json, write_parquet
 from pipeline.timeline.mentions import event_candidates, event_frame, extract_events, parse_cache
@@ -98,9 +98,10 @@ def run_stage(
         )
         parts = extract_events(candidates, config, engine, parse_cache(config.cache_dir, config.spacy_model)) \
             if candidates else []
-        mentions = event_frame(articles, candidates, parts, match_groups(articles, corpus.outlet_groups).groups)
+        origin = provenance(articles, corpus)  # each outlet's group and country by the corpus contract
+        mentions = event_frame(articles, candidates, parts, origin.outlet_groups, origin.outlet_countries)
     with timed(seconds, "merging"):
-        mentions, events = merge_events(mentions, provenance(articles, corpus), config.merge)
+        mentions, events = merge_events(mentions, origin, config.merge)
     with timed(seconds, "summary timeline"):
         entries = summarise(
             summary_sentences(articles, dated, config.summary.lead_sentences),

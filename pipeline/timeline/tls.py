@@ -22,10 +22,10 @@ import logging
 import os
 import string
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.config import SummaryConfig
 from pipeline.io import atomic_path, write_json
@@ -39,6 +39,7 @@ from pipeline.timeline.sentences import (
 from pipeline.timeline.summarise import DatedSentence, TimelineEntry, dated_sentence, summarise
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Timeline = dict[dt.date, list[str]]
 
@@ -81,31 +82,28 @@ def parse_day(value: str) -> dt.date:
     return dt.date.fromisoformat(value.strip()[:10])
 
 
-def read_articles(path: Path) -> list[Article]:
-    articles = []
+def _read_jsonl(path: Path, parse: Callable[[Any], T], what: str) -> list[T]:
+    """`parse` of each non-blank line's JSON, or a TopicError naming the file, the line and what it should be."""
+    found = []
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-                articles.append(Article(str(record["id"]), parse_day(record["time"]), str(record["text"])))
+                found.append(parse(json.loads(line)))
             except (ValueError, KeyError, TypeError) as error:
-                raise TopicError(f"{path}:{number}: not an article with id, time and text ({error})") from None
-    return articles
+                raise TopicError(f"{path}:{number}: not {what} ({error})") from None
+    return found
+
+
+def read_articles(path: Path) -> list[Article]:
+    return _read_jsonl(path, lambda record: Article(str(record["id"]), parse_day(record["time"]), str(record["text"])),
+                       "an article with id, time and text")
 
 
 def read_timelines(path: Path) -> list[Timeline]:
-    timelines = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                timelines.append({parse_day(day): list(sents) for day, sents in json.loads(line)})
-            except (ValueError, TypeError) as error:
-                raise TopicError(f"{path}:{number}: not a [[date, [sentences]], ...] timeline ({error})") from None
-    return timelines
+    return _read_jsonl(path, lambda pairs: {parse_day(day): list(sents) for day, sents in pairs},
+                       "a [[date, [sentences]], ...] timeline")
 
 
 def timeline_to_json(timeline: Timeline) -> list[list[Any]]:

@@ -1,8 +1,9 @@
 """Topics of new documents by a fitted model, by the same rules as at fit time.
 
-`assign_topics` runs the fitted reducer and clusterer (UMAP transform, HDBSCAN approximate_predict), then
-`reassign_outliers` places the outliers as `reduce_outliers` did in the fit (`topics.outliers`). With a
-model reloaded by `pipeline.topics.persist.load_model` the answers are the same as before saving.
+`assign_topics` runs the fitted reducer and clusterer (the spectral reducer's Nystroem extension or UMAP's
+transform, HDBSCAN approximate_predict), then `reassign_outliers` places the outliers as `reduce_outliers` did
+in the fit (`topics.outliers`). With a model reloaded by `pipeline.topics.persist.load_model` the answers are
+the same as before saving.
 """
 
 from __future__ import annotations
@@ -42,6 +43,6 @@ def reassign_outliers(
 
 
 def assign_topics(model: Any, docs: Sequence[str], embeddings: np.ndarray, params: OutlierConfig) -> np.ndarray:
-    """Topics of new documents: UMAP transform, HDBSCAN approximate_predict, then outlier reassignment."""
+    """Topics of new documents: the reducer's transform, HDBSCAN approximate_predict, then outlier reassignment."""
     topics, _ = model.transform(list(docs), embeddings)
     return reassign_outliers(model, docs, embeddings, np.asarray(topics, dtype=int), params)

@@ -1,8 +1,9 @@
 """The topic model's fit: BERTopic over cached embeddings, every step built from params and seeded.
 
 Steps, each an injected object as BERTopic intends, the swappable ones named in params (`topics.reducer`,
-`topics.clusterer`, `topics.representation`/`aspects`; see `pipeline.components`): a seeded reducer (UMAP on
-an exact neighbour graph by default) -> a clusterer (HDBSCAN by default) -> CountVectorizer with stop words and
+`topics.clusterer`, `topics.representation`/`aspects`; see `pipeline.components`): a reducer (by default the
+spectral layout of the exact neighbour graph, continuous in the embeddings; UMAP or PCA by name) -> a clusterer
+(HDBSCAN by default) -> CountVectorizer with stop words and
 min_df (`pipeline.topics.words`) -> c-TF-IDF -> representation models as extra word lists or re-ranking the
 main words. Outliers are then placed with `reduce_outliers`, and the representations recomputed on the final
 assignment. Saving and loading the fitted model: `pipeline.topics.persist`; placing new documents with it:

@@ -21,7 +21,7 @@ from pipeline.topics.fit import TopicFit, bertopic_backend
 
 
 def save_model(fit: TopicFit, folder: Path, embed_config: EmbedConfig, outliers: OutlierConfig) -> None:
-    """BERTopic with safetensors, plus the fitted UMAP and HDBSCAN and what `load_model` needs to rebuild it."""
+    """BERTopic with safetensors, plus the fitted reducer and HDBSCAN and what `load_model` needs to rebuild it."""
     import joblib
 
     pointer = str(embed_config.encoder.folder(embed_config.cache_dir))  # lets plain `BERTopic.load` find it too
@@ -43,7 +43,7 @@ class LoadedModel:
 
 
 def load_model(folder: Path, encoder: Encoder | None = None) -> LoadedModel:
-    """The saved model with UMAP and HDBSCAN restored; `encoder` defaults to the one it was fitted with."""
+    """The saved model with its reducer and HDBSCAN restored; `encoder` defaults to the one it was fitted with."""
     import joblib
     from bertopic import BERTopic
 

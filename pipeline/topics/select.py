@@ -6,10 +6,13 @@ smallest topic suits both, so the stage compares a few candidate shares on one r
 
 1. the reducer is fitted once; HDBSCAN clusters its layout with each candidate's sizes
    (`Hdbscan.resolve`), outliers are placed as the fit places them (cosine to the topic centroids, above
-   `topics.outliers.threshold`) and c-TF-IDF gives each topic its words;
+   `topics.outliers.threshold`) and c-TF-IDF gives each topic its words. A reducer may offer other layouts
+   of the same fit (`alternatives()`: the spectral reducer's cut at the largest gap of its spectrum); each
+   share is then tried on each layout;
 2. each candidate is scored by mean NPMI (one pass over the reference corpus for all candidates), topic
    diversity, the outlier share, the largest topic's share and the degenerate-result flags;
-3. the kept candidate: the highest NPMI among those without a flag (among all when every one is flagged).
+3. the kept candidate: the highest NPMI among those without a flag (among all when every one is flagged);
+   equal NPMI: the smaller share, then the reducer's own layout.
 
 The rule has no constant fitted to a corpus besides the candidate shares; `metrics/topics.json` records every
 candidate with its scores and which one was kept.
@@ -78,6 +81,7 @@ class Selection:
     share: float
     reducer: PrefittedReducer
     candidates: list[dict[str, Any]]
+    n_components: int | None = None  # the layout kept, when it is one of the reducer's alternatives
 
 
 def candidate_words(docs: Sequence[str], embeddings: np.ndarray, topics: np.ndarray, config: TopicsConfig,
@@ -119,30 +123,37 @@ def select_share(
     reducer = config.reducer.build(config.seed, prepared)
     with exact_graph_accepted():
         layout = reducer.fit_transform(embeddings)
+    layouts: list[tuple[int | None, np.ndarray]] = [(None, layout)]
+    layouts += list(reducer.alternatives()) if hasattr(reducer, "alternatives") else []
     metrics = config.metrics
     threshold = config.outliers.threshold if config.outliers.strategy != "none" else 2.0
     rows, word_lists = [], []
-    for share in config.select.min_topic_shares:
-        clusterer = config.clusterer.model_copy(update={"min_topic_share": share}).resolve(len(docs))
-        clusters = np.asarray(clusterer.build(config.seed).fit(layout).labels_, dtype=int)
-        topics = centroid_assignment(embeddings, clusters, threshold)
-        words = candidate_words(docs, embeddings, topics, config, stop_words)
-        sizes = {int(topic): int(size) for topic, size in zip(*np.unique(topics, return_counts=True), strict=True)}
-        real = [size for topic, size in sizes.items() if topic != -1]
-        rows.append(
-            {
-                "min_topic_share": share,
-                "min_cluster_size": clusterer.min_cluster_size,
-                "min_samples": clusterer.min_samples,
-                "topics": len(words),
-                "diversity": round(topic_diversity(words, metrics.diversity_top_n), 4) if words else None,
-                "outlier_share_before_reduction": round(float((clusters == -1).mean()), 6),
-                "outlier_share": round(float((topics == -1).mean()), 6),
-                "largest_topic_share": round(max(real) / len(topics), 6) if real else None,
-                "_sizes": sizes,
-            }
-        )
-        word_lists.append(words)
+    for components, candidate_layout in layouts:
+        for share in config.select.min_topic_shares:
+            clusterer = config.clusterer.model_copy(update={"min_topic_share": share}).resolve(len(docs))
+            clusters = np.asarray(clusterer.build(config.seed).fit(candidate_layout).labels_, dtype=int)
+            topics = centroid_assignment(embeddings, clusters, threshold)
+            words = candidate_words(docs, embeddings, topics, config, stop_words)
+            sizes = {int(topic): int(size) for topic, size in zip(*np.unique(topics, return_counts=True), strict=True)}
+            real = [size for topic, size in sizes.items() if topic != -1]
+            rows.append(
+                {
+                    "min_topic_share": share,
+                    "n_components": int(candidate_layout.shape[1]),
+                    "layout": "eigengap" if components is not None else "configured",
+                    "min_cluster_size": clusterer.min_cluster_size,
+                    "min_samples": clusterer.min_samples,
+                    "topics": len(words),
+                    "diversity": round(topic_diversity(words, metrics.diversity_top_n), 4) if words else None,
+                    "outlier_share_before_reduction": round(float((clusters == -1).mean()), 6),
+                    "outlier_share": round(float((topics == -1).mean()), 6),
+                    "largest_topic_share": round(max(real) / len(topics), 6) if real else None,
+                    "_sizes": sizes,
+                    "_components": components,
+                    "_layout": candidate_layout,
+                }
+            )
+            word_lists.append(words)
     flat = [words for candidate in word_lists for words in candidate]
     _, per_topic = npmi_coherence(flat, reference, metrics.npmi_top_n, metrics.coherence_processes)
     start = 0
@@ -156,9 +167,15 @@ def select_share(
             metrics.flag_min_topics_documents, metrics.flag_min_npmi,
         )
     sound = [row for row in rows if not row["degenerate"]] or rows
-    kept = max(sound, key=lambda row: (row["npmi"] if row["npmi"] is not None else -2.0, -row["min_topic_share"]))
+    kept = max(sound, key=lambda row: (row["npmi"] if row["npmi"] is not None else -2.0, -row["min_topic_share"],
+                                       row["_components"] is None))
+    components, kept_layout = kept["_components"], kept["_layout"]
     for row in rows:
         row["kept"] = row is kept
-    log.info("smallest topic: %s of the articles kept (NPMI by candidate: %s)", kept["min_topic_share"],
-             ", ".join(f"{row['min_topic_share']}: {row['npmi']}" for row in rows))
-    return Selection(kept["min_topic_share"], PrefittedReducer(reducer, embeddings, layout), rows)
+        del row["_components"], row["_layout"]
+    if components is not None:
+        reducer.use(components)
+    log.info("smallest topic: %s of the articles on %s components kept (NPMI by candidate: %s)",
+             kept["min_topic_share"], kept["n_components"],
+             ", ".join(f"{row['min_topic_share']}/{row['n_components']}: {row['npmi']}" for row in rows))
+    return Selection(kept["min_topic_share"], PrefittedReducer(reducer, embeddings, kept_layout), rows, components)

@@ -153,9 +153,12 @@ def model_topics(
     if selects_share(config):
         begun = time.perf_counter()
         selection = select_share(docs, embeddings, config, reference, stop_words, prepared)
-        config = config.model_copy(
-            update={"clusterer": config.clusterer.model_copy(update={"min_topic_share": selection.share})}
-        )
+        update: dict[str, Any] = {"clusterer": config.clusterer.model_copy(update={"min_topic_share": selection.share})}
+        if selection.n_components is not None:  # a layout the reducer offered besides its own (the eigengap cut)
+            update["reducer"] = config.reducer.model_copy(
+                update={"n_components": selection.n_components, "eigengap": False}
+            )
+        config = config.model_copy(update=update)
         timing["select_seconds"] = time.perf_counter() - begun
     config = for_corpus(config, len(articles))  # sizes relative to the corpus become numbers (metrics record them)
     fit = fit_topics(docs, embeddings, config, encoder, stop_words, prepared, selection.reducer if selection else None)
@@ -239,6 +242,7 @@ def model_topics(
             "rule": "highest mean NPMI among the candidates without a degenerate flag (README, Topics that hold "
                     "on any corpus)",
             "kept_min_topic_share": selection.share,
+            "kept_n_components": next(row["n_components"] for row in selection.candidates if row["kept"]),
             "candidates": selection.candidates,
         },
         "largest_topics": [
