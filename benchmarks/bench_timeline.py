@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pipeline import io
 from pipeline.config import load_config
+from pipeline.engine import Engine
 from pipeline.timeline.stage import load_articles, run_stage, write_outputs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,10 +46,11 @@ def main() -> None:
     load_before = os.getloadavg()
     started = time.perf_counter()
     params = load_config(args.params)
-    config = params.timeline
+    config = params.timeline.model_copy(update={"cache_dir": None})  # cold: nothing taken from a cache
     articles = load_articles(args.articles, params.corpus.canonical_only)
     loaded = time.perf_counter()
-    result = run_stage(articles, config, params.corpus)
+    with Engine(params.engine) as engine:
+        result = run_stage(articles, config, params.corpus, engine)
     with tempfile.TemporaryDirectory() as folder:
         write_outputs(result, Path(folder), Path(folder) / "metrics.json")
     total = time.perf_counter() - started
@@ -73,7 +75,7 @@ def main() -> None:
         "idle_two_core_estimate_seconds": round(serial + (cpu - serial) / 2, 1),
         "counts": {key: value for key, value in result.metrics.items() if key != "seconds"},
         "top_events": top,
-        "settings": {"n_jobs": config.n_jobs, "max_events_per_article": config.max_events_per_article,
+        "settings": {"engine": params.engine.model_dump(), "max_events_per_article": config.max_events_per_article,
                      "event_granularities": list(config.event_granularities)},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "load_average_before": load_before, "load_average_after": os.getloadavg()},

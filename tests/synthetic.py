@@ -306,14 +306,15 @@ def fast_params(base: dict[str, Any], source: Path, overrides: dict[str, Any], c
     """params.yaml's settings made fast for a small corpus (static encoder, PCA + k-means, one process), with
     the shape's overrides applied."""
     params = json.loads(json.dumps(base))  # a deep copy
-    params["ingest"].update(sources=[str(source)], workers=1)
+    params["engine"] = {"name": "local"}
+    params["ingest"].update(sources=[str(source)], cache_dir=str(cache_dir))
+    params["timeline"]["cache_dir"] = str(cache_dir)
     params["embed"].update(encoder={"name": "model2vec", "pca_dims": 256, "max_seq_length": 256},
                            cache_dir=str(cache_dir))
     params["topics"].update(reducer={"name": "pca", "n_components": 5},
                             clusterer={"name": "kmeans", "n_clusters": 3, "n_init": 4}, aspects=[])
     params["topics"]["metrics"].update(coherence_processes=1, stability=False)
     params["topics"]["vectorizer"].update(min_df=1)
-    params["timeline"].update(n_jobs=1)
     params["report"].update(title="Report on a synthetic corpus", min_week_articles=5, min_column_articles=10,
                             compare_groups=[])
     params["corpus"].update(outlet_groups={}, outlet_countries={})

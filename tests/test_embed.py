@@ -202,3 +202,24 @@ def test_a_minilm_vector_does_not_depend_on_the_texts_encoded_with_it_torch(mode
     alone = MiniLM(backend="torch", max_seq_length=64, threads=1).build(model_cache).encode([short])
     together = MiniLM(backend="torch", max_seq_length=64, threads=1).build(model_cache).encode([short, long])
     np.testing.assert_array_equal(together[0], alone[0])  # batch_size 1: bit-identical
+
+
+def test_embeddings_are_the_same_bytes_here_or_on_dask_workers(model_cache, dask_engine, tmp_path):
+    """engine local vs a two-worker LocalCluster (partitions of 4 texts): identical files; then 1 article in 25
+    more is the only text encoded again."""
+    MiniLM(threads=1).build(model_cache).encode(["the graph is written once"])
+    articles = _articles(24)
+    files = []
+    for name, engine in (("local", None), ("dask", dask_engine)):
+        cache = tmp_path / name / "cache"
+        cache.mkdir(parents=True)
+        (cache / "onnx").symlink_to(model_cache / "onnx")
+        config = EmbedConfig(encoder=MiniLM(threads=1), cache_dir=cache)
+        result = embed_articles(articles, config, progress=False, engine=engine)
+        assert result.newly_embedded == 24
+        write_outputs(result, tmp_path / name / "out")
+        files.append({f: (tmp_path / name / "out" / f).read_bytes() for f in ("embeddings.npy", "ids.parquet")})
+        grown = embed_articles(pd.concat([articles, _articles(1, start=24)]), config, progress=False, engine=engine)
+        assert grown.newly_embedded == 1
+        np.testing.assert_array_equal(grown.embeddings[:24], result.embeddings)
+    assert files[0] == files[1]

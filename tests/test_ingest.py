@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import IngestConfig
+from pipeline.config import EngineConfig, IngestConfig
+from pipeline.engine import Engine
 from pipeline.ingest.dating import parse_metadata_date
 from pipeline.ingest.parse import cut_furniture, is_copyright_notice, is_credit, parse_article, repair_title
 from pipeline.ingest.readers import SourceError, decode_bytes
@@ -266,9 +267,12 @@ def test_corpus_file_resolves_through_the_dvc_remote() -> None:
     assert corpus_file("articles/000_9ef5f17bb255e9d8.txt").read_text().startswith("Russian Soldiers Admit")
 
 
-def test_parallel_build_gives_the_same_articles_as_one_process(messy_corpus: dict[str, Path]) -> None:
-    one = ingest(make_config(list(messy_corpus.values()), workers=1), progress=False)
-    two = ingest(make_config(list(messy_corpus.values()), workers=2), progress=False)
+def test_dask_workers_give_the_same_articles_as_this_process(
+    messy_corpus: dict[str, Path], dask_engine: Engine
+) -> None:
+    config = make_config(list(messy_corpus.values()))
+    one = ingest(config, progress=False, engine=Engine(EngineConfig(partition_size=3)))
+    two = ingest(config, progress=False, engine=dask_engine)
     pd.testing.assert_frame_equal(one.articles, two.articles)
     pd.testing.assert_frame_equal(one.quarantine, two.quarantine)
     assert one.metrics == two.metrics
@@ -334,3 +338,20 @@ def test_furniture_rules_remove_only_notices_from_the_seed_and_a_corpus_slice(
     for pieces in touched:
         for piece in pieces:
             assert len(piece.split()) <= 60, piece
+
+
+def test_the_ingest_cache_gives_the_bytes_of_a_run_without_it(messy_corpus: dict[str, Path], tmp_path: Path) -> None:
+    """Cold cache, warm cache and no cache write the same files, exact copies (an id of their own) included."""
+    shutil.copy(messy_corpus["folder"] / "good.txt", messy_corpus["folder"] / "good-copy.txt")
+    plain = make_config(list(messy_corpus.values()))
+    cached = plain.model_copy(update={"cache_dir": tmp_path / "cache"})
+    digests = []
+    for run, config in enumerate((cached, cached, plain)):
+        out = tmp_path / f"run-{run}"
+        result = ingest(config, progress=False, engine=Engine(EngineConfig(partition_size=2)))
+        write_outputs(result, out, out / "ingest.json")
+        digests.append([(out / name).read_bytes() for name in ("articles.parquet", "quarantine.parquet", "ingest.json")])
+    assert digests[0] == digests[1] == digests[2]
+    assert len(list((tmp_path / "cache" / "ingest").glob("*/*.pkl"))) >= 2
+    copies = result.articles[result.articles["source"] == str(messy_corpus["folder"])]
+    assert copies["dup_cluster"].value_counts().max() == 2

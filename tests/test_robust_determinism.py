@@ -1,4 +1,4 @@
-"""Byte-for-byte reproducible outputs: ingest on a slice of the real corpus, whatever the number of worker processes,
+"""Byte-for-byte reproducible outputs: ingest on a slice of the real corpus, in this process or on Dask workers,
 and every stage up to the timeline on a small synthetic corpus, run twice from cold."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from pipeline.config import IngestConfig
+from pipeline.engine import Engine
 from pipeline.ingest.stage import ingest, write_outputs
 from tests.synthetic import fast_params, output_digest, run_pipeline, write_corpus
 
@@ -23,24 +24,56 @@ DETERMINISTIC = ("articles.parquet", "quarantine.parquet", "ingest.json")
 
 @pytest.mark.integration
 def test_ingest_twice_on_a_real_slice_gives_identical_bytes(
-    corpus_slice: pd.DataFrame, seed_article: Path, tmp_path: Path
+    corpus_slice: pd.DataFrame, seed_article: Path, tmp_path: Path, dask_engine: Engine
 ) -> None:
+    """Once in this process, once on a two-worker Dask LocalCluster: the same bytes."""
     table = tmp_path / "slice.parquet"
     corpus_slice.to_parquet(table)
     folder = tmp_path / "articles"
     folder.mkdir()
     shutil.copy(seed_article, folder / seed_article.name)
     digests = []
-    for workers in (1, 2):
-        config = IngestConfig.model_validate({"sources": [str(table), str(folder)], "workers": workers})
-        result = ingest(config, progress=False)
-        out = tmp_path / f"run-{workers}"
+    config = IngestConfig.model_validate({"sources": [str(table), str(folder)]})
+    for engine in (Engine(), dask_engine):
+        result = ingest(config, progress=False, engine=engine)
+        out = tmp_path / f"run-{engine.config.name}"
         write_outputs(result, out, out / "ingest.json")
         digests.append({name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in DETERMINISTIC})
         sources = result.metrics["date_source"]
         # the undated seed is inferred, or left unknown when its evidence is below ingest.dating.min_confidence
         assert result.metrics["kept"] > 250 and sources.get("inferred", 0) + sources.get("unknown", 0) == 1
     assert digests[0] == digests[1]
+
+
+@pytest.mark.integration
+def test_appending_one_percent_of_articles_parses_only_those(
+    corpus_slice: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ingest.cache_dir, a re-run after 3 rows are added to 297 builds 3 records; its files are the bytes a
+    cold run without any cache writes; a changed setting starts an empty cache."""
+    from pipeline.ingest import stage
+
+    built: list[str] = []
+    build_article = stage.build_article
+    monkeypatch.setattr(stage, "build_article", lambda record, config: built.append(record.locator)
+                        or build_article(record, config))
+    table = tmp_path / "slice.parquet"
+    corpus_slice.iloc[:297].to_parquet(table)
+    cached = IngestConfig.model_validate({"sources": [str(table)], "cache_dir": str(tmp_path / "cache")})
+    ingest(cached, progress=False)
+    assert len(built) == 297
+    corpus_slice.to_parquet(table)  # the same 297 rows, then 3 new ones
+    built.clear()
+    digests = []
+    for config in (cached, cached.model_copy(update={"cache_dir": None})):
+        out = tmp_path / f"run-{len(digests)}"
+        write_outputs(ingest(config, progress=False), out, out / "ingest.json")
+        digests.append({name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in DETERMINISTIC})
+        assert len(built) == (3 if config.cache_dir else 303)
+    assert digests[0] == digests[1]
+    built.clear()
+    ingest(cached.model_copy(update={"min_words": 31}), progress=False)
+    assert len(built) == 300
 
 
 def _digests(root: Path) -> dict[str, str]:

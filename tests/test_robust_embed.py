@@ -14,8 +14,9 @@ import pytest
 from pipeline import embed, integrity
 from pipeline.components import encoders
 from pipeline.components.encoders import MiniLM
-from pipeline.config import EmbedConfig
+from pipeline.config import EmbedConfig, EngineConfig
 from pipeline.embed import EmbeddingCache, embed_articles
+from pipeline.engine import Engine
 from tests.test_embed import CountingEncoder, _articles
 
 
@@ -144,21 +145,20 @@ class DyingEncoder(CountingEncoder):
         return super().encode(texts)
 
 
-def test_an_embed_run_killed_midway_and_rerun_writes_what_an_uninterrupted_run_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(embed, "CHUNK_SIZE", 3)  # 10 texts: four shards
+def test_an_embed_run_killed_midway_and_rerun_writes_what_an_uninterrupted_run_writes(tmp_path: Path) -> None:
+    engine = Engine(EngineConfig(partition_size=3))  # 10 texts: four partitions, one cache shard each
     articles = _articles(10)
-    clean = embed_articles(articles, EmbedConfig(cache_dir=tmp_path / "clean"), encoder=CountingEncoder(), progress=False)
+    clean = embed_articles(articles, EmbedConfig(cache_dir=tmp_path / "clean"), encoder=CountingEncoder(), progress=False,
+                           engine=engine)
     embed.write_outputs(clean, tmp_path / "clean-out")
 
     config = EmbedConfig(cache_dir=tmp_path / "cache")
     with pytest.raises(KeyboardInterrupt):
-        embed_articles(articles, config, encoder=DyingEncoder(lives=2), progress=False)
+        embed_articles(articles, config, encoder=DyingEncoder(lives=2), progress=False, engine=engine)
     shards = sorted((tmp_path / "cache" / "embeddings" / CountingEncoder.key).iterdir())
     assert len(shards) == 2 and all(shard.suffix == ".npz" for shard in shards)  # whole shards, no temporary
     encoder = CountingEncoder()
-    rerun = embed_articles(articles, config, encoder=encoder, progress=False)
+    rerun = embed_articles(articles, config, encoder=encoder, progress=False, engine=engine)
     embed.write_outputs(rerun, tmp_path / "rerun-out")
     assert len(encoder.encoded) == 4  # the rerun encodes only what the killed run had not stored
     for name in ("embeddings.npy", "ids.parquet", "info.json"):

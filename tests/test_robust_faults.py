@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUTS = ("articles.parquet", "quarantine.parquet", "ingest.json")
@@ -36,8 +37,11 @@ def _corpus(folder: Path, n: int) -> Path:
 
 
 def _start(corpus: Path, out: Path, stderr: Path) -> subprocess.Popen[bytes]:
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["ingest"]["cache_dir"] = str(out.parent / "cache")  # the ingest cache of these runs, not the repository's
+    (out.parent / "params.yaml").write_text(yaml.safe_dump(params))
     command = [sys.executable, "-m", "pipeline", "ingest", "--source", str(corpus), "--out-dir", str(out)]
-    command += ["--metrics", str(out / "ingest.json")]
+    command += ["--metrics", str(out / "ingest.json"), f"--params={out.parent / 'params.yaml'}"]
     with open(stderr, "wb") as log:
         # Its own process group, so the kill reaches the worker processes too, as a killed job's would.
         return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)

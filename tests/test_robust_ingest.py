@@ -32,7 +32,7 @@ MB = 1_000_000
 
 def run(tmp_path: Path, *sources: Path, **overrides: object) -> IngestResult:
     """Ingest `sources`, check that every source reconciles, and write the outputs (a bad value fails there)."""
-    params = {"sources": [str(source) for source in sources], "workers": 1, **overrides}
+    params = {"sources": [str(source) for source in sources], **overrides}
     result = ingest(IngestConfig.model_validate(params), progress=False)
     for counts in result.metrics["per_source"].values():
         assert counts["read"] == counts["kept"] + counts["quarantined"] > 0
@@ -320,7 +320,7 @@ def test_a_record_that_trips_a_bug_is_quarantined_not_fatal(tmp_path: Path, monk
 
     monkeypatch.setattr(stage, "parse_article", flaky)
     table = jsonl(tmp_path, {"url": "https://a.example/1", "text": ENGLISH_BODY}, {"url": "https://a.example/2", "text": "boom"})
-    result = ingest(IngestConfig.model_validate({"sources": [str(table)], "workers": 1}), progress=False)
+    result = ingest(IngestConfig.model_validate({"sources": [str(table)]}), progress=False)
     assert reasons(result) == {"line 2": "parse_error"}
     assert result.quarantine["detail"].tolist() == ["IndexError: list index out of range"]
     assert result.metrics["per_source"][str(table)]["read"] == 2
@@ -401,5 +401,5 @@ def test_pickles_notebooks_and_yaml_in_a_corpus_are_never_loaded(tmp_path: Path)
     assert reasons(result) == dict.fromkeys(["data.joblib", "meta.yaml", "model.pkl", "run.ipynb"], "unsupported_file")
     (tmp_path / "table.pkl").write_bytes(evil)
     with pytest.raises(SourceError, match=r"unsupported source type '\.pkl'"):
-        ingest(IngestConfig.model_validate({"sources": [str(tmp_path / "table.pkl")], "workers": 1}), progress=False)
+        ingest(IngestConfig.model_validate({"sources": [str(tmp_path / "table.pkl")]}), progress=False)
     assert not marker.exists()

@@ -50,7 +50,7 @@ def test_ingest_the_tagger_and_minilm_open_no_socket(no_network: list[tuple[obje
     rows = [{"url": f"https://a.example/{i}", "date": f"2022-03-0{i}", "text": f"{ENGLISH_BODY} {i}"} for i in (1, 2)]
     table = tmp_path / "rows.jsonl"
     table.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    config = IngestConfig.model_validate({"sources": [str(table)], "workers": 2})
+    config = IngestConfig.model_validate({"sources": [str(table)]})
     metrics = ingest(config, progress=False).metrics
     assert metrics["kept"] == 2, metrics
 
@@ -86,8 +86,8 @@ def test_the_outlets_topics_and_timeline_stages_open_no_socket(
     assert main(["outlets", f"--articles={tmp_path / 'articles.parquet'}", f"--out-dir={tmp_path / 'outlets'}"]) == 0
 
     params = load_config(repo / "params.yaml")
-    result = run_stage(load_articles(tmp_path / "articles.parquet", canonical_only=True), params.timeline,
-                       params.corpus)
+    result = run_stage(load_articles(tmp_path / "articles.parquet", canonical_only=True),
+                       params.timeline.model_copy(update={"cache_dir": None}), params.corpus)
     assert len(result.timeline) >= 1
 
     encoder = FakeEncoder()

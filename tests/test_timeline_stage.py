@@ -80,7 +80,7 @@ def test_an_article_without_an_outlet_joins_events_as_an_unknown_outlet(tmp_path
     articles = load_articles(tmp_path / "articles.parquet", canonical_only=True)
     assert articles["outlet"].tolist() == ["example.org", "other.example", "(unknown)"]
     params = load_config(REPO / "params.yaml")
-    result = run_stage(articles, params.timeline, params.corpus)
+    result = run_stage(articles, params.timeline.model_copy(update={"cache_dir": None}), params.corpus)
     outlets = sorted(outlet for row in result.timeline["outlets"] for outlet in row)
     assert outlets == ["(unknown)", "example.org", "other.example"]
 
@@ -128,7 +128,7 @@ def test_stage_on_a_corpus_slice_writes_traceable_outputs(corpus_slice: pd.DataF
         }
     )
     params = load_config(REPO / "params.yaml")
-    config = params.timeline
+    config = params.timeline.model_copy(update={"cache_dir": None})  # a cold run, and none kept
     result = run_stage(articles, config, params.corpus)
     write_outputs(result, tmp_path / "timeline", tmp_path / "metrics.json")
 
@@ -151,3 +151,51 @@ def test_stage_on_a_corpus_slice_writes_traceable_outputs(corpus_slice: pd.DataF
     assert metrics["articles"] == len(articles)
     assert 0.5 < metrics["share_articles_with_dated_event"] <= 1.0
     assert metrics["tagger_chars_per_second"] > 0
+
+
+@pytest.mark.integration
+def test_appending_articles_tags_and_parses_only_theirs_and_writes_a_cold_run_s_bytes(
+    corpus_slice: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With timeline.cache_dir, a run over 150 articles of the slice, then over 153: the second tags 3 articles
+    and parses only sentences it had not parsed; its files are those of a cold run without a cache. A damaged
+    shard is ignored (its items computed again) and a changed spaCy model would start another folder."""
+    from pipeline.timeline import mentions, tagging
+
+    tagged: list[int] = []
+    parsed: list[int] = []
+    date_partition, parse_batch = tagging.date_partition, mentions.parse_batch
+    monkeypatch.setattr(tagging, "date_partition", lambda jobs: tagged.append(len(jobs)) or date_partition(jobs))
+    monkeypatch.setattr(mentions, "parse_batch",
+                        lambda batch, model: parsed.append(len(batch)) or parse_batch(batch, model))
+    frame = corpus_slice.iloc[:153]
+    articles = pd.DataFrame({
+        "id": [hashlib.sha1(url.encode()).hexdigest()[:16] for url in frame["url"]], "url": frame["url"],
+        "outlet": frame["outlet"], "source_country": frame["source_country"], "title": frame["title"],
+        "body": frame["text"], "date": [dt.date.fromisoformat(value) for value in frame["date"]],
+    })
+    params = load_config(REPO / "params.yaml")
+    cached = params.timeline.model_copy(update={"cache_dir": tmp_path / "cache"})
+    run_stage(articles.iloc[:150].reset_index(drop=True), cached, params.corpus)
+    assert sum(tagged) == 150
+    first_parsed = sum(parsed)
+    tagged.clear()
+    parsed.clear()
+    digests = []
+    for config in (cached, cached.model_copy(update={"cache_dir": None})):
+        out = tmp_path / f"run-{len(digests)}"
+        write_outputs(run_stage(articles, config, params.corpus), out, out / "timeline.json")
+        digests.append({path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(out.iterdir())
+                        if path.suffix == ".parquet"})
+        if config.cache_dir is not None:
+            assert sum(tagged) == 3 and sum(parsed) <= 3 * params.timeline.max_events_per_article
+            tagged.clear()
+            parsed.clear()
+    assert sum(tagged) == 153 and sum(parsed) >= first_parsed > 0
+    assert len(digests[0]) >= 3 and digests[0] == digests[1]
+
+    shard = next((tmp_path / "cache" / "timeline-tags").rglob("*.pkl"))
+    shard.write_bytes(b"not a pickle")
+    tagged.clear()
+    run_stage(articles, cached, params.corpus)
+    assert 0 < sum(tagged) <= 153

@@ -2,6 +2,10 @@
 
 Nothing is deleted: every article gets a cluster id and one canonical member per cluster, so later stages
 can use canonical members only while the report can still show who syndicated whom.
+
+Signatures are per article (`minhash_signature`, computed with the rest of an article's parsing, on whichever
+worker parsed it); the LSH that joins them runs once over all of them, so deduplication is exact across
+partitions: the clusters do not depend on how the corpus was cut.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from tqdm import tqdm
 
 from pipeline.config import DedupConfig
+from pipeline.engine import worker_resource
 
 _WORD = re.compile(r"\w+")
 
@@ -62,11 +67,30 @@ def _similarity(a: LeanMinHash | None, b: LeanMinHash | None) -> float:
     return round(float(a.jaccard(b)), 3)
 
 
-def find_duplicates(frame: pd.DataFrame, params: DedupConfig, progress: bool = True) -> pd.DataFrame:
+def minhash_signature(body: str, params: DedupConfig) -> LeanMinHash | None:
+    """The MinHash of a body's word shingles (None for a body without words); the permutations are drawn once
+    per process."""
+    grams = shingles(body, params.shingle_words)
+    if not grams:
+        return None
+    template = worker_resource(("minhash", params.num_perm, params.seed),
+                               lambda: MinHash(num_perm=params.num_perm, seed=params.seed))
+    minhash = template.copy()
+    minhash.update_batch(list(grams))
+    return LeanMinHash(minhash)
+
+
+def find_duplicates(
+    frame: pd.DataFrame,
+    params: DedupConfig,
+    progress: bool = True,
+    signatures: Sequence[LeanMinHash | None] | None = None,
+) -> pd.DataFrame:
     """Return `frame` with dup_cluster, dup_cluster_size, is_canonical and dup_similarity columns added.
 
     Articles with identical normalised bodies are exact duplicates; others join a cluster when their
     MinHash-estimated Jaccard similarity of word shingles is at least `params.threshold` (transitively).
+    `signatures` (one per row, from `minhash_signature` with the same `params`) are computed here when not given.
     """
     bodies: Sequence[str] = frame["body"].tolist()
     n = len(bodies)
@@ -77,22 +101,20 @@ def find_duplicates(frame: pd.DataFrame, params: DedupConfig, progress: bool = T
         first_copy.append(exact.setdefault(exact_key(body), i))
         union.union(first_copy[i], i)
 
+    if signatures is not None and len(signatures) != n:
+        raise ValueError(f"{len(signatures)} signatures for {n} articles")
     lsh = MinHashLSH(threshold=params.threshold, num_perm=params.num_perm)
-    template = MinHash(num_perm=params.num_perm, seed=params.seed)
-    signatures: list[LeanMinHash | None] = [None] * n
+    kept: list[LeanMinHash | None] = [None] * n
     for i in tqdm(sorted(exact.values()), desc="minhash", unit="doc", disable=not progress):
-        grams = shingles(bodies[i], params.shingle_words)
-        if not grams:
+        signature = signatures[i] if signatures is not None else minhash_signature(bodies[i], params)
+        if signature is None:
             continue
-        minhash = template.copy()
-        minhash.update_batch(list(grams))
-        signature = LeanMinHash(minhash)
         for j in lsh.query(signature):
-            if signature.jaccard(signatures[j]) >= params.threshold:
+            if signature.jaccard(kept[j]) >= params.threshold:
                 union.union(j, i)
         lsh.insert(i, signature)
-        signatures[i] = signature
-    signatures = [signatures[first] for first in first_copy]
+        kept[i] = signature
+    kept = [kept[first] for first in first_copy]
 
     out = frame.copy()
     out["_root"] = [union.find(i) for i in range(n)]
@@ -106,7 +128,7 @@ def find_duplicates(frame: pd.DataFrame, params: DedupConfig, progress: bool = T
     out["is_canonical"] = out["id"] == out["canonical_id"]
     out["dup_cluster_size"] = out.groupby("dup_cluster")["id"].transform("size").astype("int64")
     out["dup_similarity"] = [
-        _similarity(signatures[i], signatures[position[canonical_row[root]]])
+        _similarity(kept[i], kept[position[canonical_row[root]]])
         for i, root in enumerate(out["_root"])
     ]
     return out.drop(columns="_root")

@@ -8,14 +8,12 @@ Outputs (written atomically):
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import hashlib
-import itertools
 import logging
-import multiprocessing
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +26,10 @@ from tqdm import tqdm
 from pipeline import io
 from pipeline.config import IngestConfig
 from pipeline.corpus import ARTICLE_SCHEMA, DEDUP_COLUMNS
+from pipeline.engine import Engine, partitions
+from pipeline.ingest.cache import IngestCache, record_key
 from pipeline.ingest.dating import infer_missing_dates, parse_metadata_date
-from pipeline.ingest.dedup import exact_key, find_duplicates
+from pipeline.ingest.dedup import exact_key, find_duplicates, minhash_signature
 from pipeline.ingest.guards import implausible_date
 from pipeline.ingest.language import detect_language
 from pipeline.ingest.parse import parse_article
@@ -51,7 +51,6 @@ QUARANTINE_SCHEMA = pa.schema(
         ("text_preview", pa.string()),
     ]
 )
-WORKER_CHUNK = 64  # records per task sent to a worker process
 LEAD_SENTENCES_CHARS = 400  # the lead is the first paragraph, or its first sentences up to about this length
 
 
@@ -68,6 +67,9 @@ class Rejected(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason)
         self.reason, self.detail = reason, detail
+
+    def __reduce__(self) -> tuple[type[Rejected], tuple[str, str]]:  # crosses to and from Dask workers whole
+        return Rejected, (self.reason, self.detail)
 
 
 def stable_id(url: str | None, body: str) -> str:
@@ -202,34 +204,63 @@ def _reconcile(
     return per_source
 
 
-def _build_or_reject(record: RawRecord, config: IngestConfig) -> tuple[RawRecord, dict[str, Any] | Rejected]:
-    """Worker-side step: parsing and language detection are the costly, independent part of ingest."""
+def _build_or_reject(record: RawRecord, config: IngestConfig) -> dict[str, Any] | Rejected:
+    """Parsing and language detection are the costly, independent part of ingest."""
     try:
-        return record, build_article(record, config)
+        return build_article(record, config)
     except Rejected as rejection:
-        return record, rejection
+        return rejection
     except Exception as error:  # one record that trips a bug must not stop the stage: quarantine it, loudly
         log.warning("%s %s: %s", record.source, record.locator, error, exc_info=True)
-        return record, Rejected("parse_error", f"{type(error).__name__}: {error}")
+        return Rejected("parse_error", f"{type(error).__name__}: {error}")
+
+
+Built = tuple[dict[str, Any] | Rejected, Any]  # (article row or rejection, MinHash signature of its body or None)
+
+
+def build_partition(records: list[RawRecord], config: IngestConfig) -> list[Built]:
+    """The per-partition step, run on the engine's workers: each record's article and MinHash signature."""
+    built: list[Built] = []
+    for record in records:
+        outcome = _build_or_reject(record, config)
+        signature = minhash_signature(outcome["body"], config.dedup) if isinstance(outcome, dict) else None
+        built.append((outcome, signature))
+    return built
 
 
 def _built_records(
-    records: Iterable[RawRecord], config: IngestConfig
-) -> Iterator[tuple[RawRecord, dict[str, Any] | Rejected]]:
-    """Build articles in `config.workers` processes; results come back in input order (determinism)."""
-    if config.workers <= 1:
-        yield from (_build_or_reject(record, config) for record in records)
-        return
-    records = iter(records)
-    with ProcessPoolExecutor(config.workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        # Submit a window at a time so a large corpus is streamed, never held in memory whole.
-        while window := list(itertools.islice(records, WORKER_CHUNK * config.workers * 8)):
-            yield from pool.map(_build_or_reject, window, itertools.repeat(config), chunksize=WORKER_CHUNK)
+    records: Iterable[RawRecord], config: IngestConfig, engine: Engine, cache: IngestCache
+) -> Iterator[tuple[RawRecord, dict[str, Any] | Rejected, Any]]:
+    """(record, outcome, signature) for every record, in input order. Records the cache knows are taken from it;
+    the others are built partition by partition on `engine` and added to it. Only the partitions in flight are
+    held here, so a large source is streamed."""
+    sent: collections.deque[tuple[list[RawRecord], list[str], list[tuple[Any, Any] | None]]] = collections.deque()
+
+    def feed() -> Iterator[list[RawRecord]]:
+        for partition in partitions(records, engine.partition_size):
+            keys = [record_key(record) for record in partition]
+            cached = [cache.get(key, record) for key, record in zip(keys, partition, strict=True)]
+            sent.append((partition, keys, cached))
+            yield [record for record, hit in zip(partition, cached, strict=True) if hit is None]
+
+    for built in engine.map(build_partition, feed(), config):
+        partition, keys, cached = sent.popleft()
+        new = iter(built)
+        results = [hit if hit is not None else next(new) for hit in cached]
+        # stored before the caller sees them: it may give an exact copy its own id, which is not the record's
+        cache.add((key, *result) for key, result, hit in zip(keys, results, cached, strict=True) if hit is None)
+        for record, (outcome, signature) in zip(partition, results, strict=True):
+            yield record, outcome, signature
 
 
-def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
-    """Read, clean, date and deduplicate every configured source."""
+def ingest(config: IngestConfig, progress: bool = True, engine: Engine | None = None) -> IngestResult:
+    """Read, clean, date and deduplicate every configured source (articles built on `engine`, default: in
+    this process, through the cache in `config.cache_dir` when set); the outputs do not depend on the engine,
+    its partition size or the cache."""
+    engine = engine or Engine()
+    cache = IngestCache(config.cache_dir, config)
     articles: list[dict[str, Any]] = []
+    signatures: list[Any] = []
     rejected: list[dict[str, Any]] = []
     read: Counter[str] = Counter()
     kept: Counter[str] = Counter()
@@ -237,8 +268,9 @@ def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
     today = dt.date.today()
     for source in config.sources:
         records = read_source(source, config.columns.model_dump(), config.max_bytes, label=source)
-        built = _built_records(records, config)
-        for record, outcome in tqdm(built, desc=f"ingest {Path(source).name}", unit="rec", disable=not progress):
+        built = tqdm(_built_records(records, config, engine, cache), desc=f"ingest {Path(source).name}", unit="rec",
+                     disable=not progress)
+        for record, outcome, signature in built:
             read[source] += 1
             if isinstance(outcome, dict) and (why := implausible_date(outcome["date"], today)):
                 outcome = Rejected("implausible_date", why)
@@ -256,18 +288,21 @@ def ingest(config: IngestConfig, progress: bool = True) -> IngestResult:
                 continue
             seen_ids[outcome["id"]] = (f"{source}:{record.locator}", exact_key(outcome["body"]))
             articles.append(outcome)
+            signatures.append(signature)
             kept[source] += 1
 
     frame = pd.DataFrame(articles, columns=[name for name in ARTICLE_SCHEMA.names if name not in DEDUP_COLUMNS])
     quarantine = pd.DataFrame(rejected, columns=QUARANTINE_SCHEMA.names)
     if len(frame):
-        frame = find_duplicates(frame, config.dedup, progress=progress)
+        frame = find_duplicates(frame, config.dedup, progress=progress, signatures=signatures)
         frame = infer_missing_dates(frame, config.dating)
     else:
         frame = frame.reindex(columns=ARTICLE_SCHEMA.names)
     frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
     quarantine = quarantine.sort_values(["source", "locator"], kind="stable").reset_index(drop=True)
     metrics = _metrics(frame, quarantine, read, kept, config.sources)
+    if cache.folder is not None:
+        log.info("ingest cache: %d records taken from %s, %d built now", cache.hits, cache.folder, cache.added)
     return IngestResult(frame[ARTICLE_SCHEMA.names], quarantine, metrics)
 
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 import pandas as pd
 
 from pipeline.config import TimelineConfig
 from pipeline.corpus import OTHER_GROUP, fill_countries
+from pipeline.engine import Engine, worker_resource
+from pipeline.result_cache import ResultCache, cached_map, code_digest, item_key
 from pipeline.timeline.events import DateMention, EventParts, load_spacy, parse_events
-from pipeline.timeline.parallel import process_map
 from pipeline.timeline.sentences import DatedText, content_words, strip_dateline
 
 
@@ -62,33 +63,50 @@ def event_candidates(
     return found
 
 
-PARALLEL_FROM = 2000  # sentences; fewer are parsed in this process
-_NLP: list[Any] = []  # the spaCy pipeline of the current `extract_events` call, inherited by forked workers
+def parse_batch(batch: Sequence[tuple[str, tuple[DateMention, ...]]], model: str) -> list[EventParts]:
+    """The per-partition step: event parts of a batch of (sentence, dates); spaCy loads once per process."""
+    nlp = worker_resource(("spacy", model), lambda: load_spacy(model))
+    return list(parse_events(nlp, batch, batch_size=len(batch)))
 
 
-def _parse_batch(batch: Sequence[tuple[str, tuple[DateMention, ...]]]) -> list[EventParts]:
-    return list(parse_events(_NLP[0], batch, batch_size=len(batch)))
+def extract_events(
+    candidates: Sequence[Candidate], config: TimelineConfig, engine: Engine | None = None,
+    cache: ResultCache | None = None,
+) -> list[EventParts]:
+    """Parse each distinct (sentence, dates) pair once: wire copies repeat sentences across outlets, and pairs
+    `cache` holds (parsed by an earlier run) are not parsed again.
+
+    Batches of `spacy_batch_size` sentences are parsed on `engine` (default: in this process), whose workers
+    return only the event parts, never spaCy documents."""
+    engine = engine or Engine()
+    pairs = [(candidate.text, candidate.dates) for candidate in candidates]
+    keys = [item_key(*pair) for pair in pairs]
+    return cached_map(engine, parse_batch, pairs, keys, cache or ResultCache(None), config.spacy_batch_size,
+                      config.spacy_model, desc="parsing", unit="batch")
 
 
-def extract_events(candidates: Sequence[Candidate], config: TimelineConfig) -> list[EventParts]:
-    """Parse each distinct (sentence, dates) pair once: wire copies repeat sentences across outlets.
+def parse_cache(cache_dir: Path | None, model: str) -> ResultCache:
+    """Sentences parsed before, under `<cache_dir>/timeline-events/<digest>/` (None: none kept); the digest names
+    the spaCy model and its version, spaCy's version and the code that reads the parse."""
+    if cache_dir is None:
+        return ResultCache(None)
+    import spacy
 
-    The pipeline loads once, in this process; batches of `spacy_batch_size` sentences are parsed in `n_jobs`
-    forked processes that return only the event parts (`pipeline.timeline.parallel`)."""
-    unique: dict[tuple[str, tuple[DateMention, ...]], int] = {}
-    for candidate in candidates:
-        unique.setdefault((candidate.text, candidate.dates), len(unique))
-    pairs = list(unique)
-    size = config.spacy_batch_size
-    batches = [pairs[start : start + size] for start in range(0, len(pairs), size)]
-    _NLP[:] = [load_spacy(config.spacy_model)]
-    try:
-        n_jobs = config.n_jobs if len(pairs) >= PARALLEL_FROM else 1
-        parsed = process_map(_parse_batch, batches, n_jobs, desc="parsing", unit="batch", min_items=2)
-        parts = [part for batch in parsed for part in batch]
-    finally:
-        _NLP.clear()
-    return [parts[unique[candidate.text, candidate.dates]] for candidate in candidates]
+    here = Path(__file__).resolve()
+    code = [here, here.parent / "events.py"]
+    versions = {"spacy": spacy.__version__, "model": model, "model_version": _package_version(model)}
+    return ResultCache(Path(cache_dir) / "timeline-events" / code_digest(code, **versions))
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for candidate in (name, name.replace("_", "-")):
+        try:
+            return version(candidate)
+        except PackageNotFoundError:
+            continue
+    return "unknown"
 
 
 def event_frame(

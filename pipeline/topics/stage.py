@@ -35,6 +35,7 @@ from pipeline.embed import article_texts
 from pipeline.topics.fit import TopicFit, cluster_labels, fit_topics, for_corpus
 from pipeline.topics.metrics import degenerate_findings, npmi_coherence, stability, topic_diversity
 from pipeline.topics.persist import save_model
+from pipeline.topics.sample import extend_fit, sample_rows
 from pipeline.topics.select import select_share
 from pipeline.topics.tables import assignments_frame, largest_topics_over_time, prevalence
 from pipeline.topics.words import corpus_stop_words, make_vectorizer, tokenise
@@ -140,6 +141,11 @@ def model_topics(
     docs = document_texts(articles, config.document_text)
     reference, stop_words = reference_tokens(articles, config)
     timing["tokenise_seconds"] = time.perf_counter() - started
+    corpus = articles, docs, embeddings
+    rows = sample_rows(len(articles), config.fit_sample, config.seed)
+    if rows is not None:  # fitted on a sample (everything down to the stability refit); the rest placed below
+        articles, docs = articles.iloc[rows].reset_index(drop=True), [docs[i] for i in rows]
+        embeddings = embeddings[rows]
     begun = time.perf_counter()
     prepared = config.reducer.prepare(embeddings)
     timing["neighbours_seconds"] = time.perf_counter() - begun
@@ -165,6 +171,12 @@ def model_topics(
         stability_metrics = {key: _rounded(value) for key, value in stability(fit.clusters, second).items()}
         stability_metrics["seeds"] = [config.seed, config.seed + 1]
         timing["stability_seconds"] = time.perf_counter() - begun
+
+    if rows is not None:
+        begun = time.perf_counter()
+        articles, docs, embeddings = corpus
+        fit = extend_fit(fit, docs, embeddings, rows, config.outliers)
+        timing["assign_seconds"] = time.perf_counter() - begun
 
     begun = time.perf_counter()
     topic_ids = sorted(fit.words)
@@ -208,6 +220,8 @@ def model_topics(
             "aspects": [component.describe() for component in config.aspects],
         },
         "documents": len(docs),
+        "fit_sample": None if rows is None else {"fitted": len(rows), "assigned": len(docs) - len(rows),
+                                                 "seed": config.seed},
         "corpus_stop_words": stop_words,
         "document_text": config.document_text,
         "embedding_model": embedding_info.get("model_key"),

@@ -1,0 +1,67 @@
+"""Topics at scale: the model fitted on a sample of the corpus, the rest assigned with it (`topics.fit_sample`).
+
+Above `topics.fit_sample` articles the stage fits on a seeded uniform sample of that many (the neighbour graph,
+the share selection, the reducer and the clusterer, the words and the stability refit all see the sample only),
+then places every other article with the fitted model by the rule that places new documents
+(`pipeline.topics.assign`: the reducer's transform, HDBSCAN's approximate_predict, outliers as at fit time),
+`ASSIGN_PARTITION` articles at a time so that what is held besides the model does not grow with the corpus. Topic
+words and labels are those of the fit; the tables, shares and metrics count every article. At or below the size
+the whole corpus is fitted, exactly as without the setting.
+
+The partition size is a constant, not `engine.partition_size`: UMAP's transform optimises the new points of one
+call together, so the partitions are part of what decides the answer, and the engine must not change it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from pipeline.components.reduction import exact_graph_accepted
+from pipeline.config import OutlierConfig
+from pipeline.topics.assign import reassign_outliers
+from pipeline.topics.fit import TopicFit, similarity_to_topic
+
+ASSIGN_PARTITION = 2048  # articles placed per transform call (fixed: see the module docstring)
+
+
+def sample_rows(n_documents: int, fit_sample: int | None, seed: int) -> np.ndarray | None:
+    """Sorted row numbers of the articles to fit on, or None when the whole corpus is fitted (`fit_sample` unset
+    or not below the corpus); the same seed and size give the same sample."""
+    if fit_sample is None or n_documents <= fit_sample:
+        return None
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_documents, size=fit_sample, replace=False))
+
+
+def place(
+    model: Any, docs: Sequence[str], embeddings: np.ndarray, outliers: OutlierConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """(cluster before outlier placement, final topic) of new documents under a fitted model."""
+    with exact_graph_accepted():
+        clusters, _ = model.transform(list(docs), embeddings)
+    clusters = np.asarray(clusters, dtype=int)
+    return clusters, reassign_outliers(model, docs, embeddings, clusters, outliers)
+
+
+def extend_fit(
+    fit: TopicFit, docs: Sequence[str], embeddings: np.ndarray, rows: np.ndarray, outliers: OutlierConfig,
+    partition: int = ASSIGN_PARTITION,
+) -> TopicFit:
+    """`fit`, made on the articles `rows` of the corpus (`docs`, `embeddings`), with every other article placed by
+    its model, partition by partition: topics, clusters and scores then cover the whole corpus in its order."""
+    if len(fit.topics) != len(rows):
+        raise ValueError(f"the fit covers {len(fit.topics)} articles, the sample {len(rows)}")
+    n = len(docs)
+    topics = np.full(n, -1, dtype=int)
+    clusters = np.full(n, -1, dtype=int)
+    topics[rows], clusters[rows] = fit.topics, fit.clusters
+    rest = np.setdiff1d(np.arange(n), rows)
+    for start in range(0, len(rest), partition):
+        part = rest[start : start + partition]
+        clusters[part], topics[part] = place(fit.model, [docs[i] for i in part], embeddings[part], outliers)
+    scores = similarity_to_topic(embeddings, topics, np.asarray(fit.model.topic_embeddings_))
+    return dataclasses.replace(fit, topics=topics, clusters=clusters, scores=scores)
