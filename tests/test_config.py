@@ -68,6 +68,10 @@ def test_ranges_and_allowed_values() -> None:
         ("topics", {"reducer": {"name": "umap", "n_neighbors": 1}}, "topics.reducer.umap.n_neighbors"),
         ("embed", {"text": "abstract"}, "embed.text"),
         ("report", {"compare_groups": ["western"]}, "report"),
+        ("timeline", {"summary": {"ranker": {"name": "mention_counts", "coverage_weight": -1.0}}},
+         "timeline.summary.ranker.mention_counts.coverage_weight"),
+        ("timeline", {"summary": {"ranker": {"name": "mention_counts", "unnamed_last": "yes"}}},
+         "timeline.summary.ranker.mention_counts.unnamed_last"),
     ]:
         data = _params(**{section: value}) if section != "ingest" else {"ingest": value}
         with pytest.raises(ConfigError, match=key.replace(".", r"\.")):

@@ -11,7 +11,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from pipeline.components.rankers import Learnt, MentionCounts, PublicationCount, date_counts
+from pipeline.components.rankers import Learnt, MentionCounts, PublicationCount, date_counts, day_signals
 from pipeline.config import SummaryConfig
 from pipeline.timeline import date_model
 from pipeline.timeline.sentences import strip_dateline
@@ -74,6 +74,33 @@ def test_the_ranker_respects_the_window_and_breaks_ties_by_date() -> None:
     ranked = [d for d, _ in ranker.rank(sentences, start=day(2), end=day(4))]
     assert ranked == [day(2), day(4)]  # day 4 precedes a publication; days 1 and 5 are outside
     assert [d for d, _ in ranker.rank(sentences)][:2] == [day(1), day(2)]
+
+
+def test_days_nobody_names_rank_after_the_named_ones_when_unnamed_last() -> None:
+    """A busy publication day that no sentence names comes after a day named once, however busy it is."""
+    busy = [sentence(f"busy{i}", 3, "Markets were calm.") for i in range(12)]
+    named = [sentence("recall", 9, "The March 1 attack was condemned.", names=(0,))]
+    volume_first = MentionCounts(unnamed_last=False, coverage_weight=0.0)
+    order = [d for d, _ in volume_first.rank(busy + named)]
+    assert order.index(day(3)) < order.index(day(0))
+    ranked = MentionCounts(unnamed_last=True, coverage_weight=0.0).rank(busy + named)
+    assert ranked[0][0] == day(0)
+    assert {d for d, _ in ranked} == {d for d, _ in volume_first.rank(busy + named)}  # reordered, none dropped
+
+
+def test_coverage_counts_more_the_larger_the_share_of_days_the_timeline_keeps() -> None:
+    """Articles published on a day weigh by the density asked for: a timeline keeping every day of its
+    window is made of reported days, one keeping few of the days referred back to."""
+    reported = [sentence(f"r{i}", 2, "Talks went on today.", names=(2,)) for i in range(4)]
+    recalled = [sentence(f"l{i}", 9, "Since the March 1 attack, talks stalled.", names=(0,)) for i in range(2)]
+    window = (day(0), day(9))
+    ranker = MentionCounts(published_weight=0.0, same_day_mention_weight=0.0, coverage_weight=2.0)
+    sparse = [d for d, _ in ranker.rank(reported + recalled, *window, n_dates=1)]
+    dense = [d for d, _ in ranker.rank(reported + recalled, *window, n_dates=10)]
+    assert sparse[0] == day(0) and dense[0] == day(2)
+    assert ranker.rank(reported + recalled, *window)[0][0] == day(0)  # no n_dates: no coverage term
+    signals = day_signals(reported + recalled, *window)
+    assert ranker.rank_signals(signals, 10) == ranker.rank(reported + recalled, *window, n_dates=10)
 
 
 def test_candidates_prefer_sentences_that_name_the_day_and_cap_each_article() -> None:

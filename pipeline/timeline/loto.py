@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.components.rankers import Learnt, MentionCounts
+from pipeline.components.rankers import DaySignals, Learnt, MentionCounts, day_signals
 from pipeline.config import SummaryConfig
 from pipeline.timeline import date_model
 from pipeline.timeline.summarise import Collection, DatedSentence, Summariser, select_sentences
@@ -62,12 +62,14 @@ log = logging.getLogger(__name__)
 
 BASELINES = ("pubcount", "random")
 CEILINGS = ("date_oracle", "text_oracle", "full_oracle")
-MENTION_COUNTS_GRID: dict[str, tuple[float, ...]] = {
+MENTION_COUNTS_GRID: dict[str, tuple[Any, ...]] = {
     "later_smoothing": (0.1, 0.2, 0.3),
     "next_day_mention_weight": (0.25, 0.5),
     "same_day_mention_weight": (0.0, 0.1, 0.25),
     "earlier_mention_weight": (0.0, 0.25),
     "published_weight": (0.25, 0.5),
+    "coverage_weight": (0.0, 1.0, 2.0, 4.0),
+    "unnamed_last": (False, True),
 }
 SELECTOR_GRID: dict[str, tuple[Any, ...]] = {
     "leads": ("fallback", "always"),
@@ -135,9 +137,9 @@ def system_timeline(
     chooser = summariser(task, config)
     if chooser is None:
         return {}
-    if ranked is None:
-        ranked = config.ranker.rank(chooser.collection.sentences, task.start, task.end)
     n_dates, n_sentences = task.size
+    if ranked is None:
+        ranked = config.ranker.rank(chooser.collection.sentences, task.start, task.end, n_dates=n_dates)
     return entries_to_timeline(chooser.timeline(ranked, n_dates, n_sentences))
 
 
@@ -273,7 +275,7 @@ class Tuner:
     tasks: Sequence[Task]
     model_dir: Path
     selector_grid: Mapping[str, Sequence[Any]] = field(default_factory=lambda: dict(SELECTOR_GRID))
-    ranker_grid: Mapping[str, Sequence[float]] = field(default_factory=lambda: dict(MENTION_COUNTS_GRID))
+    ranker_grid: Mapping[str, Sequence[Any]] = field(default_factory=lambda: dict(MENTION_COUNTS_GRID))
     learnt_grid: Sequence[float] = field(default_factory=lambda: date_model.C_GRID)
     _memo: dict[Any, Any] = field(default_factory=dict)
 
@@ -320,6 +322,10 @@ class Tuner:
                 rows.append({**point, "date_f1": round(float(np.mean(scores)), 4)})
         return sorted(rows, key=lambda row: -row["date_f1"])
 
+    def signals(self, task: Task) -> DaySignals:
+        """What `mention_counts` reads of the task's sentences, counted once for every setting tried."""
+        return self._remember(("signals", id(task)), lambda: day_signals(task.sentences, task.start, task.end))
+
     def training_task(self, task: Task, config: SummaryConfig) -> date_model.TrainingTask:
         usable = self._remember(("usable", id(task)), lambda: frozenset(usable_days(task, config)))
         return date_model.TrainingTask(task.folder, task.group, task.features, frozenset(task.reference), usable)
@@ -342,7 +348,7 @@ class Tuner:
                 candidate = ranker.model_copy(update=point)
                 key = ("mention_counts", repr(candidate), id(task))
                 return self._remember(key, lambda: self.training_task(task, config).date_f1(
-                    candidate.rank(task.sentences, task.start, task.end)))
+                    candidate.rank_signals(self.signals(task), task.size[0])))
 
             points = _points({name: getattr(ranker, name) for name in self.ranker_grid}, self.ranker_grid)
             means = [float(np.mean([date_f1(point, task) for task in training])) for point in points]
@@ -398,7 +404,8 @@ def evaluate(
                     **{knob: getattr(config, knob) for knob in tuner.selector_grid}, **ranker_choice,
                 }
             for task in held_out:
-                ranked = config.ranker.rank(task.collection.sentences, task.start, task.end) if task.collection else []
+                ranked = (config.ranker.rank(task.collection.sentences, task.start, task.end, n_dates=task.size[0])
+                          if task.collection else [])
                 predicted = system_timeline(task, config, ranked)
                 per_task[id(task)][name] = score_timeline(predicted, task.reference)
                 if name == first:

@@ -287,7 +287,8 @@ def summarise(
     if collection is None:
         return []
     summariser = Summariser(collection, config, keywords)
-    return summariser.timeline(config.ranker.rank(collection.sentences, start, end), n_dates, n_sentences)
+    ranked = config.ranker.rank(collection.sentences, start, end, n_dates=n_dates)
+    return summariser.timeline(ranked, n_dates, n_sentences)
 
 
 def _without_dateline(sentence: DatedSentence, plain: str) -> DatedSentence:
