@@ -159,3 +159,18 @@ def test_spectral_settings_are_validated_by_name():
     assert params.topics.reducer == Spectral(n_components=12, eigengap=False)
     with pytest.raises(ValueError, match=r"topics\.reducer\.spectral\.n_components"):
         parse_params({"ingest": {"sources": ["x"]}, "topics": {"reducer": {"name": "spectral", "n_components": 1}}})
+
+
+@pytest.mark.parametrize("size", [150, 250])  # 450 distinct points: LAPACK's dense solver; 750: ARPACK
+def test_the_layout_has_the_same_bits_whatever_the_number_of_blas_threads(encoder, size):
+    """OpenBLAS splits its dot products and eigen-solvers by thread count: a machine with more cores, or a
+    caller that set OMP_NUM_THREADS, must still write the same model."""
+    from threadpoolctl import threadpool_limits
+
+    docs, _ = synthetic_docs(size, seed=1)
+    embeddings = encoder.encode(docs)
+    layouts = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            layouts.append(Spectral(n_neighbors=10, n_components=8).build(3).fit_transform(embeddings))
+    assert layouts[0].tobytes() == layouts[1].tobytes()

@@ -260,7 +260,17 @@ class SpectralEmbedding:
         return self.embedding_
 
     def _eigen(self, graph: Any, degrees: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The k largest eigenpairs of D^-1/2 G D^-1/2 without the trivial one, largest first."""
+        """The k largest eigenpairs of D^-1/2 G D^-1/2 without the trivial one, largest first.
+
+        On one BLAS thread: OpenBLAS splits dot products and LAPACK's eigen-solvers by its thread count, so their
+        last bits (and the saved model's bytes) would follow the machine's cores or an OMP_NUM_THREADS a caller
+        set (Dask's workers set it to 1)."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._eigen_single_thread(graph, degrees, k)
+
+    def _eigen_single_thread(self, graph: Any, degrees: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         from scipy import sparse
         from scipy.sparse.linalg import LinearOperator, eigsh
 
