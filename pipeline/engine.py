@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -111,10 +112,15 @@ class Engine:
                     raise ConfigError(f"engine.scheduler = {self.config.scheduler!r}: no Dask scheduler answered "
                                       f"within {CONNECT_TIMEOUT} ({error})") from None
             else:
-                self._cluster = LocalCluster(
-                    n_workers=self.config.workers, threads_per_worker=1, processes=True,
-                    memory_limit=self.config.memory_limit, dashboard_address=None,
-                )
+                environment = dict(os.environ)
+                try:
+                    self._cluster = LocalCluster(
+                        n_workers=self.config.workers, threads_per_worker=1, processes=True,
+                        memory_limit=self.config.memory_limit, dashboard_address=None,
+                    )
+                finally:  # a nanny sets OMP_NUM_THREADS=1 and others in this process to pass them to its worker
+                    os.environ.clear()
+                    os.environ.update(environment)
                 self._client = Client(self._cluster)
                 log.info("engine: dask LocalCluster of %d workers (%s each)", self.config.workers,
                          self.config.memory_limit)

@@ -52,6 +52,21 @@ def test_a_model_is_built_once_per_worker_process(dask_engine: Engine) -> None:
     assert [worker_resource(("counter", id(calls)), factory) for _ in range(3)] == [1, 1, 1]
 
 
+def _thread_settings() -> str | None:
+    return os.environ.get("OMP_NUM_THREADS")
+
+
+def test_a_local_cluster_leaves_this_process_environment_as_it_was() -> None:
+    """Dask's nanny sets OMP_NUM_THREADS=1 (and more) in the process that starts it, for its workers to inherit;
+    left there, every later subprocess (a stage in a test, the report's kernels) would run on other thread counts
+    than a run without Dask, and scikit-learn records the count in a saved k-means."""
+    before = dict(os.environ)
+    with Engine(EngineConfig(name="dask", workers=1, memory_limit="1GB")) as engine:
+        workers = engine.client.run(_thread_settings)
+        assert dict(os.environ) == before
+    assert list(workers.values()) == ["1"]  # the workers still run on one thread each
+
+
 def test_engine_settings_are_checked() -> None:
     sources = {"ingest": {"sources": ["x"]}}
     assert parse_params({**sources, "engine": {"name": "dask", "memory_limit": "512MiB"}}).engine.workers == 2

@@ -184,6 +184,21 @@ def test_pca_and_kmeans_swapped_in_give_exactly_the_asked_number_of_topics(corpu
     assert adjusted_rand_score(truth, result.fit.topics) > 0.6  # three true topics, one split in two
 
 
+def test_a_kmeans_model_has_the_same_bytes_whatever_the_number_of_openmp_threads(corpus):
+    """scikit-learn records its OpenMP thread count in a fitted k-means: a Dask nanny's OMP_NUM_THREADS=1 in the
+    parent process once made a rerun's saved clusterer differ from the first run's."""
+    import pickle
+
+    from threadpoolctl import threadpool_limits
+
+    _, embeddings, _ = corpus
+    fitted = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            fitted.append(pickle.dumps(KMeans(n_clusters=3, n_init=2).build(seed=0).fit(embeddings)))
+    assert fitted[0] == fitted[1]
+
+
 def test_hdbscan_sizes_follow_the_corpus_unless_set_in_absolute_numbers():
     relative = Hdbscan(min_topic_share=0.005, min_cluster_floor=10)
     assert (relative.resolve(15_246).min_cluster_size, relative.resolve(15_246).min_samples) == (76, 10)

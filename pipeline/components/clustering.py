@@ -55,6 +55,6 @@ class KMeans(Component):
     n_init: int = Field(10, ge=1, description="restarts; the best of them is kept")
 
     def build(self, seed: int) -> Any:
-        from sklearn.cluster import KMeans as SklearnKMeans
+        from pipeline.components.one_thread_kmeans import OneThreadKMeans
 
-        return SklearnKMeans(n_clusters=self.n_clusters, n_init=self.n_init, random_state=seed)
+        return OneThreadKMeans(n_clusters=self.n_clusters, n_init=self.n_init, random_state=seed)
