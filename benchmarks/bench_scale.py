@@ -96,6 +96,7 @@ def stage_params(base: dict[str, Any], source: Path, cache: Path, engine: str, w
     params["embed"].update(encoder={"name": "model2vec", "pca_dims": 256, "max_seq_length": 256}, cache_dir=str(cache))
     params["timeline"]["summary"]["cache_dir"] = str(cache)
     params["timeline"]["cache_dir"] = str(cache)
+    params["topics"]["cache_dir"] = str(cache)
     return params
 
 
@@ -318,12 +319,12 @@ def merged(runs: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[s
     return sorted([*(run for run in runs if _key(run) not in replaced), *new], key=_key)
 
 
-def save(runs: list[dict[str, Any]], note: dict[str, Any]) -> dict[str, Any]:
+def save(runs: list[dict[str, Any]], note: dict[str, Any], path: Path = RESULTS) -> dict[str, Any]:
     fitted = exponents(runs)
     result = {**note, "runs": runs, "fitted": fitted, "plus_1pct": incremental(runs)}
     from pipeline import io
 
-    io.write_json(RESULTS, result)
+    io.write_json(path, result)
     return result
 
 
@@ -343,8 +344,11 @@ def main() -> None:
                         help="merge the runs a benchmark printed (one JSON line per stage) into the results first: "
                              "what a run stopped before it saved its size had measured")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="the results file (a trial run elsewhere leaves the committed one alone)")
+    parser.add_argument("--figure", type=Path, default=FIGURE)
     args = parser.parse_args()
-    previous = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": []}
+    previous = json.loads(args.results.read_text()) if args.results.is_file() else {"runs": []}
     runs: list[dict[str, Any]] = merged(previous["runs"], [
         json.loads(line) for log in args.add_runs for line in log.read_text().splitlines()
         if line.startswith("{") and '"stage"' in line])
@@ -363,14 +367,14 @@ def main() -> None:
                     found = run_size(base_table, factor, engine, args.workers, args.stages, params,
                                      args.model2vec.resolve(), work, plus_one=factor in args.plus_one_percent)
                     runs = merged(runs, found)
-                    save(runs, note)
+                    save(runs, note, args.results)
                     if not args.keep:
                         shutil.rmtree(work / f"{engine}-{factor}", ignore_errors=True)
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
-    result = save(runs, note)
-    plot(runs, result["fitted"], FIGURE)
+    result = save(runs, note, args.results)
+    plot(runs, result["fitted"], args.figure)
     for where, entry in result["plus_1pct"].items():
         print(f"+1% articles at {where}: {entry['plus_1pct_cpu_seconds']} CPU s of a cold {entry['cold_cpu_seconds']} "
               f"({entry['share']:.1%}): " + ", ".join(f"{name} {stage['share']:.1%}"

@@ -187,7 +187,7 @@ def _topics(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from pipeline.embed import build_encoder, load_embeddings
-    from pipeline.topics.stage import align, model_topics, write_outputs
+    from pipeline.topics.stage import align, run_topics, write_outputs
 
     logging.getLogger("gensim").setLevel(logging.WARNING)  # it logs every 1000 sliding windows
     logging.getLogger("BERTopic").setLevel(logging.ERROR)  # warns about update_topics with our own assignment
@@ -199,7 +199,7 @@ def _topics(args: argparse.Namespace) -> int:
         if info.get("model_key") != encoder.key:
             raise ValueError(f"embeddings were made with {info.get('model_key')}, params ask for {encoder.key}")
         articles = align(pd.read_parquet(args.articles), ids, config.corpus.canonical_only)
-        result = model_topics(articles, embeddings, config.topics, encoder, info)
+        result = run_topics(articles, ids, embeddings, config.topics, encoder, info, config.embed)
     except ValueError as error:
         raise InputError(str(error)) from None
     write_outputs(result, args.out_dir, args.metrics_dir, config.embed, config.topics)

@@ -4,7 +4,9 @@ Above `topics.fit_sample` articles the stage fits on a seeded uniform sample of 
 the share selection, the reducer and the clusterer, the words and the stability refit all see the sample only),
 then places every other article with the fitted model by the rule that places new documents
 (`pipeline.topics.assign`: the reducer's transform, HDBSCAN's approximate_predict, outliers as at fit time),
-`ASSIGN_PARTITION` articles at a time so that what is held besides the model does not grow with the corpus. Topic
+`ASSIGN_PARTITION` articles at a time so that what is held besides the model does not grow with the corpus. The
+same rule places the articles a later run adds when the stage keeps its fit (`topics.refit`; README, "Past one
+machine"). Topic
 words and labels are those of the fit; the tables, shares and metrics count every article. At or below the size
 the whole corpus is fitted, exactly as without the setting.
 
@@ -47,6 +49,18 @@ def place(
     return clusters, reassign_outliers(model, docs, embeddings, clusters, outliers)
 
 
+def place_in_partitions(
+    model: Any, docs: Sequence[str], embeddings: np.ndarray, outliers: OutlierConfig, partition: int = ASSIGN_PARTITION
+) -> tuple[np.ndarray, np.ndarray]:
+    """`place` over `partition` documents at a time: (cluster, topic) of each, in order."""
+    clusters = np.full(len(docs), -1, dtype=int)
+    topics = np.full(len(docs), -1, dtype=int)
+    for start in range(0, len(docs), partition):
+        part = slice(start, start + partition)
+        clusters[part], topics[part] = place(model, docs[part], embeddings[part], outliers)
+    return clusters, topics
+
+
 def extend_fit(
     fit: TopicFit, docs: Sequence[str], embeddings: np.ndarray, rows: np.ndarray, outliers: OutlierConfig,
     partition: int = ASSIGN_PARTITION,
@@ -60,8 +74,7 @@ def extend_fit(
     clusters = np.full(n, -1, dtype=int)
     topics[rows], clusters[rows] = fit.topics, fit.clusters
     rest = np.setdiff1d(np.arange(n), rows)
-    for start in range(0, len(rest), partition):
-        part = rest[start : start + partition]
-        clusters[part], topics[part] = place(fit.model, [docs[i] for i in part], embeddings[part], outliers)
+    clusters[rest], topics[rest] = place_in_partitions(fit.model, [docs[i] for i in rest], embeddings[rest],
+                                                       outliers, partition)
     scores = similarity_to_topic(embeddings, topics, np.asarray(fit.model.topic_embeddings_))
     return dataclasses.replace(fit, topics=topics, clusters=clusters, scores=scores)
