@@ -121,3 +121,32 @@ def test_a_damaged_saved_fit_is_fitted_again(corpus, encoder, tmp_path, caplog):
     assert again.run["fitted"] and "ignoring the saved topic model" in caplog.text
     assert json.loads((folder / "fit.json").read_text())["fitted_documents"] == 240
     assert len(pd.read_parquet(folder / "placed.parquet")) == 240  # replaced by the new fit
+
+
+@pytest.mark.parametrize("clusterer", ["hdbscan", "kmeans"])
+def test_the_placer_places_new_articles_as_the_bertopic_model_does(corpus, encoder, clusterer):
+    """The kept `Placer` (no BERTopic import) against the fitted BERTopic model on 60 new articles (5 of them
+    random vectors): the same clusters and topics, and outliers placed alike."""
+    from pipeline.components.clustering import KMeans
+    from pipeline.config import OutlierConfig
+    from pipeline.topics.fit import fit_topics
+    from pipeline.topics.sample import Placer, place_in_partitions
+
+    docs, embeddings, _ = corpus
+    config = CONFIG if clusterer == "hdbscan" else CONFIG.model_copy(update={"clusterer": KMeans(n_clusters=4)})
+    fit = fit_topics(docs[:200], embeddings[:200], config, encoder)
+    new_docs, _ = synthetic_docs(20, seed=77)
+    new = encoder.encode(new_docs)
+    new[:5] = np.random.default_rng(1).normal(size=new[:5].shape)  # far from every topic: outliers
+    strict = OutlierConfig(strategy="embeddings", threshold=0.6)
+    for outliers in (config.outliers, strict):
+        by_model = place_in_partitions(fit.model, new_docs, new, outliers, partition=25)
+        by_placer = place_in_partitions(Placer.of(fit.model), new_docs, new, outliers, partition=25)
+        assert (by_model[0] == by_placer[0]).all() and (by_model[1] == by_placer[1]).all()
+    forced = by_model[0].copy()
+    forced[:8] = -1  # outliers placed by their similarity to the topics' embeddings, some below the threshold
+    from pipeline.topics.assign import reassign_outliers
+
+    placed = reassign_outliers(Placer.of(fit.model), new_docs, new, forced, strict)
+    assert (placed == reassign_outliers(fit.model, new_docs, new, forced, strict)).all()
+    assert (placed[:5] == -1).all() and (placed[5:8] != -1).all()

@@ -104,7 +104,8 @@ def fit_digest(config: TopicsConfig, embedding_info: dict[str, Any]) -> str:
 
 @dataclass
 class SavedFit:
-    """A fit kept in `folder`: its model (`model/`, as `save_model` writes it), the record of the fit
+    """A fit kept in `folder`: its model (`model/`, as `save_model` writes it, and `placer.joblib`, what placing
+    needs of it), the record of the fit
     (`fit.json`: labels, words, aspects, NPMI per topic and the metrics that belong to the fit) and every article
     placed so far (`placed.parquet`: id, text_sha256, topic, cluster, and `since_fit`: placed by a later run)."""
 
@@ -116,6 +117,12 @@ class SavedFit:
     def model_folder(self) -> Path:
         return self.folder / "model"
 
+    def placer(self) -> Any:
+        """The model's `pipeline.topics.sample.Placer` (placing without importing BERTopic)."""
+        import joblib
+
+        return joblib.load(self.folder / "placer.joblib")  # written by `save_fit` only, never by a corpus
+
 
 PLACED_COLUMNS = ["id", "text_sha256", "topic", "cluster", "since_fit"]
 
@@ -123,8 +130,13 @@ PLACED_COLUMNS = ["id", "text_sha256", "topic", "cluster", "since_fit"]
 def save_fit(folder: Path, fit: TopicFit, embed_config: EmbedConfig, outliers: OutlierConfig,
              record: dict[str, Any], placed: pd.DataFrame) -> SavedFit:
     """Keep a fit in `folder` (replacing what was there, all at once)."""
+    import joblib
+
+    from pipeline.topics.sample import Placer
+
     with io.atomic_dir(folder) as tmp:
         save_model(fit, tmp / "model", embed_config, outliers)
+        joblib.dump(Placer.of(fit.model), tmp / "placer.joblib")
         io.write_json(tmp / "fit.json", record)
         io.write_parquet(tmp / "placed.parquet", placed[PLACED_COLUMNS])
     return SavedFit(folder, record, placed[PLACED_COLUMNS])
@@ -145,7 +157,7 @@ def load_saved(folder: Path) -> SavedFit | None:
         record = json.loads((folder / "fit.json").read_text(encoding="utf-8"))
         placed = pd.read_parquet(folder / "placed.parquet")
         missing = set(PLACED_COLUMNS) - set(placed.columns)
-        if missing or not (folder / "model" / "assignment.json").is_file():
+        if missing or not (folder / "model" / "assignment.json").is_file() or not (folder / "placer.joblib").is_file():
             raise ValueError(f"incomplete: {sorted(missing) or 'no model'}")
     except Exception as error:  # a damaged saved fit is not trusted: the stage fits again and replaces it
         log.warning("ignoring the saved topic model in %s: %s", folder, error)

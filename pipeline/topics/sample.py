@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,39 @@ def sample_rows(n_documents: int, fit_sample: int | None, seed: int) -> np.ndarr
         return None
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(n_documents, size=fit_sample, replace=False))
+
+
+@dataclass
+class Placer:
+    """What placing new documents needs of a fitted BERTopic model, without BERTopic: its reducer and clusterer,
+    the map from the clusterer's labels to topics, the topic embeddings and whether their table starts with an
+    outlier row. `transform` answers as `BERTopic.transform` does (reducer, HDBSCAN's approximate_predict or the
+    clusterer's predict, the topic map), so `place` and `reassign_outliers` take it for the model when outliers
+    are placed by `embeddings` (or not at all); importing BERTopic (sentence-transformers, torch: about 17 CPU s)
+    is then left to the runs that fit."""
+
+    reducer: Any
+    clusterer: Any
+    mapping: dict[int, int]
+    topic_embeddings_: np.ndarray
+    _outliers: int
+
+    STRATEGIES = ("embeddings", "none")  # outlier strategies that need nothing else of the model
+
+    @classmethod
+    def of(cls, model: Any) -> Placer:
+        return cls(model.umap_model, model.hdbscan_model, dict(model.topic_mapper_.get_mappings(original_topics=True)),
+                   np.asarray(model.topic_embeddings_), int(model._outliers))
+
+    def transform(self, docs: Sequence[str], embeddings: np.ndarray) -> tuple[list[int], None]:
+        import hdbscan
+
+        reduced = self.reducer.transform(embeddings)
+        if isinstance(self.clusterer, hdbscan.HDBSCAN):
+            predictions, _ = hdbscan.approximate_predict(self.clusterer, reduced)
+        else:
+            predictions = self.clusterer.predict(reduced)
+        return [self.mapping.get(int(prediction), -1) for prediction in predictions], None
 
 
 def place(

@@ -46,7 +46,7 @@ from pipeline.topics.persist import (
     save_model,
     save_placed,
 )
-from pipeline.topics.sample import extend_fit, place_in_partitions, sample_rows
+from pipeline.topics.sample import Placer, extend_fit, place_in_partitions, sample_rows
 from pipeline.topics.select import select_share
 from pipeline.topics.tables import assignments_frame, largest_topics_over_time, prevalence
 from pipeline.topics.words import corpus_stop_words, make_vectorizer, tokenise
@@ -380,7 +380,11 @@ def place_new(
     (`pipeline.topics.sample.place`, the rule that placed a sample fit's other articles); (the result, every
     article's placement to keep)."""
     started = time.perf_counter()
-    loaded = load_model(saved.model_folder, encoder)
+    if config.outliers.strategy in Placer.STRATEGIES:
+        model, outliers = saved.placer(), config.outliers
+    else:  # outliers placed by c-TF-IDF or topic distributions need BERTopic's own model
+        loaded = load_model(saved.model_folder, encoder)
+        model, outliers = loaded.model, loaded.outliers
     timing = {"load_seconds": time.perf_counter() - started}
     keys = current[["id", "text_sha256"]].reset_index(drop=True)
     known = keys.merge(saved.placed, on=["id", "text_sha256"], how="left", validate="one_to_one")
@@ -390,12 +394,12 @@ def place_new(
     if len(new):
         begun = time.perf_counter()
         docs = document_texts(articles.iloc[new], config.document_text)
-        clusters[new], topics[new] = place_in_partitions(loaded.model, docs, embeddings[new], loaded.outliers)
+        clusters[new], topics[new] = place_in_partitions(model, docs, embeddings[new], outliers)
         timing["assign_seconds"] = time.perf_counter() - begun
     since_fit = known["since_fit"].fillna(True).to_numpy(dtype=bool)
     placed = pd.DataFrame({**keys, "topic": topics, "cluster": clusters, "since_fit": since_fit})
     fit, doc_topics, topic_info, tables, metrics = tabulate(
-        articles, embeddings, loaded.model, topics, clusters, saved.record, config, int(since_fit.sum()))
+        articles, embeddings, model, topics, clusters, saved.record, config, int(since_fit.sum()))
     timing["total_seconds"] = time.perf_counter() - started
     result = TopicsResult(fit, doc_topics, topic_info, tables, metrics, {k: round(v, 2) for k, v in timing.items()})
     result.record = saved.record
