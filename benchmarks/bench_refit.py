@@ -118,6 +118,9 @@ def main() -> None:
     parser.add_argument("--shares", type=float, nargs="+", default=[0.01, 0.02, 0.05, 0.1, 0.2])
     parser.add_argument("--held-out-shares", type=float, nargs="*",
                         help="shares measured on the held-out half (default: the chosen one and the smallest)")
+    parser.add_argument("--held-out-only", action="store_true",
+                        help="keep the dev half's results in the results file and measure the held-out half only "
+                             "(its whole fit and reseed again, then --held-out-shares)")
     args = parser.parse_args()
     logging.getLogger("BERTopic").setLevel(logging.ERROR)
     logging.getLogger("gensim").setLevel(logging.WARNING)
@@ -132,17 +135,21 @@ def main() -> None:
     articles = align(pd.read_parquet(args.data / "interim" / "articles.parquet"), ids, params.corpus.canonical_only)
     encoder = build_encoder(embed)
     dev, held_out = halves(articles)
+    previous = json.loads(RESULTS.read_text()) if args.held_out_only and RESULTS.is_file() else {}
     results: dict[str, Any] = {
+        **previous,
         "what": "bench_refit.py: a fit on the oldest 1 - s of half the default corpus, the newest s placed with it, "
                 "against a fit of the whole half (ARI), and the whole half refitted with seed + 1",
         "rule": "refit_share = the largest share whose ARI over every article reaches the seed + 1 ARI (dev half)",
         "machine": f"{os.cpu_count()} CPUs shared with other work: CPU seconds",
         "embedding_model": info.get("model_key"),
-        "started": time.strftime("%Y-%m-%d %H:%M"),
+        "started": previous.get("started", time.strftime("%Y-%m-%d %H:%M")),
     }
-    measure_half("dev", dev, articles, embeddings, config, encoder, info, args.shares, results)
+    if not args.held_out_only:
+        measure_half("dev", dev, articles, embeddings, config, encoder, info, args.shares, results)
     choice = chosen_share(results["dev"])
     results["chosen_refit_share"] = choice
+    results.pop("held_out", None)
     _save(results)
     held = args.held_out_shares if args.held_out_shares is not None else sorted(
         {min(args.shares), *([choice] if choice else [])})

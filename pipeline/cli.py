@@ -155,17 +155,14 @@ def _embed_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _embed(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from pipeline.corpus import select_articles
-    from pipeline.embed import embed_articles, write_outputs
+    from pipeline.embed import embed_texts_of, read_texts, write_outputs
     from pipeline.engine import Engine
 
     config = _config(args)
-    articles = _read_articles(args.articles, lambda path: select_articles(
-        pd.read_parquet(path), config.corpus.canonical_only, required=("id", "title", "lead", "body")))
+    corpus = config.corpus
+    texts = _read_articles(args.articles, lambda path: read_texts(path, corpus.canonical_only, config.embed.text))
     with Engine(config.engine) as engine:
-        result = embed_articles(articles, config.embed, config.corpus.canonical_only,
+        result = embed_texts_of(texts, config.embed, config.corpus.canonical_only,
                                 progress=not args.no_progress, engine=engine)
     write_outputs(result, args.out_dir)
     log.info("%d articles embedded with %s in %.1f s (%d texts encoded now, the rest taken from the cache)",
