@@ -225,10 +225,10 @@ def _timeline(args: argparse.Namespace) -> int:
     import time
 
     from pipeline.engine import Engine
-    from pipeline.timeline.stage import load_articles, run_stage, write_outputs
+    from pipeline.timeline.stage import ArticleChunks, run_stage, write_outputs
 
     config = _config(args)
-    articles = _read_articles(args.articles, lambda path: load_articles(path, config.corpus.canonical_only))
+    articles = _read_articles(args.articles, lambda path: ArticleChunks.of_file(path, config.corpus.canonical_only))
     started = time.perf_counter()
     with Engine(config.engine) as engine:
         result = run_stage(articles, config.timeline, config.corpus, engine)

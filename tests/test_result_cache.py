@@ -70,3 +70,21 @@ def test_the_code_digest_changes_with_a_file_or_a_setting(tmp_path: Path) -> Non
     files = [package / "text.py", package / "engine.py"]
     assert code_digest(files, model="a") == code_digest(list(reversed(files)), model="a")
     assert code_digest(files, model="a") != code_digest(files, model="b") != code_digest(files[:1], model="b")
+
+
+def test_a_shard_written_without_its_keys_is_read_once_and_few_shards_stay_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = Engine(EngineConfig(partition_size=1))
+    monkeypatch.setattr(result_cache, "FLUSH_ITEMS", 1)  # a shard per item
+    items = [f"item {n}" for n in range(8)]
+    keys = [item_key(item) for item in items]
+    cached_map(engine, shout, items, keys, ResultCache(tmp_path), 1, "")
+    assert len(list(tmp_path.glob("*.keys"))) == len(list(tmp_path.glob("*.pkl"))) == 8
+    for found in tmp_path.glob("*.keys"):  # as an older version wrote them
+        found.unlink()
+    cache = ResultCache(tmp_path)
+    assert len(list(tmp_path.glob("*.keys"))) == 8 and len(cache._open) == 0
+    CALLS.clear()
+    assert cached_map(engine, shout, items, keys, cache, 1, "") == [item.upper() for item in items]
+    assert CALLS == [] and cache.hits == 8 and len(cache._open) == ResultCache.OPEN_SHARDS
