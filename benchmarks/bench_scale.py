@@ -29,7 +29,8 @@ articles.
     python benchmarks/bench_scale.py --plot-only     # table and figure from the results file
 
 Results: benchmarks/results/scale.json (each run is added as it finishes, so a stopped run keeps what it
-measured); figure: benchmarks/results/scale.png (reports/figures/ is the report stage's output, rebuilt by it).
+measured); figure: benchmarks/results/scale.png, the figure the report draws from the results (its performance
+section: `pipeline.report.figures.scale`, `run_tables.scale_table`).
 """
 
 from __future__ import annotations
@@ -247,43 +248,18 @@ def _ratio(points: list[tuple], runs: list[dict[str, Any]], engine: str, stage: 
     return round(largest / one[0], 2) if one and one[0] else None
 
 
-def plot(runs: list[dict[str, Any]], fitted: dict[str, dict[str, Any]], path: Path) -> None:
+def plot(fitted: dict[str, dict[str, Any]], path: Path) -> None:
+    """The report's figure (`pipeline.report.figures.scale`), also saved beside the results."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from pipeline.report import figures
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
-    colours = dict(zip(STAGES, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a"), strict=True))
-    for engine, style in (("local", "-o"), ("dask", "--s")):
-        for stage in STAGES:
-            found = fitted.get(engine, {}).get(stage)
-            if not found:
-                continue
-            label = f"{stage} ({engine}) k={found['exponent']:.2f}, largest 3: {found['exponent_largest_three']:.2f}"
-            left.plot(found["sizes"], found["cpu_seconds"], style, color=colours[stage], label=label, markersize=4)
-            right.plot(found["sizes"], found["peak_process_mb"], style, color=colours[stage], markersize=4,
-                       label=f"{stage} ({engine})")
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
-    for axis in (left, right):
-        axis.set_xscale("log")
-        axis.set_yscale("log")
-        axis.xaxis.set_major_locator(LogLocator(base=2))
-        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
-        axis.xaxis.set_minor_formatter(NullFormatter())
-        axis.set_xlabel("articles into the stage")
-        axis.grid(True, which="both", alpha=0.3)
-    left.set_ylabel("CPU seconds (stage and its workers)")
-    left.set_title("Cost against corpus size (k: CPU ∝ n^k)")
-    right.set_ylabel("peak memory of the largest process (MB)")
-    right.set_title("Peak memory of the largest process")
-    left.legend(fontsize=7)
-    right.legend(fontsize=7)
-    figure.tight_layout()
+    figures.use_style()
+    figure = figures.scale(fitted)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    figure.savefig(tmp, format="png", dpi=120)
+    figure.savefig(tmp, format="png", dpi=150, metadata={"Software": None})
     os.replace(tmp, path)
 
 
@@ -374,7 +350,7 @@ def main() -> None:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
     result = save(runs, note, args.results)
-    plot(runs, result["fitted"], args.figure)
+    plot(result["fitted"], args.figure)
     for where, entry in result["plus_1pct"].items():
         print(f"+1% articles at {where}: {entry['plus_1pct_cpu_seconds']} CPU s of a cold {entry['cold_cpu_seconds']} "
               f"({entry['share']:.1%}): " + ", ".join(f"{name} {stage['share']:.1%}"
