@@ -159,8 +159,8 @@ def _embed(args: argparse.Namespace) -> int:
     from pipeline.engine import Engine
 
     config = _config(args)
-    corpus = config.corpus
-    texts = _read_articles(args.articles, lambda path: read_texts(path, corpus.canonical_only, config.embed.text))
+    canonical_only = config.corpus.canonical_only
+    texts = _read_articles(args.articles, lambda path: read_texts(path, canonical_only, config.embed.text))
     with Engine(config.engine) as engine:
         result = embed_texts_of(texts, config.embed, config.corpus.canonical_only,
                                 progress=not args.no_progress, engine=engine)
