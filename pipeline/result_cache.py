@@ -108,6 +108,20 @@ class ResultCache:
         name = self.shard_of.get(key)
         return MISSING if name is None else self._shard(name).get(key, MISSING)
 
+    def get_many(self, keys: Sequence[str]) -> list[Any]:
+        """The results stored under `keys` (`MISSING` where none is), each shard they fall in loaded once: keys
+        that repeat an item stored long before (the same sentence in many articles) do not reload shards."""
+        found: list[Any] = [MISSING] * len(keys)
+        wanted: dict[str, list[int]] = collections.defaultdict(list)
+        for position, key in enumerate(keys):
+            if (name := self.shard_of.get(key)) is not None:
+                wanted[name].append(position)
+        for name, positions in wanted.items():
+            shard = self._shard(name)
+            for position in positions:
+                found[position] = shard.get(keys[position], MISSING)
+        return found
+
     def add(self, results: dict[str, Any]) -> None:
         """Store new results as one shard (nothing is kept without a folder)."""
         new = {key: value for key, value in results.items() if key not in self.shard_of}
@@ -137,7 +151,7 @@ def cached_map(
     appears twice is computed once."""
     if len(items) != len(keys):
         raise ValueError(f"{len(items)} items but {len(keys)} keys")
-    found = [cache.get(key) for key in keys]
+    found = cache.get_many(keys)
     missing = {}
     for key, item, result in zip(keys, items, found, strict=True):
         if result is MISSING and key not in missing:

@@ -88,3 +88,25 @@ def test_a_shard_written_without_its_keys_is_read_once_and_few_shards_stay_loade
     CALLS.clear()
     assert cached_map(engine, shout, items, keys, cache, 1, "") == [item.upper() for item in items]
     assert CALLS == [] and cache.hits == 8 and len(cache._open) == ResultCache.OPEN_SHARDS
+
+
+def test_items_that_repeat_old_ones_load_each_shard_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run whose items keep repeating items stored in early shards (a wire sentence in many articles) reads
+    each shard once, whatever the order it asks in."""
+    engine = Engine(EngineConfig(partition_size=1))
+    monkeypatch.setattr(result_cache, "FLUSH_ITEMS", 1)
+    items = [f"item {n}" for n in range(10)]
+    cached_map(engine, shout, items, [item_key(item) for item in items], ResultCache(tmp_path), 1, "")
+    loads: list[str] = []
+    real = ResultCache._shard
+
+    def counted(self: ResultCache, name: str) -> dict:
+        if name not in self._open:
+            loads.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(ResultCache, "_shard", counted)
+    asked = [items[n % 3 if n % 2 else n % 10] for n in range(40)]  # early items asked again and again
+    assert cached_map(engine, shout, asked, [item_key(item) for item in asked], ResultCache(tmp_path), 1, "") == [
+        item.upper() for item in asked]
+    assert sorted(loads) == sorted(set(loads)) and len(loads) == len(set(asked)) == 6
