@@ -29,7 +29,8 @@ articles.
     python benchmarks/bench_scale.py --plot-only     # table and figure from the results file
 
 Results: benchmarks/results/scale.json (each run is added as it finishes, so a stopped run keeps what it
-measured); figure: benchmarks/results/scale.png (reports/figures/ is the report stage's output, rebuilt by it).
+measured); figure: benchmarks/results/scale.png, the figure the report draws from the results (its performance
+section: `pipeline.report.figures.scale`, `run_tables.scale_table`).
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def stage_params(base: dict[str, Any], source: Path, cache: Path, engine: str, w
     params["embed"].update(encoder={"name": "model2vec", "pca_dims": 256, "max_seq_length": 256}, cache_dir=str(cache))
     params["timeline"]["summary"]["cache_dir"] = str(cache)
     params["timeline"]["cache_dir"] = str(cache)
+    params["topics"]["cache_dir"] = str(cache)
     return params
 
 
@@ -246,43 +248,18 @@ def _ratio(points: list[tuple], runs: list[dict[str, Any]], engine: str, stage: 
     return round(largest / one[0], 2) if one and one[0] else None
 
 
-def plot(runs: list[dict[str, Any]], fitted: dict[str, dict[str, Any]], path: Path) -> None:
+def plot(fitted: dict[str, dict[str, Any]], path: Path) -> None:
+    """The report's figure (`pipeline.report.figures.scale`), also saved beside the results."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from pipeline.report import figures
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
-    colours = dict(zip(STAGES, ("#1b9e77", "#d95f02", "#7570b3", "#e7298a"), strict=True))
-    for engine, style in (("local", "-o"), ("dask", "--s")):
-        for stage in STAGES:
-            found = fitted.get(engine, {}).get(stage)
-            if not found:
-                continue
-            label = f"{stage} ({engine}) k={found['exponent']:.2f}, largest 3: {found['exponent_largest_three']:.2f}"
-            left.plot(found["sizes"], found["cpu_seconds"], style, color=colours[stage], label=label, markersize=4)
-            right.plot(found["sizes"], found["peak_process_mb"], style, color=colours[stage], markersize=4,
-                       label=f"{stage} ({engine})")
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
-    for axis in (left, right):
-        axis.set_xscale("log")
-        axis.set_yscale("log")
-        axis.xaxis.set_major_locator(LogLocator(base=2))
-        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
-        axis.xaxis.set_minor_formatter(NullFormatter())
-        axis.set_xlabel("articles into the stage")
-        axis.grid(True, which="both", alpha=0.3)
-    left.set_ylabel("CPU seconds (stage and its workers)")
-    left.set_title("Cost against corpus size (k: CPU ∝ n^k)")
-    right.set_ylabel("peak memory of the largest process (MB)")
-    right.set_title("Peak memory of the largest process")
-    left.legend(fontsize=7)
-    right.legend(fontsize=7)
-    figure.tight_layout()
+    figures.use_style()
+    figure = figures.scale(fitted)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    figure.savefig(tmp, format="png", dpi=120)
+    figure.savefig(tmp, format="png", dpi=150, metadata={"Software": None})
     os.replace(tmp, path)
 
 
@@ -318,12 +295,12 @@ def merged(runs: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[s
     return sorted([*(run for run in runs if _key(run) not in replaced), *new], key=_key)
 
 
-def save(runs: list[dict[str, Any]], note: dict[str, Any]) -> dict[str, Any]:
+def save(runs: list[dict[str, Any]], note: dict[str, Any], path: Path = RESULTS) -> dict[str, Any]:
     fitted = exponents(runs)
     result = {**note, "runs": runs, "fitted": fitted, "plus_1pct": incremental(runs)}
     from pipeline import io
 
-    io.write_json(RESULTS, result)
+    io.write_json(path, result)
     return result
 
 
@@ -343,8 +320,11 @@ def main() -> None:
                         help="merge the runs a benchmark printed (one JSON line per stage) into the results first: "
                              "what a run stopped before it saved its size had measured")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--results", type=Path, default=RESULTS,
+                        help="the results file (a trial run elsewhere leaves the committed one alone)")
+    parser.add_argument("--figure", type=Path, default=FIGURE)
     args = parser.parse_args()
-    previous = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {"runs": []}
+    previous = json.loads(args.results.read_text()) if args.results.is_file() else {"runs": []}
     runs: list[dict[str, Any]] = merged(previous["runs"], [
         json.loads(line) for log in args.add_runs for line in log.read_text().splitlines()
         if line.startswith("{") and '"stage"' in line])
@@ -363,14 +343,14 @@ def main() -> None:
                     found = run_size(base_table, factor, engine, args.workers, args.stages, params,
                                      args.model2vec.resolve(), work, plus_one=factor in args.plus_one_percent)
                     runs = merged(runs, found)
-                    save(runs, note)
+                    save(runs, note, args.results)
                     if not args.keep:
                         shutil.rmtree(work / f"{engine}-{factor}", ignore_errors=True)
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
-    result = save(runs, note)
-    plot(runs, result["fitted"], FIGURE)
+    result = save(runs, note, args.results)
+    plot(result["fitted"], args.figure)
     for where, entry in result["plus_1pct"].items():
         print(f"+1% articles at {where}: {entry['plus_1pct_cpu_seconds']} CPU s of a cold {entry['cold_cpu_seconds']} "
               f"({entry['share']:.1%}): " + ", ".join(f"{name} {stage['share']:.1%}"

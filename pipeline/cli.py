@@ -155,17 +155,14 @@ def _embed_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _embed(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from pipeline.corpus import select_articles
-    from pipeline.embed import embed_articles, write_outputs
+    from pipeline.embed import embed_texts_of, read_texts, write_outputs
     from pipeline.engine import Engine
 
     config = _config(args)
-    articles = _read_articles(args.articles, lambda path: select_articles(
-        pd.read_parquet(path), config.corpus.canonical_only, required=("id", "title", "lead", "body")))
+    canonical_only = config.corpus.canonical_only
+    texts = _read_articles(args.articles, lambda path: read_texts(path, canonical_only, config.embed.text))
     with Engine(config.engine) as engine:
-        result = embed_articles(articles, config.embed, config.corpus.canonical_only,
+        result = embed_texts_of(texts, config.embed, config.corpus.canonical_only,
                                 progress=not args.no_progress, engine=engine)
     write_outputs(result, args.out_dir)
     log.info("%d articles embedded with %s in %.1f s (%d texts encoded now, the rest taken from the cache)",
@@ -187,7 +184,7 @@ def _topics(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from pipeline.embed import build_encoder, load_embeddings
-    from pipeline.topics.stage import align, model_topics, write_outputs
+    from pipeline.topics.stage import align, run_topics, write_outputs
 
     logging.getLogger("gensim").setLevel(logging.WARNING)  # it logs every 1000 sliding windows
     logging.getLogger("BERTopic").setLevel(logging.ERROR)  # warns about update_topics with our own assignment
@@ -199,7 +196,7 @@ def _topics(args: argparse.Namespace) -> int:
         if info.get("model_key") != encoder.key:
             raise ValueError(f"embeddings were made with {info.get('model_key')}, params ask for {encoder.key}")
         articles = align(pd.read_parquet(args.articles), ids, config.corpus.canonical_only)
-        result = model_topics(articles, embeddings, config.topics, encoder, info)
+        result = run_topics(articles, ids, embeddings, config.topics, encoder, info, config.embed)
     except ValueError as error:
         raise InputError(str(error)) from None
     write_outputs(result, args.out_dir, args.metrics_dir, config.embed, config.topics)
@@ -228,10 +225,10 @@ def _timeline(args: argparse.Namespace) -> int:
     import time
 
     from pipeline.engine import Engine
-    from pipeline.timeline.stage import load_articles, run_stage, write_outputs
+    from pipeline.timeline.stage import ArticleChunks, run_stage, write_outputs
 
     config = _config(args)
-    articles = _read_articles(args.articles, lambda path: load_articles(path, config.corpus.canonical_only))
+    articles = _read_articles(args.articles, lambda path: ArticleChunks.of_file(path, config.corpus.canonical_only))
     started = time.perf_counter()
     with Engine(config.engine) as engine:
         result = run_stage(articles, config.timeline, config.corpus, engine)

@@ -207,6 +207,18 @@ class TopicsConfig(Section):
     document_text: Literal["title_lead", "full"] = "title_lead"
     fit_sample: int | None = Field(50_000, ge=100, description="above this many articles the model is fitted on a "
                                    "seeded sample of this size and the rest assigned with it; null: always the whole")
+    refit: Literal["auto", "always", "never"] = Field(
+        "auto", description="auto: place new articles with the saved model (topics.cache_dir) unless the articles "
+        "it did not fit exceed refit_share of the corpus; always: fit every run; never: place whenever a saved "
+        "model for these settings exists",
+    )
+    refit_share: float = Field(0.1, ge=0.0, le=1.0, description="refit: auto fits again when the articles added, "
+                               "changed or removed since the fit exceed this share of the corpus")
+    cache_dir: Annotated[Path | None, Field(strict=False)] = Field(
+        None, description="the fitted model and the topics it gave each article, kept between runs under "
+        "<cache_dir>/topics/<digest of the settings and code>/ (outside DVC's outputs); null: none kept, every "
+        "run fits",
+    )
     reducer: Reducer = reduction.Spectral()
     clusterer: Clusterer = clustering.Hdbscan()
     select: SelectConfig = SelectConfig()

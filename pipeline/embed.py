@@ -127,6 +127,32 @@ def embed_texts(
     return cache.matrix(keys), len(todo)
 
 
+TEXT_COLUMNS = ("id", "title", "lead", "body")
+TEXT_BATCH = 4096  # articles read at a time by `read_texts`
+
+
+def read_texts(path: Path, canonical_only: bool, mode: str) -> pd.DataFrame:
+    """`id` and the text to embed (`article_texts`) of the articles an `articles.parquet` holds (the canonical
+    ones when asked), ordered by id, read `TEXT_BATCH` articles at a time: the bodies and every other column
+    are never held for the whole corpus."""
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(path)
+    present = table.schema_arrow.names
+    missing = sorted(set(TEXT_COLUMNS) - set(present))
+    if missing:
+        raise ValueError(f"articles table lacks column(s) {', '.join(missing)}")
+    columns = [*TEXT_COLUMNS, *(["is_canonical"] if "is_canonical" in present else [])]
+    parts = []
+    for batch in table.iter_batches(batch_size=TEXT_BATCH, columns=columns):
+        frame = batch.to_pandas()
+        if canonical_only and "is_canonical" in frame.columns:
+            frame = frame[frame["is_canonical"].fillna(True).astype(bool)]
+        parts.append(pd.DataFrame({"id": frame["id"].astype(str).to_numpy(), "text": article_texts(frame, mode)}))
+    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"id": [], "text": []}, dtype=object)
+    return found.sort_values("id", kind="stable").reset_index(drop=True)
+
+
 def embed_articles(
     articles: pd.DataFrame,
     config: EmbedConfig,
@@ -137,13 +163,25 @@ def embed_articles(
 ) -> EmbedResult:
     """Embed the selected articles' texts through the cache of `encoder` (built from `config` if not given),
     on `engine` (default: in this process)."""
+    selected = select_articles(articles, canonical_only, required=TEXT_COLUMNS)
+    texts = pd.DataFrame({"id": selected["id"].astype(str).to_numpy(), "text": article_texts(selected, config.text)})
+    return embed_texts_of(texts, config, canonical_only, encoder, progress, engine)
+
+
+def embed_texts_of(
+    texts: pd.DataFrame,
+    config: EmbedConfig,
+    canonical_only: bool = True,
+    encoder: Encoder | None = None,
+    progress: bool = True,
+    engine: Engine | None = None,
+) -> EmbedResult:
+    """Embed `texts` (`id`, `text`, in output order: `read_texts` or `embed_articles` make them)."""
     started = time.perf_counter()
-    selected = select_articles(articles, canonical_only, required=("id", "title", "lead", "body"))
-    texts = article_texts(selected, config.text)
     encoder = encoder or build_encoder(config)
     cache = EmbeddingCache(config.cache_dir / "embeddings" / encoder.key)
-    matrix, newly = embed_texts(texts, encoder, cache, progress=progress, engine=engine)
-    ids = pd.DataFrame({"id": selected["id"].astype(str), "text_sha256": [text_hash(text) for text in texts]})
+    matrix, newly = embed_texts(texts["text"].tolist(), encoder, cache, progress=progress, engine=engine)
+    ids = pd.DataFrame({"id": texts["id"].astype(str), "text_sha256": [text_hash(text) for text in texts["text"]]})
     info = {
         "encoder": config.encoder.describe(),
         "model_key": encoder.key,

@@ -28,8 +28,9 @@ def test_params_yaml_is_valid_and_its_values_are_the_built_in_defaults() -> None
     defaults = Params(ingest=params.ingest, corpus=params.corpus, report=params.report)
     assert params.embed == defaults.embed
     # The stop-word list names this corpus's outlets and agencies: it is the one setting with no default.
-    assert params.topics == defaults.topics.model_copy(update={"vectorizer": params.topics.vectorizer})
     # Caches are kept only where params.yaml asks (null outside it: library calls and tests write none).
+    assert params.topics == defaults.topics.model_copy(
+        update={"vectorizer": params.topics.vectorizer, "cache_dir": params.topics.cache_dir})
     assert params.timeline == defaults.timeline.model_copy(update={"cache_dir": params.timeline.cache_dir})
 
 

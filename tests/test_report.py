@@ -426,3 +426,36 @@ def test_changed_paths_keep_the_first_letter_of_each_path(tmp_path: Path) -> Non
     assert sorted(stage.changed_paths(repo, ("dvc.yaml", "notebooks", "params.yaml"))) == [
         "dvc.yaml", "notebooks/new.ipynb"]
     assert stage.code_version(repo)[0].endswith("with uncommitted changes to dvc.yaml, notebooks")
+
+
+def test_the_scale_table_and_figure_read_bench_scale_s_results() -> None:
+    """benchmarks/results/scale.json as bench_scale.py writes it (its `exponents` and `incremental`): one row per
+    stage and engine with the peak memory at 1x and at the largest size, and the +1% runs in words."""
+    import importlib.util
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pipeline.report import figures, run_tables
+
+    spec = importlib.util.spec_from_file_location("bench_scale", REPO / "benchmarks" / "bench_scale.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    runs = []
+    for factor, articles in ((0.5, 8000), (1, 16000), (2, 32000)):
+        for name, cpu in (("ingest", 0.007), ("timeline", 0.03)):
+            runs.append({"engine": "local", "factor": factor, "stage": name, "phase": "cold", "returncode": 0,
+                         "rows": articles, "articles": articles, "cpu_seconds": cpu * articles + 5,
+                         "peak_process_mb": 400 + articles // 100, "peak_tree_mb": 400 + articles // 100})
+    runs += [{**run, "phase": "plus_1pct", "cpu_seconds": 9.0} for run in runs if run["factor"] == 1]
+    benchmark = {"runs": runs, "fitted": bench.exponents(runs), "plus_1pct": bench.incremental(runs)}
+    table = run_tables.scale_table(benchmark)
+    assert table["stage (engine)"].tolist() == ["ingest (local)", "timeline (local)"]
+    row = table.iloc[0]
+    assert row["articles"] == "8,000 – 32,000" and row["peak memory (MB): 1x → largest"] == "560 → 720 (1.29x)"
+    assert 0.9 < float(row["k"]) < 1.0
+    words = run_tables.plus_one_percent(benchmark)
+    assert words.startswith("1% more articles at 1x (local) cost 18 CPU s, 3.0% of the cold run's 602 (ingest 8%")
+    assert "timeline 2%" in words
+    assert len(figures.scale(benchmark["fitted"]).axes) == 2
+    assert run_tables.scale_table({}).empty and run_tables.plus_one_percent({}) == ""

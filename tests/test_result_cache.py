@@ -70,3 +70,43 @@ def test_the_code_digest_changes_with_a_file_or_a_setting(tmp_path: Path) -> Non
     files = [package / "text.py", package / "engine.py"]
     assert code_digest(files, model="a") == code_digest(list(reversed(files)), model="a")
     assert code_digest(files, model="a") != code_digest(files, model="b") != code_digest(files[:1], model="b")
+
+
+def test_a_shard_written_without_its_keys_is_read_once_and_few_shards_stay_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = Engine(EngineConfig(partition_size=1))
+    monkeypatch.setattr(result_cache, "FLUSH_ITEMS", 1)  # a shard per item
+    items = [f"item {n}" for n in range(8)]
+    keys = [item_key(item) for item in items]
+    cached_map(engine, shout, items, keys, ResultCache(tmp_path), 1, "")
+    assert len(list(tmp_path.glob("*.keys"))) == len(list(tmp_path.glob("*.pkl"))) == 8
+    for found in tmp_path.glob("*.keys"):  # as an older version wrote them
+        found.unlink()
+    cache = ResultCache(tmp_path)
+    assert len(list(tmp_path.glob("*.keys"))) == 8 and len(cache._open) == 0
+    CALLS.clear()
+    assert cached_map(engine, shout, items, keys, cache, 1, "") == [item.upper() for item in items]
+    assert CALLS == [] and cache.hits == 8 and len(cache._open) == ResultCache.OPEN_SHARDS
+
+
+def test_items_that_repeat_old_ones_load_each_shard_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run whose items keep repeating items stored in early shards (a wire sentence in many articles) reads
+    each shard once, whatever the order it asks in."""
+    engine = Engine(EngineConfig(partition_size=1))
+    monkeypatch.setattr(result_cache, "FLUSH_ITEMS", 1)
+    items = [f"item {n}" for n in range(10)]
+    cached_map(engine, shout, items, [item_key(item) for item in items], ResultCache(tmp_path), 1, "")
+    loads: list[str] = []
+    real = ResultCache._shard
+
+    def counted(self: ResultCache, name: str) -> dict:
+        if name not in self._open:
+            loads.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(ResultCache, "_shard", counted)
+    asked = [items[n % 3 if n % 2 else n % 10] for n in range(40)]  # early items asked again and again
+    assert cached_map(engine, shout, asked, [item_key(item) for item in asked], ResultCache(tmp_path), 1, "") == [
+        item.upper() for item in asked]
+    assert sorted(loads) == sorted(set(loads)) and len(loads) == len(set(asked)) == 6

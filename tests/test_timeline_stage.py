@@ -199,3 +199,42 @@ def test_appending_articles_tags_and_parses_only_theirs_and_writes_a_cold_run_s_
     tagged.clear()
     run_stage(articles, cached, params.corpus)
     assert 0 < sum(tagged) <= 153
+
+
+@pytest.mark.integration
+def test_bodies_read_chunk_by_chunk_from_the_file_give_the_files_of_a_run_on_loaded_articles(
+    corpus_slice: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """60 articles of the slice, every fourth not canonical: the stage on `load_articles` (one chunk) and on
+    `ArticleChunks.of_file` with chunks of 7 articles (read in Parquet batches of 7, so chunks cut across the
+    dropped rows) writes the same files and metrics."""
+    from pipeline.timeline import stage
+
+    frame = corpus_slice.iloc[:60]
+    articles = pd.DataFrame({
+        "id": [hashlib.sha1(url.encode()).hexdigest()[:16] for url in frame["url"]], "url": frame["url"],
+        "outlet": frame["outlet"], "source_country": frame["source_country"], "title": frame["title"],
+        "body": frame["text"], "date": pd.to_datetime(frame["date"]).dt.date,
+        "is_canonical": [number % 4 != 0 for number in range(len(frame))],
+    }).sort_values("id").reset_index(drop=True)
+    articles.to_parquet(tmp_path / "articles.parquet", row_group_size=10)
+    params = load_config(REPO / "params.yaml")
+    config = params.timeline.model_copy(update={"cache_dir": None})
+    written = []
+    for name in ("whole", "chunks"):
+        if name == "chunks":
+            monkeypatch.setattr(stage, "CHUNK_ARTICLES", 7)
+            source = stage.ArticleChunks.of_file(tmp_path / "articles.parquet", canonical_only=True)
+        else:
+            source = load_articles(tmp_path / "articles.parquet", canonical_only=True)
+        result = run_stage(source, config, params.corpus)
+        write_outputs(result, tmp_path / name, tmp_path / name / "metrics.json")
+        metrics = json.loads((tmp_path / name / "metrics.json").read_text())
+        metrics.pop("seconds"), metrics.pop("tagger_chars_per_second"), metrics.pop("parser_sentences_per_second")
+        written.append(({path.name: pd.read_parquet(path) for path in (tmp_path / name).glob("*.parquet")},
+                        (tmp_path / name / "timeline.json").read_text(), metrics))
+    (whole, whole_json, whole_metrics), (chunks, chunks_json, chunks_metrics) = written
+    assert whole_metrics == chunks_metrics and whole_metrics["articles"] == 45 and whole_json == chunks_json
+    for name, table in whole.items():
+        pd.testing.assert_frame_equal(table, chunks[name])
+    assert len(whole["events.parquet"]) > 10

@@ -9,12 +9,14 @@ the result is the same wherever the text comes from, and the stage fills both in
 
 Adding 1% new articles to a corpus then parses only those; the corpus-level steps (exact-copy ids,
 deduplication over all signatures, date inference) run again over everything, as they must. Shards are pickles
-written atomically by this process (the cache holds what this code wrote, next to the embedding cache); a
-shard that does not load is ignored, and its records are parsed again.
+written atomically by this process (the cache holds what this code wrote, next to the embedding cache), each
+with a list of its keys beside it, so a run reads the keys and loads a shard only when it needs one of its
+records; a shard that does not load is ignored, and its records are parsed again.
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import logging
@@ -60,29 +62,56 @@ def settings_digest(config: IngestConfig) -> str:
 
 
 class IngestCache:
-    """Built records by `record_key`, in pickle shards under one folder per `settings_digest`."""
+    """Built records by `record_key`, in pickle shards under one folder per `settings_digest`.
+
+    Each shard `<name>.pkl` has its keys beside it in `<name>.keys`; opening the cache reads the keys only, and a
+    shard is loaded when a record it holds is asked for (the last `OPEN_SHARDS` stay loaded: records come back
+    in the order they were stored, a partition's from one shard). What a run adds is written and not kept, so
+    the cache costs this process the keys, not the corpus."""
+
+    OPEN_SHARDS = 4
 
     def __init__(self, cache_dir: Path | None, config: IngestConfig) -> None:
         self.folder = Path(cache_dir) / "ingest" / settings_digest(config) if cache_dir is not None else None
-        self.entries: dict[str, tuple[Any, Any]] = {}
+        self.shard_of: dict[str, str] = {}
+        self._open: collections.OrderedDict[str, dict[str, tuple[Any, Any]]] = collections.OrderedDict()
         self.hits = 0
         self.added = 0
         if self.folder is None:
             return
-        for shard in sorted(self.folder.glob("*.pkl")):
-            try:
-                with open(shard, "rb") as handle:
-                    loaded = pickle.load(handle)
-                if not isinstance(loaded, dict):
-                    raise TypeError(f"holds {type(loaded).__name__}")
-            except Exception as error:  # a damaged or foreign shard: its records are parsed again
-                log.warning("ignoring ingest cache shard %s: %s", shard, error)
+        for keys in sorted(self.folder.glob("*.keys")):
+            if not keys.with_suffix(".pkl").is_file():
                 continue
-            self.entries.update(loaded)
+            try:
+                names = keys.read_text(encoding="ascii").split()
+            except (OSError, UnicodeDecodeError) as error:
+                log.warning("ignoring ingest cache shard %s: %s", keys, error)
+                continue
+            self.shard_of.update(dict.fromkeys(names, keys.stem))
+
+    def _shard(self, name: str) -> dict[str, tuple[Any, Any]]:
+        if name in self._open:
+            self._open.move_to_end(name)
+            return self._open[name]
+        path = self.folder / f"{name}.pkl"  # type: ignore[operator]
+        try:
+            with open(path, "rb") as handle:
+                loaded = pickle.load(handle)
+            if not isinstance(loaded, dict):
+                raise TypeError(f"holds {type(loaded).__name__}")
+        except Exception as error:  # a damaged or foreign shard: its records are parsed again
+            log.warning("ignoring ingest cache shard %s: %s", path, error)
+            loaded = {}
+            self.shard_of = {key: shard for key, shard in self.shard_of.items() if shard != name}
+        self._open[name] = loaded
+        while len(self._open) > self.OPEN_SHARDS:
+            self._open.popitem(last=False)
+        return loaded
 
     def get(self, key: str, record: RawRecord) -> tuple[Any, Any] | None:
         """(outcome, signature) for a record built before, with its own source and locator filled in."""
-        found = self.entries.get(key)
+        name = self.shard_of.get(key)
+        found = self._shard(name).get(key) if name is not None else None
         if found is None:
             return None
         self.hits += 1
@@ -98,10 +127,11 @@ class IngestCache:
             if isinstance(outcome, dict):
                 outcome = {name: value for name, value in outcome.items() if name not in _LOCATION_FIELDS}
             new[key] = (outcome, signature)
+        self.added += len(new)
         if not new or self.folder is None:
             return
         name = hashlib.sha256("\n".join(sorted(new)).encode()).hexdigest()[:20]
         with io.atomic_path(self.folder / f"{name}.pkl") as tmp, open(tmp, "wb") as handle:
             pickle.dump(new, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        self.entries.update(new)
-        self.added += len(new)
+        io.write_text(self.folder / f"{name}.keys", "\n".join(new) + "\n")  # after its shard: never keys alone
+        self.shard_of.update(dict.fromkeys(new, name))

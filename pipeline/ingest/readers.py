@@ -27,6 +27,7 @@ TABLE_SUFFIXES = {
 }
 TEXT_SUFFIXES = {".txt"}
 REQUIRED_COLUMNS = ("text",)
+PARQUET_BATCH = 1024  # rows of a Parquet source read at a time
 MOJIBAKE_REPAIRED = " (mojibake repaired)"  # appended to the encoding of a record whose text was repaired
 
 
@@ -130,20 +131,35 @@ def _missing_columns(
 
 
 def _read_parquet(path: Path, columns: dict[str, str], max_bytes: int) -> Iterator[RawRecord]:
+    """Stream the rows, `PARQUET_BATCH` at a time: the table is never held whole in memory."""
     source = str(path)
     try:
-        table = pq.read_table(path)
+        table = pq.ParquetFile(path)
+        present, n_rows = table.schema_arrow.names, table.metadata.num_rows
     except Exception as error:  # pyarrow raises several types for corrupt files
         yield RawRecord(
             source, source, problem="unreadable_source", detail=f"{type(error).__name__}: {error}"
         )
         return
-    if missing := _missing_columns(source, table.column_names, columns, table.num_rows):
+    if missing := _missing_columns(source, present, columns, n_rows):
         yield from missing
         return
-    wanted = [name for name in columns.values() if name in table.column_names]
-    rows = ((f"row {i}", row) for i, row in enumerate(table.select(wanted).to_pylist()))
-    yield from _table_records(source, rows, columns, max_bytes)
+    wanted = [name for name in columns.values() if name in present]
+    number = 0
+    batches = table.iter_batches(batch_size=PARQUET_BATCH, columns=wanted)
+    while True:
+        try:
+            rows = next(batches).to_pylist()
+        except StopIteration:
+            return
+        except Exception as error:  # a damaged row group: the rows before it were read
+            yield RawRecord(source, f"row {number}", problem="unreadable_source",
+                            detail=f"{type(error).__name__} after row {number - 1}: {error}; the rest of the file "
+                                   "is not read")
+            return
+        yield from _table_records(source, ((f"row {number + i}", row) for i, row in enumerate(rows)), columns,
+                                  max_bytes)
+        number += len(rows)
 
 
 def _read_csv(path: Path, columns: dict[str, str], max_bytes: int) -> Iterator[RawRecord]:

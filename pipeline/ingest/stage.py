@@ -12,15 +12,17 @@ import collections
 import datetime as dt
 import hashlib
 import logging
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from pipeline import io
@@ -29,7 +31,7 @@ from pipeline.corpus import ARTICLE_SCHEMA, DEDUP_COLUMNS
 from pipeline.engine import Engine, partitions
 from pipeline.ingest.cache import IngestCache, record_key
 from pipeline.ingest.dating import infer_missing_dates, parse_metadata_date
-from pipeline.ingest.dedup import exact_key, find_duplicates, minhash_signature
+from pipeline.ingest.dedup import duplicate_columns, exact_key, minhash_signature
 from pipeline.ingest.guards import implausible_date
 from pipeline.ingest.language import detect_language
 from pipeline.ingest.parse import parse_article
@@ -51,14 +53,98 @@ QUARANTINE_SCHEMA = pa.schema(
         ("text_preview", pa.string()),
     ]
 )
+EXACT_KEY = "_exact_key"  # the body's exact-copy key, carried with a built article to the corpus-level steps
 LEAD_SENTENCES_CHARS = 400  # the lead is the first paragraph, or its first sentences up to about this length
 
 
-@dataclass
+BUILT_SCHEMA = pa.schema(
+    [*(field for field in ARTICLE_SCHEMA if field.name not in DEDUP_COLUMNS), ("_seq", pa.int64())]
+)
+DATE_COLUMNS = ("date", "date_source", "date_confidence", "date_evidence")  # set again by date inference
+SPILL_ROWS = 2048  # built articles held before they are written to the spill
+OUTPUT_ROW_GROUP = 4096  # rows per row group of articles.parquet
+
+
+class _Spill:
+    """Built article rows written to disk as they come, in one Arrow stream per bucket of ids (the ids' first two
+    characters), and read back bucket by bucket in id order: what is held is a bucket, not the corpus."""
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="newsline-ingest-")
+        self.path = Path(self._folder.name)
+        self._buffers: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+        self._writers: dict[str, Any] = {}
+        self._paths: dict[str, Path] = {}
+        self._buffered = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._buffers[row["id"][:2]].append(row)
+        self._buffered += 1
+        if self._buffered >= SPILL_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        for bucket, rows in self._buffers.items():
+            if bucket not in self._writers:
+                self._paths[bucket] = self.path / f"{len(self._paths)}.arrow"
+                self._writers[bucket] = pa.ipc.new_stream(str(self._paths[bucket]), BUILT_SCHEMA)
+            self._writers[bucket].write_table(pa.Table.from_pylist(rows, schema=BUILT_SCHEMA))
+        self._buffers.clear()
+        self._buffered = 0
+
+    def close(self) -> None:
+        self.flush()
+        for writer in self._writers.values():
+            writer.close()
+
+    def buckets(self, columns: list[str] | None = None) -> Iterator[pa.Table]:
+        """Each bucket's rows (or these columns of them), buckets in id order (rows within one are not sorted)."""
+        for bucket in sorted(self._paths):
+            with pa.ipc.open_stream(str(self._paths[bucket])) as reader:
+                table = reader.read_all()
+            yield table.select(columns) if columns else table
+
+    def cleanup(self) -> None:
+        self._folder.cleanup()
+
+
 class IngestResult:
-    articles: pd.DataFrame
-    quarantine: pd.DataFrame
-    metrics: dict[str, Any]
+    """What ingest built: the articles (in id order, streamed from the spill by `tables`, or whole as `articles`),
+    the quarantine and the metrics."""
+
+    def __init__(self, spill: _Spill, light: pd.DataFrame, quarantine: pd.DataFrame, metrics: dict[str, Any]) -> None:
+        self._spill, self._light = spill, light
+        self.quarantine, self.metrics = quarantine, metrics
+        self._articles: pd.DataFrame | None = None
+
+    def tables(self) -> Iterator[pa.Table]:
+        """The articles in id order, a table (ARTICLE_SCHEMA) per bucket of ids: their built rows with the dates
+        and duplicate clusters the corpus-level steps gave them."""
+        light = self._light
+        for table in self._spill.buckets():
+            ids = table["id"].to_pylist()
+            order = sorted(range(len(ids)), key=ids.__getitem__)
+            table = table.take(pa.array(order, type=pa.int64()))
+            rows = table["_seq"].to_numpy()
+            found = light.iloc[rows]
+            columns = {}
+            for field in ARTICLE_SCHEMA:
+                if field.name in DATE_COLUMNS or field.name in DEDUP_COLUMNS:
+                    values = found[field.name].tolist()
+                    columns[field.name] = pa.array(values, type=field.type)
+                else:
+                    columns[field.name] = table[field.name]
+            yield pa.table(columns, schema=ARTICLE_SCHEMA)
+
+    @property
+    def articles(self) -> pd.DataFrame:
+        """Every article as one frame (held whole: for a corpus that fits in memory and for tests)."""
+        if self._articles is None:
+            records = [row for table in self.tables() for row in table.to_pylist()]
+            self._articles = pd.DataFrame.from_records(records, columns=ARTICLE_SCHEMA.names)
+            for name in ("dup_cluster", "dup_cluster_size", "n_chars", "n_words", "boilerplate_removed"):
+                self._articles[name] = self._articles[name].astype("int64")
+        return self._articles
 
 
 class Rejected(Exception):
@@ -223,7 +309,10 @@ def build_partition(records: list[RawRecord], config: IngestConfig) -> list[Buil
     built: list[Built] = []
     for record in records:
         outcome = _build_or_reject(record, config)
-        signature = minhash_signature(outcome["body"], config.dedup) if isinstance(outcome, dict) else None
+        signature = None
+        if isinstance(outcome, dict):
+            signature = minhash_signature(outcome["body"], config.dedup)
+            outcome[EXACT_KEY] = exact_key(outcome["body"])  # read by the corpus-level steps, never written out
         built.append((outcome, signature))
     return built
 
@@ -253,57 +342,122 @@ def _built_records(
             yield record, outcome, signature
 
 
+class _Signatures:
+    """MinHash values of the kept articles, one row each, in blocks of arrays (about 1 KB per article)."""
+
+    BLOCK = 4096
+
+    def __init__(self, num_perm: int) -> None:
+        self.num_perm = num_perm
+        self.blocks: list[np.ndarray] = []
+        self.present: list[bool] = []
+
+    def append(self, signature: Any) -> None:
+        row = len(self.present) % self.BLOCK
+        if row == 0:
+            self.blocks.append(np.zeros((self.BLOCK, self.num_perm), dtype=np.uint64))
+        if signature is not None:
+            self.blocks[-1][row] = signature.hashvalues
+        self.present.append(signature is not None)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.present)
+        values = np.concatenate(self.blocks)[:n] if self.blocks else np.zeros((0, self.num_perm), dtype=np.uint64)
+        self.blocks = []
+        return values, np.array(self.present, dtype=bool)
+
+
+LIGHT_COLUMNS = ["id", *DATE_COLUMNS, "n_chars", "outlet", "encoding", "boilerplate_removed"]
+
+
 def ingest(config: IngestConfig, progress: bool = True, engine: Engine | None = None) -> IngestResult:
     """Read, clean, date and deduplicate every configured source (articles built on `engine`, default: in
     this process, through the cache in `config.cache_dir` when set); the outputs do not depend on the engine,
-    its partition size or the cache."""
+    its partition size or the cache.
+
+    Built articles go to a spill on disk as they come; this process keeps a few columns of each (id, dates,
+    length, outlet, exact-copy key, MinHash values) for the corpus-level steps (exact copies, deduplication,
+    date inference), and `IngestResult.tables` reads the articles back in id order, bucket by bucket."""
     engine = engine or Engine()
     cache = IngestCache(config.cache_dir, config)
-    articles: list[dict[str, Any]] = []
-    signatures: list[Any] = []
+    spill = _Spill()
+    light: list[tuple[Any, ...]] = []
+    keys: list[str] = []
+    signatures = _Signatures(config.dedup.num_perm)
     rejected: list[dict[str, Any]] = []
     read: Counter[str] = Counter()
     kept: Counter[str] = Counter()
     seen_ids: dict[str, tuple[str, str]] = {}  # id -> (where it was read, its body's exact-copy key)
     today = dt.date.today()
-    for source in config.sources:
-        records = read_source(source, config.columns.model_dump(), config.max_bytes, label=source)
-        built = tqdm(_built_records(records, config, engine, cache), desc=f"ingest {Path(source).name}", unit="rec",
-                     disable=not progress)
-        for record, outcome, signature in built:
-            read[source] += 1
-            if isinstance(outcome, dict) and (why := implausible_date(outcome["date"], today)):
-                outcome = Rejected("implausible_date", why)
-            if isinstance(outcome, dict) and outcome["id"] in seen_ids:
-                # The same text again (no URL, or the same URL) is an exact copy: it gets an id of its own and joins
-                # its original's duplicate cluster. One URL with another text is an id collision: the first stays.
-                where, key = seen_ids[outcome["id"]]
-                if exact_key(outcome["body"]) == key:
-                    outcome["id"] = copy_id(outcome["id"], source, record.locator)
-                else:
-                    outcome = Rejected("duplicate_id", f"id {outcome['id']} (its URL) already used by {where} for "
-                                                       "another text")
-            if isinstance(outcome, Rejected):
-                rejected.append(_quarantine_row(record, outcome.reason, outcome.detail))
-                continue
-            seen_ids[outcome["id"]] = (f"{source}:{record.locator}", exact_key(outcome["body"]))
-            articles.append(outcome)
-            signatures.append(signature)
-            kept[source] += 1
-
-    frame = pd.DataFrame(articles, columns=[name for name in ARTICLE_SCHEMA.names if name not in DEDUP_COLUMNS])
+    try:
+        for source in config.sources:
+            records = read_source(source, config.columns.model_dump(), config.max_bytes, label=source)
+            built = tqdm(_built_records(records, config, engine, cache), desc=f"ingest {Path(source).name}",
+                         unit="rec", disable=not progress)
+            for record, outcome, signature in built:
+                read[source] += 1
+                key = outcome.pop(EXACT_KEY) if isinstance(outcome, dict) else None
+                if isinstance(outcome, dict) and (why := implausible_date(outcome["date"], today)):
+                    outcome = Rejected("implausible_date", why)
+                if isinstance(outcome, dict) and outcome["id"] in seen_ids:
+                    # The same text again (no URL, or the same URL) is an exact copy: it gets an id of its own and
+                    # joins its original's duplicate cluster. One URL with another text is an id collision: the
+                    # first stays.
+                    where, first_key = seen_ids[outcome["id"]]
+                    if key == first_key:
+                        outcome["id"] = copy_id(outcome["id"], source, record.locator)
+                    else:
+                        outcome = Rejected("duplicate_id", f"id {outcome['id']} (its URL) already used by {where} "
+                                                           "for another text")
+                if isinstance(outcome, Rejected):
+                    rejected.append(_quarantine_row(record, outcome.reason, outcome.detail))
+                    continue
+                seen_ids[outcome["id"]] = (f"{source}:{record.locator}", key)
+                light.append(tuple(outcome[name] for name in LIGHT_COLUMNS))
+                keys.append(key)
+                signatures.append(signature)
+                spill.add({**outcome, "_seq": len(light) - 1})
+                kept[source] += 1
+        spill.close()
+        del seen_ids
+        frame = pd.DataFrame.from_records(light, columns=LIGHT_COLUMNS)
+        del light
+        if len(frame):
+            values, present = signatures.arrays()
+            dedup = duplicate_columns(frame["id"].tolist(), frame["date"].tolist(), frame["n_chars"].tolist(), keys,
+                                      values, present, config.dedup)
+            del values, present, keys
+            for name in dedup.columns:
+                frame[name] = dedup[name].to_numpy()
+            frame = _dated(frame, spill, config)
+        else:
+            frame = frame.reindex(columns=[*LIGHT_COLUMNS, *DEDUP_COLUMNS])
+    except BaseException:
+        spill.cleanup()
+        raise
     quarantine = pd.DataFrame(rejected, columns=QUARANTINE_SCHEMA.names)
-    if len(frame):
-        frame = find_duplicates(frame, config.dedup, progress=progress, signatures=signatures)
-        frame = infer_missing_dates(frame, config.dating)
-    else:
-        frame = frame.reindex(columns=ARTICLE_SCHEMA.names)
-    frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
     quarantine = quarantine.sort_values(["source", "locator"], kind="stable").reset_index(drop=True)
     metrics = _metrics(frame, quarantine, read, kept, config.sources)
     if cache.folder is not None:
         log.info("ingest cache: %d records taken from %s, %d built now", cache.hits, cache.folder, cache.added)
-    return IngestResult(frame[ARTICLE_SCHEMA.names], quarantine, metrics)
+    return IngestResult(spill, frame, quarantine, metrics)
+
+
+def _dated(frame: pd.DataFrame, spill: _Spill, config: IngestConfig) -> pd.DataFrame:
+    """`frame` (the kept articles' light columns, in the order they were read) with publication dates inferred
+    for the articles without one. Inference compares texts across the corpus, so it reads the titles, bodies
+    and captions back from the spill, and only when some article lacks a date."""
+    if (frame["date_source"] == "metadata").all():
+        return frame
+    texts = pa.concat_tables(spill.buckets(["_seq", "title", "body", "captions"])).to_pandas()
+    texts = texts.set_index("_seq").sort_index()
+    whole = frame.assign(title=texts["title"].to_numpy(), body=texts["body"].to_numpy(),
+                         captions=[list(value) for value in texts["captions"]])
+    del texts
+    inferred = infer_missing_dates(whole, config.dating)
+    for name in DATE_COLUMNS:
+        frame[name] = inferred[name].to_numpy()
+    return frame
 
 
 def _counts(series: pd.Series) -> dict[str, int]:
@@ -336,6 +490,21 @@ def _metrics(
 
 
 def write_outputs(result: IngestResult, out_dir: Path, metrics_path: Path) -> None:
-    io.write_parquet(out_dir / "articles.parquet", result.articles, schema=ARTICLE_SCHEMA)
+    """The articles streamed into `articles.parquet` (row groups of `OUTPUT_ROW_GROUP` articles, so the file
+    depends on the articles only), the quarantine and the metrics, each written atomically."""
+    with io.atomic_path(out_dir / "articles.parquet") as tmp, pq.ParquetWriter(
+        tmp, ARTICLE_SCHEMA, compression="zstd"
+    ) as writer:
+        pending: list[pa.Table] = []
+        held = 0
+        for table in result.tables():
+            pending.append(table)
+            held += table.num_rows
+            while held >= OUTPUT_ROW_GROUP:
+                merged = pa.concat_tables(pending)
+                writer.write_table(merged.slice(0, OUTPUT_ROW_GROUP), row_group_size=OUTPUT_ROW_GROUP)
+                pending, held = [merged.slice(OUTPUT_ROW_GROUP)], held - OUTPUT_ROW_GROUP
+        if held:
+            writer.write_table(pa.concat_tables(pending), row_group_size=OUTPUT_ROW_GROUP)
     io.write_parquet(out_dir / "quarantine.parquet", result.quarantine, schema=QUARANTINE_SCHEMA)
     io.write_json(metrics_path, result.metrics)

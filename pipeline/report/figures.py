@@ -249,3 +249,38 @@ def _legend_steps(outlets: pd.Series) -> list[int]:
         return [1]
     low, high = int(outlets.min()), int(outlets.max())
     return sorted({low, (low + high) // 2, high})
+
+
+SCALE_COLOURS = {"ingest": "#1b9e77", "embed": "#d95f02", "topics": "#7570b3", "timeline": "#e7298a"}
+
+
+def scale(fitted: Mapping[str, Mapping[str, Mapping[str, object]]]) -> Figure:
+    """Cost against corpus size (benchmarks/bench_scale.py's `fitted`): CPU seconds and the peak memory of the
+    largest process per stage against the articles it read, log-log, one line per stage and engine."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 3.2), layout="constrained")
+    for engine, style in (("local", "-o"), ("dask", "--s")):
+        for stage, colour in SCALE_COLOURS.items():
+            found = fitted.get(engine, {}).get(stage)
+            if not found:
+                continue
+            label = f"{stage} ({engine}), k = {found['exponent']:.2f}"
+            left.plot(found["sizes"], found["cpu_seconds"], style, color=colour, label=label, markersize=3)
+            right.plot(found["sizes"], found["peak_process_mb"], style, color=colour, markersize=3,
+                       label=f"{stage} ({engine})")
+    for axis in (left, right):
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.xaxis.set_major_locator(LogLocator(base=2))
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:,.0f}k"))
+        axis.xaxis.set_minor_formatter(NullFormatter())
+        axis.set_xlabel("articles into the stage")
+        axis.grid(True, which="both", alpha=0.3)
+    left.set_ylabel("CPU seconds (with its workers)")
+    left.set_title("CPU time (CPU ∝ n^k)")
+    right.set_ylabel("MB")
+    right.set_title("Peak memory of the largest process")
+    if left.get_legend_handles_labels()[0]:
+        left.legend(fontsize=6.5)
+    return figure

@@ -292,3 +292,47 @@ def topic_corpora_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
                 "flags": _formatted(scores.get("degenerate", [])) if key.startswith("this_stage") else "",
             })
     return pd.DataFrame(rows, columns=columns)
+
+
+SCALE_STAGES = ("ingest", "embed", "topics", "timeline")
+
+
+def scale_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
+    """Cost against corpus size (benchmarks/bench_scale.py, results/scale.json): per stage and engine, the
+    articles at the smallest and largest size, CPU seconds there, the peak memory of the largest process at 1x
+    and at the largest size, the growth exponent k (CPU ∝ n^k; all sizes and the largest three) and the CPU
+    seconds extrapolated to a million articles."""
+    columns = ["stage (engine)", "articles", "CPU (s)", "peak memory (MB): 1x → largest", "k", "k, largest 3",
+               "CPU (s) at 10⁶ articles"]
+    rows = []
+    for engine, stages in benchmark.get("fitted", {}).items():
+        for stage in SCALE_STAGES:
+            found = stages.get(stage)
+            if not found:
+                continue
+            at_one = [run["peak_process_mb"] for run in benchmark.get("runs", []) if run["engine"] == engine
+                      and run["stage"] == stage and run["factor"] == 1 and run.get("phase", "cold") == "cold"
+                      and not run["returncode"]]
+            peak = found["peak_process_mb"][-1]
+            rows.append({
+                "stage (engine)": f"{stage} ({engine})",
+                "articles": f"{found['sizes'][0]:,} – {found['sizes'][-1]:,}",
+                "CPU (s)": f"{found['cpu_seconds'][0]:,.0f} – {found['cpu_seconds'][-1]:,.0f}",
+                "peak memory (MB): 1x → largest": (f"{at_one[0]:,} → {peak:,} ({peak / at_one[0]:.2f}x)" if at_one
+                                                   else f"{peak:,}"),
+                "k": f"{found['exponent']:.2f}",
+                "k, largest 3": f"{found['exponent_largest_three']:.2f}",
+                "CPU (s) at 10⁶ articles": f"{found['cpu_seconds_at_a_million_largest_three']:,}",
+            })
+    return pd.DataFrame(rows, columns=columns)
+
+
+def plus_one_percent(benchmark: Mapping[str, Any]) -> str:
+    """The +1% runs of bench_scale in words: the share of a cold run each cost, in all and per stage."""
+    phrases = []
+    for where, entry in benchmark.get("plus_1pct", {}).items():
+        engine, factor = where.split("@")
+        stages = ", ".join(f"{stage} {found['share']:.0%}" for stage, found in entry["stages"].items())
+        phrases.append(f"1% more articles at {float(factor):g}x ({engine}) cost {entry['plus_1pct_cpu_seconds']:,.0f} "
+                       f"CPU s, {entry['share']:.1%} of the cold run's {entry['cold_cpu_seconds']:,.0f} ({stages})")
+    return "; ".join(phrases)

@@ -119,8 +119,9 @@ def event_frame(
     """One row per event mention, with its outlet's group and its source country by the corpus contract (the
     article's own, else its outlet's, else `(unknown)`: `pipeline.corpus.fill_countries`)."""
     records = []
+    columns = {name: articles[name].tolist() for name in ("id", "outlet", "source_country", "date")}
     for candidate, part in zip(candidates, parts, strict=True):
-        article = articles.iloc[candidate.article]
+        article = {name: values[candidate.article] for name, values in columns.items()}  # not a row per iloc
         published = article["date"]
         date = part.date
         relation = None

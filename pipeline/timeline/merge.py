@@ -270,11 +270,12 @@ def describe_events(
     sentence overall and per outlet group, and the most frequent trigger, actors, targets and places."""
     columns = {name: mentions[name].tolist() for name in MENTION_COLUMNS}
     groups = pd.Series(np.arange(len(labels))).groupby(labels).indices
+    centrality = _centrality(labels, vectors)
     silent_cache: dict[tuple[dt.date, dt.date], list[str]] = {}
     records = []
     for label in tqdm(sorted(groups), desc="describing events", unit="event", leave=False):
         rows = groups[label]
-        records.append(_describe(columns, rows, vectors[rows], provenance, config, silent_cache))
+        records.append(_describe(columns, rows, centrality[rows], provenance, config, silent_cache))
     frame = pd.DataFrame.from_records(records, columns=EVENT_COLUMNS)
     frame = frame.sort_values(
         ["date", "n_outlets", "n_articles", "first_published", "representative"],
@@ -283,6 +284,25 @@ def describe_events(
     )
     frame["event_id"] = [f"{day.isoformat()}-{number:04d}" for number, day in _numbered(frame["date"])]
     return frame[["event_id", *EVENT_COLUMNS]].reset_index(drop=True)
+
+
+def _centrality(labels: np.ndarray, vectors: sparse.csr_matrix) -> np.ndarray:
+    """Each mention's dot product with the sum of its event's TF-IDF rows, for all events at once (one sparse
+    product, not one per event). The sums add an event's rows in row order and each dot adds its row's products
+    one after another in the row's stored order (a sparse product with a vector of ones, not numpy's pairwise
+    sum), as summing and multiplying each event's own rows did, so the values are the same bits."""
+    if not len(labels):
+        return np.zeros(0)
+    events, slot_of_row = np.unique(labels, return_inverse=True)
+    sums = (_membership(slot_of_row, len(events)) @ vectors).tocsr()
+    sums.sum_duplicates()  # sorted, one entry per (event, word): looked up by searchsorted below
+    width = vectors.shape[1]
+    keys = np.repeat(np.arange(len(events), dtype=np.int64), np.diff(sums.indptr)) * width + sums.indices
+    rows = np.repeat(np.arange(vectors.shape[0]), np.diff(vectors.indptr))
+    wanted = slot_of_row[rows].astype(np.int64) * width + vectors.indices
+    products = vectors.data * sums.data[np.searchsorted(keys, wanted)]
+    # each row's products in the rows' own stored order, added one after another (a sparse product with ones)
+    return sparse.csr_matrix((products, vectors.indices, vectors.indptr), shape=vectors.shape) @ np.ones(width)
 
 
 def _numbered(days: pd.Series) -> list[tuple[int, dt.date]]:
@@ -297,7 +317,7 @@ def _numbered(days: pd.Series) -> list[tuple[int, dt.date]]:
 def _describe(
     columns: Mapping[str, list[Any]],
     rows: np.ndarray,
-    vectors: sparse.csr_matrix,
+    centrality: np.ndarray,
     provenance: Provenance,
     config: MergeConfig,
     active_cache: dict[tuple[dt.date, dt.date], list[str]],
@@ -305,7 +325,6 @@ def _describe(
     def pick(name: str) -> list[Any]:
         return [columns[name][row] for row in rows]
 
-    centrality = np.asarray((vectors @ sparse.csr_matrix(vectors.sum(axis=0)).T).todense()).ravel()
     order = [int(index) for index in np.argsort(-centrality, kind="stable")]
     central = int(rows[order[0]])
     outlets_of, published_of = pick("outlet"), pick("published")
@@ -330,7 +349,8 @@ def _describe(
     outlet_groups = sorted({provenance.group(outlet) for outlet in outlets})
     if (first, last) not in active_cache:
         active_cache[first, last] = provenance.active_outlets(first, last, config.active_window_days)
-    silent = [outlet for outlet in active_cache[first, last] if outlet not in set(outlets)]
+    reporting = set(outlets)
+    silent = [outlet for outlet in active_cache[first, last] if outlet not in reporting]
     silent_countries = sorted(
         {provenance.outlet_countries.get(outlet, "") for outlet in silent} - set(countries) - {""}
     )

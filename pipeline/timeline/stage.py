@@ -14,24 +14,28 @@ This module runs the steps in order, times them and counts what they produced; t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
+import math
+import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.config import CorpusConfig, TimelineConfig
 from pipeline.corpus import select_articles
 from pipeline.engine import Engine
-from pipeline.io import write_json, write_parquet
-from pipeline.timeline.mentions import event_candidates, event_frame, extract_events, parse_cache
+from pipeline.io import atomic_path, write_json, write_parquet
+from pipeline.timeline.mentions import Candidate, event_candidates, event_frame, extract_events, parse_cache
 from pipeline.timeline.merge import merge_events, provenance
 from pipeline.timeline.sentences import DatedText
-from pipeline.timeline.summarise import summarise
+from pipeline.timeline.summarise import DatedSentence, summarise
 from pipeline.timeline.summary_timeline import summary_json, summary_sentences
 from pipeline.timeline.tagging import date_articles, tag_cache, timex_frame
 
@@ -45,7 +49,12 @@ def load_articles(path: Path, canonical_only: bool) -> pd.DataFrame:
     without an outlet gets the outlet `(unknown)`, as in the topic tables."""
     if not path.is_file():
         raise FileNotFoundError(f"articles not found: {path} (run the ingest stage first)")
-    frame = select_articles(pd.read_parquet(path), canonical_only, required=ARTICLE_COLUMNS)[ARTICLE_COLUMNS].copy()
+    import pyarrow.parquet as pq
+
+    present = set(pq.read_schema(path).names)  # only the columns used: not every paragraph, heading and caption
+    columns = [name for name in (*ARTICLE_COLUMNS, "is_canonical") if name in present]
+    frame = select_articles(pd.read_parquet(path, columns=columns), canonical_only, required=ARTICLE_COLUMNS)
+    frame = frame[ARTICLE_COLUMNS].copy()
     frame["body"] = frame["body"].fillna("")
     frame["date"] = [_as_date(value) for value in frame["date"]]
     return frame
@@ -74,66 +83,182 @@ def timed(seconds: dict[str, float], name: str) -> Iterator[None]:
     log.info("%s: %.1f s", name, seconds[name])
 
 
-@dataclass(frozen=True)
+CHUNK_ARTICLES = 2048  # articles tagged and read at a time: their bodies, sentences and timexes are not kept
+TIMEX_SCHEMA = pa.schema([
+    ("article_id", pa.large_string()), ("sentence_index", pa.int64()), ("start", pa.int64()), ("end", pa.int64()),
+    ("text", pa.large_string()), ("type", pa.large_string()), ("value", pa.large_string()),
+    ("granularity", pa.large_string()), ("mod", pa.large_string()), ("anchored", pa.bool_()),
+    ("first_day", pa.date32()), ("last_day", pa.date32()),
+])
+
+
+class ArticleChunks:
+    """The stage's articles: every column but the body held whole (`meta`), the bodies read `CHUNK_ARTICLES`
+    articles at a time (`chunks`, each a frame of `ARTICLE_COLUMNS` in `meta`'s order)."""
+
+    def __init__(self, meta: pd.DataFrame, chunks: Callable[[], Iterator[pd.DataFrame]]) -> None:
+        self.meta, self._chunks = meta, chunks
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        return self._chunks()
+
+    @classmethod
+    def of_frame(cls, articles: pd.DataFrame) -> ArticleChunks:
+        """Articles already loaded (`load_articles`), cut into chunks."""
+        meta = articles.drop(columns="body")
+
+        def chunks() -> Iterator[pd.DataFrame]:
+            for start in range(0, len(articles), CHUNK_ARTICLES):
+                yield articles.iloc[start : start + CHUNK_ARTICLES].reset_index(drop=True)
+
+        return cls(meta, chunks)
+
+    @classmethod
+    def of_file(cls, path: Path, canonical_only: bool) -> ArticleChunks:
+        """The ingest stage's table read as `load_articles` reads it, the bodies chunk by chunk from the file.
+        A table whose kept rows are not in id order (ingest writes them so) is read whole instead."""
+        import pyarrow.parquet as pq
+
+        present = set(pq.read_schema(path).names)
+        missing = sorted(set(ARTICLE_COLUMNS) - present)
+        if missing:
+            raise ValueError(f"articles table lacks column(s) {', '.join(missing)}")
+        canonical = ["is_canonical"] if "is_canonical" in present else []
+        columns = [name for name in ARTICLE_COLUMNS if name != "body"]
+        raw = pd.read_parquet(path, columns=[*columns, *canonical])
+        if not raw["id"].is_monotonic_increasing:
+            return cls.of_frame(load_articles(path, canonical_only))
+        meta = _prepared(select_articles(raw, canonical_only, required=columns)[columns].copy())
+        keep = raw["is_canonical"].fillna(True).astype(bool).to_numpy() if canonical and canonical_only else None
+        del raw
+
+        def chunks() -> Iterator[pd.DataFrame]:
+            table, row, done, held = pq.ParquetFile(path), 0, 0, []
+            for batch in table.iter_batches(batch_size=CHUNK_ARTICLES, columns=["body"]):
+                bodies = batch.column("body").to_pylist()
+                if keep is not None:
+                    bodies = [body for body, kept in zip(bodies, keep[row : row + len(bodies)], strict=True) if kept]
+                row += batch.num_rows
+                held.extend(bodies)
+                while len(held) >= CHUNK_ARTICLES:
+                    yield _with_bodies(meta, done, held[:CHUNK_ARTICLES])
+                    done, held = done + CHUNK_ARTICLES, held[CHUNK_ARTICLES:]
+            if held:
+                yield _with_bodies(meta, done, held)
+
+        return cls(meta, chunks)
+
+
+def _prepared(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["date"] = [_as_date(value) for value in frame["date"]]
+    return frame
+
+
+def _with_bodies(meta: pd.DataFrame, start: int, bodies: list[str | None]) -> pd.DataFrame:
+    chunk = meta.iloc[start : start + len(bodies)].reset_index(drop=True)
+    return chunk.assign(body=[body or "" for body in bodies])[ARTICLE_COLUMNS]
+
+
 class StageResult:
-    timexes: pd.DataFrame
-    events: pd.DataFrame
-    timeline: pd.DataFrame
-    summary: list[dict[str, Any]]
-    metrics: dict[str, Any]
+    """The stage's outputs; the timexes (about ten per article) wait in a file until `write_outputs` copies it,
+    and `timexes` reads them back when asked."""
+
+    def __init__(self, timex_file: Any, events: pd.DataFrame, timeline: pd.DataFrame, summary: list[dict[str, Any]],
+                 metrics: dict[str, Any]) -> None:
+        self._timex_file = timex_file  # a NamedTemporaryFile: removed with this result
+        self.events, self.timeline, self.summary, self.metrics = events, timeline, summary, metrics
+
+    @property
+    def timex_path(self) -> Path:
+        return Path(self._timex_file.name)
+
+    @property
+    def timexes(self) -> pd.DataFrame:
+        return pd.read_parquet(self.timex_path)
 
 
 def run_stage(
-    articles: pd.DataFrame, config: TimelineConfig, corpus: CorpusConfig, engine: Engine | None = None
+    articles: pd.DataFrame | ArticleChunks, config: TimelineConfig, corpus: CorpusConfig, engine: Engine | None = None
 ) -> StageResult:
-    """The whole stage on loaded articles (see `load_articles`), without touching the disk; tagging and event
-    parsing run partition by partition on `engine` (default: in this process)."""
+    """The whole stage on the articles (loaded by `load_articles`, or `ArticleChunks.of_file`); tagging and event
+    parsing run partition by partition on `engine` (default: in this process). Articles are tagged a chunk at a
+    time, and of each chunk only what the corpus-level steps read is kept (event candidates, the sentences the
+    summary may use, counts); its timexes go to a file."""
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    source = articles if isinstance(articles, ArticleChunks) else ArticleChunks.of_frame(articles)
+    meta = source.meta
     seconds: dict[str, float] = {}
-    with timed(seconds, "tagging"):
-        dated = date_articles(articles, engine, tag_cache(config.cache_dir))
-        timexes = timex_frame(articles, dated)
+    counts: dict[str, Any] = {"characters": 0, "sentences": 0, "timexes": 0, "dated_sentences": 0,
+                              "types": Counter(), "granularities": Counter()}
+    candidates: list[Candidate] = []
+    sentences: list[DatedSentence] = []
+    timex_file = tempfile.NamedTemporaryFile(prefix="newsline-timexes-", suffix=".parquet")  # noqa: SIM115 (lives with the result)
+    with timed(seconds, "tagging"), pq.ParquetWriter(timex_file.name, TIMEX_SCHEMA, compression="zstd") as writer:
+        cache, offset = tag_cache(config.cache_dir), 0
+        for chunk in source.chunks():
+            dated = date_articles(chunk, engine, cache)
+            timexes = timex_frame(chunk, dated)
+            writer.write_table(pa.Table.from_pandas(timexes, schema=TIMEX_SCHEMA, preserve_index=False)
+                               .replace_schema_metadata(None))
+            _count(counts, chunk, dated, timexes)
+            found = event_candidates(chunk, dated, config.event_granularities, config.max_events_per_article,
+                                     config.event_min_content_words)
+            candidates.extend(dataclasses.replace(candidate, article=candidate.article + offset)
+                              for candidate in found)
+            sentences.extend(summary_sentences(chunk, dated, config.summary.lead_sentences))
+            offset += len(chunk)
     with timed(seconds, "event parsing"):
-        candidates = event_candidates(
-            articles, dated, config.event_granularities, config.max_events_per_article, config.event_min_content_words
-        )
         parts = extract_events(candidates, config, engine, parse_cache(config.cache_dir, config.spacy_model)) \
             if candidates else []
-        origin = provenance(articles, corpus)  # each outlet's group and country by the corpus contract
-        mentions = event_frame(articles, candidates, parts, origin.outlet_groups, origin.outlet_countries)
+        origin = provenance(meta, corpus)  # each outlet's group and country by the corpus contract
+        mentions = event_frame(meta, candidates, parts, origin.outlet_groups, origin.outlet_countries)
+        del candidates, parts
     with timed(seconds, "merging"):
         mentions, events = merge_events(mentions, origin, config.merge)
     with timed(seconds, "summary timeline"):
         entries = summarise(
-            summary_sentences(articles, dated, config.summary.lead_sentences),
+            sentences,
             n_dates=config.summary_dates,
             n_sentences=config.summary_sentences,
             config=config.summary,
         )
-        summary = summary_json(entries, articles, dict(zip(mentions["mention_id"], mentions["event_id"], strict=True)))
-    metrics = stage_metrics(articles, dated, timexes, mentions, events, summary, seconds)
-    return StageResult(timexes, mentions, events, summary, metrics)
+        summary = summary_json(entries, meta, dict(zip(mentions["mention_id"], mentions["event_id"], strict=True)))
+    metrics = stage_metrics(meta, counts, mentions, events, summary, seconds)
+    return StageResult(timex_file, mentions, events, summary, metrics)
+
+
+def _count(counts: dict[str, Any], chunk: pd.DataFrame, dated: Sequence[DatedText], timexes: pd.DataFrame) -> None:
+    """Add a chunk's characters, sentences and timexes to the stage's counts."""
+    counts["characters"] += int(chunk["body"].str.len().sum())
+    counts["sentences"] += sum(len(text.spans) for text in dated)
+    counts["timexes"] += len(timexes)
+    counts["dated_sentences"] += _dated_sentences(timexes)
+    counts["types"].update(timexes["type"].tolist())
+    counts["granularities"].update(timexes["granularity"].tolist())
 
 
 def stage_metrics(
     articles: pd.DataFrame,
-    dated: Sequence[DatedText],
-    timexes: pd.DataFrame,
+    counts: Mapping[str, Any],
     mentions: pd.DataFrame,
     events: pd.DataFrame,
     summary: Sequence[Mapping[str, Any]],
     seconds: Mapping[str, float],
 ) -> dict[str, Any]:
-    characters = int(articles["body"].str.len().sum())
+    characters = counts["characters"]
     articles_with_event = int(mentions["article_id"].nunique())
     outlets = events["n_outlets"] if len(events) else pd.Series(dtype=int)
     return {
         "articles": len(articles),
         "characters": characters,
-        "sentences": sum(len(text.spans) for text in dated),
-        "sentences_with_date_or_time": _dated_sentences(timexes),
-        "timexes": len(timexes),
-        "timexes_by_type": _counts(timexes["type"]),
-        "timexes_by_granularity": _counts(timexes["granularity"]),
+        "sentences": counts["sentences"],
+        "sentences_with_date_or_time": counts["dated_sentences"],
+        "timexes": counts["timexes"],
+        "timexes_by_type": _sorted_counts(counts["types"]),
+        "timexes_by_granularity": _sorted_counts(counts["granularities"]),
         "event_mentions": len(mentions),
         "event_mentions_by_granularity": _counts(mentions["granularity"]),
         "articles_with_dated_event": articles_with_event,
@@ -151,6 +276,12 @@ def stage_metrics(
     }
 
 
+def _sorted_counts(counts: Counter[Any]) -> dict[str, int]:
+    """As `_counts` gives them for the same values (None, a missing value, is not counted)."""
+    return {str(key): int(count) for key, count in sorted(counts.items(), key=lambda item: str(item[0]))
+            if key is not None and not (isinstance(key, float) and math.isnan(key))}
+
+
 def _dated_sentences(timexes: pd.DataFrame) -> int:
     dated = timexes[timexes["type"].isin(["DATE", "TIME"])]
     return int(dated.groupby(["article_id", "sentence_index"]).ngroups)
@@ -165,7 +296,8 @@ def _rate(amount: int, seconds: float | None) -> float | None:
 
 
 def write_outputs(result: StageResult, out_dir: Path, metrics_path: Path) -> None:
-    write_parquet(out_dir / "timexes.parquet", result.timexes)
+    with atomic_path(out_dir / "timexes.parquet") as tmp:
+        shutil.copyfile(result.timex_path, tmp)
     write_parquet(out_dir / "events.parquet", result.events)
     write_parquet(out_dir / "timeline.parquet", result.timeline)
     write_json(out_dir / "timeline.json", result.summary)
