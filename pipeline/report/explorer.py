@@ -112,7 +112,8 @@ def load(
 
 
 def reduce_2d(embeddings: np.ndarray, seed: int, neighbors: int, min_dist: float) -> np.ndarray:
-    """UMAP (cosine) to two dimensions with a fixed random_state, so equal inputs give equal coordinates.
+    """UMAP (cosine, on the exact neighbour graph) to two dimensions with a fixed random_state, so equal inputs
+    give equal coordinates.
 
     A handful of articles is too few for a neighbour graph: below `neighbors` + 2 of them the first two
     principal components stand in (deterministic as well).
@@ -129,10 +130,8 @@ def reduce_2d(embeddings: np.ndarray, seed: int, neighbors: int, min_dist: float
         return np.pad(coordinates, ((0, 0), (0, 2 - coordinates.shape[1]))).astype(np.float32)
     from pipeline.components.reduction import Umap, exact_graph_accepted
 
-    # On the exact cosine neighbour graph (as the topic stage's UMAP): pynndescent's approximate search compiled
-    # for about 45 s of CPU in every report run, the exact search takes 4 s on 15,246 articles (and finds the same
-    # neighbours up to 1.9%; both maps keep 23.6% of each article's 15 nearest neighbours among its 15 nearest on
-    # the map).
+    # On the exact cosine neighbour graph (as the topic stage's UMAP): pynndescent's approximate search compiles
+    # in every report run; the map of the default corpus cost 90-93 CPU s with it, 31-33 s without (README).
     reducer = Umap(n_neighbors=neighbors, n_components=2, min_dist=min_dist, exact_neighbors=True)
     with exact_graph_accepted():
         model = reducer.build(seed, reducer.prepare(embeddings))
