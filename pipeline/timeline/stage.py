@@ -30,6 +30,7 @@ from pipeline.engine import Engine
 from pipeline.io import write_json, write_parquet
 from pipeline.timeline.mentions import event_candidates, event_frame, extract_events, parse_cache
 from pipeline.timeline.merge import merge_events, provenance
+from pipeline.timeline.pool import ProcessPool
 from pipeline.timeline.sentences import DatedText
 from pipeline.timeline.summarise import summarise
 from pipeline.timeline.summary_timeline import summary_json, summary_sentences
@@ -87,17 +88,23 @@ def run_stage(
     articles: pd.DataFrame, config: TimelineConfig, corpus: CorpusConfig, engine: Engine | None = None
 ) -> StageResult:
     """The whole stage on loaded articles (see `load_articles`), without touching the disk; tagging and event
-    parsing run partition by partition on `engine` (default: in this process)."""
+    parsing run partition by partition on `engine` (default: in this process), on `config.processes` worker
+    processes when the engine is local."""
     seconds: dict[str, float] = {}
-    with timed(seconds, "tagging"):
-        dated = date_articles(articles, engine, tag_cache(config.cache_dir))
-        timexes = timex_frame(articles, dated)
-    with timed(seconds, "event parsing"):
-        candidates = event_candidates(
-            articles, dated, config.event_granularities, config.max_events_per_article, config.event_min_content_words
-        )
-        parts = extract_events(candidates, config, engine, parse_cache(config.cache_dir, config.spacy_model)) \
-            if candidates else []
+    engine = engine or Engine()
+    with contextlib.ExitStack() as stack:
+        if engine.config.name == "local" and config.processes > 1:  # the costly steps on several cores
+            engine = stack.enter_context(ProcessPool(config.processes, engine.config))
+        with timed(seconds, "tagging"):
+            dated = date_articles(articles, engine, tag_cache(config.cache_dir))
+            timexes = timex_frame(articles, dated)
+        with timed(seconds, "event parsing"):
+            candidates = event_candidates(
+                articles, dated, config.event_granularities, config.max_events_per_article,
+                config.event_min_content_words,
+            )
+            parts = extract_events(candidates, config, engine, parse_cache(config.cache_dir, config.spacy_model)) \
+                if candidates else []
         origin = provenance(articles, corpus)  # each outlet's group and country by the corpus contract
         mentions = event_frame(articles, candidates, parts, origin.outlet_groups, origin.outlet_countries)
     with timed(seconds, "merging"):
