@@ -27,6 +27,7 @@ benchmarks/results/encoders.json, with the load average before and after.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import statistics
@@ -36,13 +37,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from pipeline import io
 from pipeline.components.encoders import MiniLM
 from pipeline.config import EmbedConfig, load_config
 from pipeline.corpus import select_articles
 from pipeline.embed import article_texts, embed_articles
+from pipeline.topics.labelled import news_tls_articles
 from pipeline.topics.stage import model_topics
 
 RESULTS = Path(__file__).parent / "results" / "encoders.json"
@@ -53,12 +55,16 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "torch_sorted_batches": {"backend": "torch", "batch_size": 32},
     "onnx_float32": {"backend": "onnx", "precision": "float32"},
     "onnx_int8": {"backend": "onnx", "precision": "int8"},
+    "onnx_int8_seq128": {"backend": "onnx", "precision": "int8", "max_seq_length": 128},
 }
 REFERENCE = "torch"
+SPEED = ("torch", "torch_sorted_batches", "onnx_float32", "onnx_int8", "onnx_int8_seq128")
 FULL_CORPUS = ("torch", "onnx_float32", "onnx_int8")  # torch_sorted_batches: its vectors depend on the batch
 
 
-def speed(encoders: dict[str, Any], texts: dict[str, list[str]], rounds: int) -> dict[str, dict[str, float]]:
+def speed(
+    encoders: dict[str, Any], texts: dict[str, list[str]], rounds: int, reference: str = REFERENCE
+) -> dict[str, dict[str, float]]:
     """Texts per second of every encoder on its texts, measured in interleaved rounds (median over rounds)."""
     walls: dict[str, list[float]] = {name: [] for name in encoders}
     cpus: dict[str, list[float]] = {name: [] for name in encoders}
@@ -80,10 +86,10 @@ def speed(encoders: dict[str, Any], texts: dict[str, list[str]], rounds: int) ->
             "texts_per_cpu_second": round(len(texts[name]) / cpu, 2),
             "wall_seconds_per_round": [round(value, 2) for value in walls[name]],
         }
-    reference = result[REFERENCE]
+    base = result[reference]
     for values in result.values():
-        values["speedup_wall"] = round(values["texts_per_second"] / reference["texts_per_second"], 2)
-        values["speedup_cpu"] = round(values["texts_per_cpu_second"] / reference["texts_per_cpu_second"], 2)
+        values["speedup_wall"] = round(values["texts_per_second"] / base["texts_per_second"], 2)
+        values["speedup_cpu"] = round(values["texts_per_cpu_second"] / base["texts_per_cpu_second"], 2)
     return result
 
 
@@ -135,63 +141,151 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=400, help="texts in the speed comparison")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2, help="threads of every option (the stage's setting)")
+    parser.add_argument("--speed-options", nargs="+", default=list(SPEED), choices=list(OPTIONS))
+    parser.add_argument("--options", nargs="+", default=list(FULL_CORPUS), choices=list(OPTIONS),
+                        help="options embedding the whole corpus for the topic comparison")
+    parser.add_argument("--reference", default=REFERENCE, choices=list(OPTIONS),
+                        help="the option the others are compared with (speed-ups, cosines, ARI)")
     parser.add_argument("--no-topics", action="store_true", help="skip the whole-corpus quality part")
+    parser.add_argument("--no-speed", action="store_true",
+                        help="skip the speed part (its figures already in --out are kept)")
+    parser.add_argument("--timeline17", type=Path, default=None,
+                        help="also the fourteen Timeline17 folders pooled (e.g. ../shared/tls/t17): the topics on each "
+                             "option's vectors against the seven stories (NMI, ARI) and against the reference's")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     config = load_config(args.params)
-    results: dict[str, Any] = {
-        "machine": {"cpus": os.cpu_count(), "load_average_before": [round(v, 2) for v in os.getloadavg()]},
-        "options": {name: MiniLM(threads=args.threads, **values).describe() for name, values in OPTIONS.items()},
-        "reference": REFERENCE,
+    reference = args.reference
+    names = list(dict.fromkeys([*args.speed_options, *args.options, reference]))
+    # the parts this run does not measure keep their figures from the last run that did
+    results: dict[str, Any] = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
+    results.setdefault("machine", {})
+    results["machine"].update({"cpus": os.cpu_count(), "load_average_before": [round(v, 2) for v in os.getloadavg()]})
+    results["options"] = results.get("options", {}) | {
+        name: MiniLM(threads=args.threads, **OPTIONS[name]).describe() for name in names
     }
     articles = select_articles(pd.read_parquet(args.articles), config.corpus.canonical_only,
                                required=("id", "title", "lead", "body"))
-    rng = np.random.default_rng(13)
-    sample = articles.iloc[np.sort(rng.choice(len(articles), min(args.sample, len(articles)), replace=False))]
-    title_lead, full = article_texts(sample, "title_lead"), article_texts(sample, "full")
-    encoders = {name: MiniLM(threads=args.threads, **values).build(args.cache) for name, values in OPTIONS.items()}
-    speed_encoders = {**encoders, "onnx_float32_full_text": encoders["onnx_float32"]}
-    speed_texts = {name: title_lead for name in encoders} | {"onnx_float32_full_text": full}
-    log.info("speed: %d texts, %d rounds", len(title_lead), args.rounds)
-    results["speed"] = speed(speed_encoders, speed_texts, args.rounds)
-    results["independence"] = {name: independence(encoder, title_lead) for name, encoder in encoders.items()}
-    sample_vectors = {name: encoder.encode(title_lead) for name, encoder in encoders.items()}
-    results["sample_cosine_to_reference"] = {
-        name: cosines(vectors, sample_vectors[REFERENCE]) for name, vectors in sample_vectors.items()
-    }
+    encoders = {name: MiniLM(threads=args.threads, **OPTIONS[name]).build(args.cache) for name in names}
+    if not args.no_speed:
+        rng = np.random.default_rng(13)
+        sample = articles.iloc[np.sort(rng.choice(len(articles), min(args.sample, len(articles)), replace=False))]
+        title_lead, full = article_texts(sample, "title_lead"), article_texts(sample, "full")
+        speed_names = list(dict.fromkeys([reference, *args.speed_options]))
+        speed_encoders = {name: encoders[name] for name in speed_names}
+        speed_texts = {name: title_lead for name in speed_names}
+        if "onnx_float32" in speed_encoders:
+            speed_encoders["onnx_float32_full_text"] = encoders["onnx_float32"]
+            speed_texts["onnx_float32_full_text"] = full
+        log.info("speed: %d texts, %d rounds", len(title_lead), args.rounds)
+        results["reference"] = reference
+        results["speed"] = speed(speed_encoders, speed_texts, args.rounds, reference)
+        results["independence"] = {name: independence(encoders[name], title_lead) for name in speed_names}
+        sample_vectors = {name: encoders[name].encode(title_lead) for name in speed_names}
+        results["sample_cosine_to_reference"] = {
+            name: cosines(vectors, sample_vectors[reference]) for name, vectors in sample_vectors.items()
+        }
 
     if not args.no_topics:
+        corpus_names = list(dict.fromkeys([reference, *args.options]))
         vectors: dict[str, np.ndarray] = {}
-        for name in FULL_CORPUS:
+        encoded: dict[str, dict[str, float]] = {}  # CPU seconds of the texts the cache lacked (none: all cached)
+        for name in corpus_names:
             log.info("whole corpus: %s", name)
             embed_config = EmbedConfig(encoder=MiniLM(threads=args.threads, **OPTIONS[name]), cache_dir=args.cache,
                                        text=config.embed.text)
-            started = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             embedded = embed_articles(articles, embed_config, config.corpus.canonical_only, encoders[name],
                                       progress=False)
             vectors[name] = embedded.embeddings
-            log.info("%s: %d texts encoded in %.1f s", name, embedded.newly_embedded, time.perf_counter() - started)
+            encoded[name] = {"texts_encoded": embedded.newly_embedded,
+                             "cpu_seconds": round(time.process_time() - cpu, 1),
+                             "wall_seconds": round(time.perf_counter() - wall, 1)}
+            log.info("%s: %s", name, encoded[name])
         selected = articles.reset_index(drop=True)
+        lengths = token_lengths(article_texts(selected, config.embed.text))
         quality: dict[str, Any] = {}
         reference_topics = None
-        for name in FULL_CORPUS:
+        for name in corpus_names:
             log.info("topics on %s", name)
             summary, topics = topic_quality(selected, vectors[name], config.topics)
-            if name == REFERENCE:
+            if name == reference:
                 reference_topics = topics
-            summary["cosine_to_reference"] = cosines(vectors[name], vectors[REFERENCE])
+            summary["cosine_to_reference"] = cosines(vectors[name], vectors[reference])
             summary["ari_vs_reference_topics"] = round(adjusted_rand_score(reference_topics, topics), 4)
+            summary["embedding"] = encoded[name]
+            cut = lengths > OPTIONS[name].get("max_seq_length", 256)
+            summary["texts_truncated"] = int(cut.sum())
+            summary["tokens_truncated_share"] = round(
+                float(np.maximum(lengths - OPTIONS[name].get("max_seq_length", 256), 0).sum() / lengths.sum()), 4
+            )
             quality[name] = summary
+            log.info("%s: %s", name, summary)
         log.info("topics on the reference with the next seed")
-        summary, topics = topic_quality(selected, vectors[REFERENCE], config.topics, seed=config.topics.seed + 1)
+        summary, topics = topic_quality(selected, vectors[reference], config.topics, seed=config.topics.seed + 1)
         summary["ari_vs_reference_topics"] = round(adjusted_rand_score(reference_topics, topics), 4)
-        quality[f"{REFERENCE}_next_seed"] = summary
+        quality[f"{reference}_next_seed"] = summary
         results["quality"] = quality
+        results["quality_reference"] = reference
+        results["quality_run"] = {"load_average_before": results["machine"]["load_average_before"]}
         results["articles"] = len(selected)
+        results["token_lengths"] = {
+            "median": float(np.median(lengths)), "p90": float(np.percentile(lengths, 90)),
+            "p99": float(np.percentile(lengths, 99)), "max": int(lengths.max()),
+            "over": {str(limit): int((lengths > limit).sum()) for limit in (128, 192, 256)},
+        }
+    if args.timeline17 is not None:
+        corpus_names = list(dict.fromkeys([reference, *args.options]))
+        results["timeline17"] = labelled_quality(args.timeline17, corpus_names, reference, encoders, config, args)
     results["machine"]["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
     io.write_json(args.out, results)
     log.info("wrote %s", args.out)
+
+
+def labelled_quality(
+    root: Path, names: list[str], reference: str, encoders: dict[str, Any], config: Any, args: argparse.Namespace
+) -> dict[str, Any]:
+    """The topic stage on each option's vectors of the pooled Timeline17 articles, scored against the stories
+    (NMI, ARI; outliers count as one cluster) and against the reference option's topics (ARI)."""
+    articles = news_tls_articles(root).assign(is_canonical=True)
+    out: dict[str, Any] = {"articles": len(articles), "stories": int(articles["label"].nunique())}
+    reference_topics = None
+    vectors: dict[str, np.ndarray] = {}
+    for name in [reference, *[name for name in names if name != reference]]:
+        embed_config = EmbedConfig(encoder=MiniLM(threads=args.threads, **OPTIONS[name]), cache_dir=args.cache,
+                                   text=config.embed.text)
+        embedded = embed_articles(articles, embed_config, True, encoders[name], progress=False)
+        articles = articles.set_index("id").loc[embedded.ids["id"]].reset_index()  # the embedding rows' order
+        labels = articles["label"].to_numpy()
+        vectors[name] = embedded.embeddings
+        log.info("Timeline17 pooled: topics on %s", name)
+        summary, topics = topic_quality(articles, vectors[name], config.topics)
+        if name == reference:
+            reference_topics = topics
+        summary["nmi_vs_stories"] = round(float(normalized_mutual_info_score(labels, topics)), 4)
+        summary["ari_vs_stories"] = round(float(adjusted_rand_score(labels, topics)), 4)
+        summary["ari_vs_reference_topics"] = round(adjusted_rand_score(reference_topics, topics), 4)
+        summary["cosine_to_reference"] = cosines(vectors[name], vectors[reference])
+        out[name] = summary
+        log.info("%s: %s", name, summary)
+    summary, topics = topic_quality(articles, vectors[reference], config.topics, seed=config.topics.seed + 1)
+    summary["nmi_vs_stories"] = round(float(normalized_mutual_info_score(labels, topics)), 4)
+    summary["ari_vs_reference_topics"] = round(adjusted_rand_score(reference_topics, topics), 4)
+    out[f"{reference}_next_seed"] = summary
+    return out
+
+
+def token_lengths(texts: list[str]) -> np.ndarray:
+    """Each text's length in MiniLM tokens before any truncation ([CLS] and [SEP] included)."""
+    from tokenizers import Tokenizer
+
+    from pipeline.components.encoders import minilm_path
+
+    tokenizer = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return np.array([len(encoding.ids) for encoding in tokenizer.encode_batch([text.strip() for text in texts])])
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ def quality(words: list[list[str]], references: dict[str, list[list[str]]], conf
     }
     for name, tokens in references.items():
         scores[f"npmi_{name}"] = round(
-            npmi_coherence(words, tokens, config.npmi_top_n, config.coherence_processes)[0], 4
+            npmi_coherence(words, tokens, config.npmi_top_n)[0], 4
         )
     return scores
 

@@ -74,7 +74,7 @@ def _scores(words: list[list[str]], labels: np.ndarray, reference: list[list[str
     real = labels[labels != -1]
     row: dict[str, Any] = {
         "topics": len(words),
-        "npmi": round(npmi_coherence(words, reference, metrics.npmi_top_n, metrics.coherence_processes)[0], 4),
+        "npmi": round(npmi_coherence(words, reference, metrics.npmi_top_n)[0], 4),
         "diversity": round(topic_diversity(words, metrics.diversity_top_n), 4),
         "outlier_share": round(float((labels == -1).mean()), 4),
         "largest_topic_share": round(float(np.bincount(real).max() / len(labels)), 4) if len(real) else None,
@@ -173,9 +173,9 @@ def run_corpora(corpora: list[Corpus], params: Params, lda_passes: int, perturb:
             documents = full_texts(corpus.articles)
             words, labels, _ = bertopic_defaults(documents, corpus.embeddings, params.topics.seed)
             entry["bertopic_defaults"] = _scores(words, np.asarray(labels), reference, corpus, params)
-            entry["bertopic_defaults"]["npmi_own_tokens"] = round(npmi_coherence(
-                words, tokenise(documents, CountVectorizer(stop_words="english")), params.topics.metrics.npmi_top_n,
-                params.topics.metrics.coherence_processes)[0], 4)
+            own_tokens = tokenise(documents, CountVectorizer(stop_words="english"))
+            entry["bertopic_defaults"]["npmi_own_tokens"] = round(
+                npmi_coherence(words, own_tokens, params.topics.metrics.npmi_top_n)[0], 4)
             log.info("%s: LDA with %d topics", corpus.name, max(stage["topics"], 2))
             words, labels = lda_labels(reference, max(stage["topics"], 2), lda_passes, params.topics.seed)
             entry["lda"] = _scores(words, labels, reference, corpus, params)

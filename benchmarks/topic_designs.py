@@ -82,7 +82,7 @@ def raw_measures(articles: pd.DataFrame, embeddings: np.ndarray, topics: np.ndar
     docs = document_texts(articles, config.document_text)
     words = candidate_words(docs, embeddings, topics, config, stop_words)
     metrics = config.metrics
-    npmi = npmi_coherence(words, reference, metrics.npmi_top_n, metrics.coherence_processes)[0]
+    npmi = npmi_coherence(words, reference, metrics.npmi_top_n)[0]
     return {"topics": len(words), "npmi": round(npmi, 4), "diversity": round(topic_diversity(words), 4),
             "outlier_share_before_reduction": 0.0, "outlier_share": 0.0,
             "largest_topic_share": round(float(np.bincount(topics).max() / len(topics)), 4)}

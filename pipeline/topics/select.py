@@ -155,7 +155,7 @@ def select_share(
             )
             word_lists.append(words)
     flat = [words for candidate in word_lists for words in candidate]
-    _, per_topic = npmi_coherence(flat, reference, metrics.npmi_top_n, metrics.coherence_processes)
+    _, per_topic = npmi_coherence(flat, reference, metrics.npmi_top_n)
     start = 0
     for row, words in zip(rows, word_lists, strict=True):
         scores = per_topic[start : start + len(words)]

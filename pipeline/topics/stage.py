@@ -205,7 +205,7 @@ def fit_corpus(
     begun = time.perf_counter()
     topic_ids = sorted(fit.words)
     words = [fit.words[topic] for topic in topic_ids]
-    npmi, per_topic = npmi_coherence(words, reference, config.metrics.npmi_top_n, config.metrics.coherence_processes)
+    npmi, per_topic = npmi_coherence(words, reference, config.metrics.npmi_top_n)
     diversity = topic_diversity(words, config.metrics.diversity_top_n)
     timing["coherence_seconds"] = time.perf_counter() - begun
     record = {

@@ -1,0 +1,87 @@
+"""The timeline stage's partitions on several cores of this machine when the engine is `local`.
+
+`ProcessPool` is an `Engine` whose `map` runs `function(partition, *args)` in `processes` worker processes
+(started by a fork server, so no thread of this process is copied into them) and yields the results in the
+order of the partitions, as `Engine.map` does. Only a few partitions per worker are in flight at a time, so a
+long stream of partitions is never held in memory whole. A map of a single partition runs in this process:
+starting workers would cost more than it saves.
+
+The tagger and spaCy give each partition the same result in any process (one thread each, no state carried
+between partitions besides the loaded model), so the stage writes the same bytes with one process or several
+(tested). Under `engine.name: dask` the engine's workers spread the partitions instead.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from tqdm import tqdm
+
+from pipeline.config import EngineConfig
+from pipeline.engine import Engine
+
+Partition = TypeVar("Partition")
+Result = TypeVar("Result")
+
+IN_FLIGHT_PER_PROCESS = 3
+
+
+class ProcessPool(Engine):
+    """`Engine.map` on `processes` worker processes of this machine (see the module docstring)."""
+
+    def __init__(self, processes: int, config: EngineConfig | None = None) -> None:
+        super().__init__(config)
+        self.processes = processes
+        self._executor: ProcessPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        super().close()
+
+    def workers(self) -> int:
+        return self.processes
+
+    @property
+    def executor(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("forkserver"))
+        return self._executor
+
+    def map(
+        self,
+        function: Callable[..., Result],
+        items: Iterable[Partition],
+        *args: Any,
+        desc: str = "",
+        unit: str = "partition",
+        total: int | None = None,
+    ) -> Iterator[Result]:
+        """`function(partition, *args)` for each partition, yielded in input order."""
+        items = iter(items)
+        first = list(itertools.islice(items, 2))
+        if len(first) < 2 or self.processes < 2:
+            yield from Engine.map(self, function, itertools.chain(first, items), *args, desc=desc, unit=unit,
+                                  total=total)
+            return
+        bar = tqdm(total=total, desc=desc, unit=unit, leave=False, disable=not desc)
+        pending: collections.deque[Future[Result]] = collections.deque()
+        try:
+            for item in itertools.chain(first, items):
+                pending.append(self.executor.submit(function, item, *args))
+                if len(pending) >= IN_FLIGHT_PER_PROCESS * self.processes:
+                    yield pending.popleft().result()
+                    bar.update()
+            while pending:
+                yield pending.popleft().result()
+                bar.update()
+        finally:
+            for future in pending:  # a consumer that stops early (or an error) leaves nothing running
+                future.cancel()
+            bar.close()
