@@ -141,10 +141,10 @@ def quality(words: list[list[str]], references: dict[str, list[list[str]]], conf
 def compare_corpora(args: argparse.Namespace) -> None:
     """Issue 15's table: corpora x sizes x methods, merged into the existing results file (a corpus measured
     again replaces its entry; `--only` measures some corpora and keeps the others' entries)."""
-    from topic_corpora import TIMELINE17, default_corpora, run_corpora, targets, timeline17_corpus
+    from topic_corpora import TIMELINE17, default_corpora, parse_subsets, run_corpora, targets, timeline17_corpus
 
     params = load_config(args.params)
-    corpora = default_corpora(args.articles, args.embeddings, params, args.sizes)
+    corpora = default_corpora(args.articles, args.embeddings, params, parse_subsets(args.subsets))
     names = [corpus.name for corpus in corpora]
     if args.timeline17.is_dir():
         names.append(TIMELINE17)
@@ -163,7 +163,8 @@ def compare_corpora(args: argparse.Namespace) -> None:
         entry["run"] = {"cpu_seconds_main_process": round(time.process_time() - started, 1),
                         "load_average": os.getloadavg(), "commit": commit.stdout.strip()}
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-        table = results.get("corpora", {})
+        table = {name: kept for name, kept in results.get("corpora", {}).items()  # corpora no longer drawn: dropped
+                 if any(name == known or name.startswith(f"{known} (") for known in names)}
         table[corpus.name] = entry
         results["corpora"] = {name: table[name] for name in sorted(table, key=_corpus_order(names))}
         results["corpora_targets"] = targets(results["corpora"])
@@ -188,7 +189,8 @@ def main() -> None:
     parser.add_argument("--corpora", action="store_true",
                         help="only the corpora x sizes comparison (topic_corpora.py), kept beside the other results")
     parser.add_argument("--embeddings", type=Path, default=Path("data/processed/embeddings"))
-    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 3000, 8000])
+    parser.add_argument("--subsets", nargs="*", default=["1000:0", "3000:0", "8000:0", "1000:1", "3000:1"],
+                        help="random subsets of the default corpus as SIZE:SEED (draws held out from tuning)")
     parser.add_argument("--timeline17", type=Path, default=REPO.parent / "shared" / "tls" / "t17")
     parser.add_argument("--cache-dir", type=Path, default=Path("data/cache"), help="embedding cache for Timeline17")
     parser.add_argument("--perturb", nargs="*", default=["default", "Timeline17"],

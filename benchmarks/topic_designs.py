@@ -108,8 +108,8 @@ def run(articles: pd.DataFrame, embeddings: np.ndarray, config: TopicsConfig, de
                     "topics", "npmi", "diversity", "outlier_share_before_reduction", "outlier_share",
                     "largest_topic_share")}
                 selection = result.metrics["selection"] or {}
-                measures["kept"] = {"min_topic_share": selection.get("kept_min_topic_share"),
-                                    "n_components": selection.get("kept_n_components")}
+                measures["kept"] = {key.removeprefix("kept_"): value for key, value in selection.items()
+                                    if key.startswith("kept_")}
             else:
                 if n_topics is None:
                     raise ValueError(f"{name} takes the spectral design's number of topics: run spectral first")

@@ -194,8 +194,13 @@ class TopicMetricsConfig(Section):
 
 
 class SelectConfig(Section):
-    """Candidate shares of the corpus for HDBSCAN's smallest topic, compared per corpus (`pipeline.topics.select`)."""
+    """Candidates for HDBSCAN's smallest topic, compared per corpus (`pipeline.topics.select`): scales of the square
+    root of the corpus size with the clusterer's default rule (`min_topic_scale`), shares of the corpus when the
+    clusterer sets `min_topic_share`."""
 
+    min_topic_scales: Annotated[tuple[Annotated[float, Field(gt=0.0, le=100.0)], ...], BeforeValidator(_tuple)] = (
+        0.3, 0.6, 1.2,
+    )
     min_topic_shares: Annotated[tuple[Annotated[float, Field(gt=0.0, le=0.5)], ...], BeforeValidator(_tuple)] = (
         0.005, 0.01, 0.02,
     )

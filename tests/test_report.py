@@ -397,7 +397,8 @@ def test_topic_corpora_table_lists_each_method_per_corpus_with_labels_and_robust
             "robustness_umap": {"perturbed_1e-6": {"topics": 9, "ari": 0.71}, "seed_plus_1": {"topics": 8, "ari": 0.8}},
         },
         "default subset 1,000": {"this_stage": {**stage, "degenerate": []}},
-    }}
+    }, "corpora_targets": {"Timeline17 pooled (3,663)": {"npmi_at_least_0.17": True, "nmi_at_least_0.80": True},
+                           "default subset 1,000": {"npmi_at_least_0.17": False, "no_topic_above_a_third": False}}}
     table = topic_corpora_table(benchmark)
     assert table[["corpus", "method"]].values.tolist() == [
         ["Timeline17 pooled (3,663)", "this stage"], ["Timeline17 pooled (3,663)", "this stage with UMAP (before issue 13.5)"],
@@ -408,6 +409,7 @@ def test_topic_corpora_table_lists_each_method_per_corpus_with_labels_and_robust
     assert umap["ARI perturbed (topics)"] == "0.710 (9)" and umap["ARI seed + 1"] == "0.800" and umap["flags"] == "none"
     assert first["flags"].startswith("topic 0 holds 40%") and table.iloc[3]["flags"] == "none"
     assert table.iloc[2]["ARI perturbed (topics)"] == "" and table.iloc[2]["flags"] == ""
+    assert table["targets missed"].tolist() == ["none", "", "", "NPMI >= 0.17; no topic above a third"]
 
 
 def test_changed_paths_keep_the_first_letter_of_each_path(tmp_path: Path) -> None:

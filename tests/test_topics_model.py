@@ -199,6 +199,20 @@ def test_a_kmeans_model_has_the_same_bytes_whatever_the_number_of_openmp_threads
     assert fitted[0] == fitted[1]
 
 
+def test_hdbscan_sizes_follow_the_square_root_of_the_corpus_by_default():
+    default = Hdbscan()
+    assert default.size_rule == "min_topic_scale"
+    sizes = {n: (default.resolve(n).min_cluster_size, default.resolve(n).min_samples)
+             for n in (200, 1_000, 3_000, 15_246, 200_000)}
+    assert sizes == {200: (10, 1), 1_000: (19, 2), 3_000: (33, 4), 15_246: (74, 9), 200_000: (268, 34)}
+    assert Hdbscan(min_topic_scale=1.2).resolve(1_000).min_cluster_size == 38
+    assert Hdbscan(min_topic_share=0.01).size_rule == "min_topic_share"  # a share set is honoured before the scale
+    assert Hdbscan(min_topic_share=0.01).resolve(3_000).min_cluster_size == 30
+    assert Hdbscan(min_cluster_size=25, min_topic_share=0.01).size_rule is None
+    with pytest.raises(ValueError, match="min_topic_scale"):
+        TopicsConfig.model_validate({"clusterer": {"name": "hdbscan", "min_topic_scale": 0}})
+
+
 def test_hdbscan_sizes_follow_the_corpus_unless_set_in_absolute_numbers():
     relative = Hdbscan(min_topic_share=0.005, min_cluster_floor=10)
     assert (relative.resolve(15_246).min_cluster_size, relative.resolve(15_246).min_samples) == (76, 10)

@@ -102,13 +102,38 @@ def test_the_eigengap_counts_groups_and_is_offered_unless_the_layout_collapses(c
     model = Spectral(n_neighbors=10, n_components=8).build(0)
     model.fit(vectors)
     assert model.eigengap_components() == 2  # three groups: two small eigenvalues besides the trivial one
-    (components, layout), = model.alternatives()
-    assert components == 2 and layout.shape == (len(vectors), 2)
+    (kind, components, layout), = model.alternatives()  # the default cuts (10, 20) are not below 8 components
+    assert (kind, components) == ("eigengap", 2) and layout.shape == (len(vectors), 2)
     assert model.use(2).embedding_.shape == (len(vectors), 2)
     assert Spectral(n_neighbors=10, n_components=8, eigengap=False).build(0).fit(vectors).alternatives() == []
     # Three disconnected topics: the cut keeps two eigenvalues of 0, each topic would be one point: not offered.
     disconnected = Spectral(n_neighbors=10, n_components=8).build(0).fit(corpus[1])
     assert disconnected.eigengap_components() == 2 and disconnected.alternatives() == []
+
+
+def test_cuts_below_the_configured_components_are_offered_once_each_after_the_eigengap():
+    vectors, _ = _blobs()
+    model = Spectral(n_neighbors=10, n_components=8, cuts=[5, 2, 3, 5, 8, 12]).build(0)
+    layout = model.fit_transform(vectors)
+    offered = model.alternatives()
+    assert [(kind, m) for kind, m, _ in offered] == [("eigengap", 2), ("cut", 3), ("cut", 5)]  # 2 is the gap's
+    assert all(np.array_equal(cut, model._rows_to_unit(model.vectors_[:, :m])[model.rows_]) for _, m, cut in offered)
+    assert np.array_equal(model.embedding_, layout) and layout.shape[1] == 8  # offering changes nothing kept
+    assert [m for _, m, _ in Spectral(n_neighbors=10, n_components=8, eigengap=False, cuts=(3,)).build(0)
+            .fit(vectors).alternatives()] == [3]
+
+
+def test_the_layout_has_one_sign_whatever_the_start_and_the_number_of_eigenvectors_solved():
+    """A kept cut is refitted with fewer eigenvectors (and the stability fit with another seed): HDBSCAN must see
+    the same layout, not one flipped along an axis, which breaks its ties otherwise."""
+    vectors, _ = _blobs()
+    wide = Spectral(n_neighbors=10, n_components=6, cuts=(4,)).build(7)
+    wide.fit(vectors)
+    for kind, m, layout in wide.alternatives():
+        narrow = Spectral(n_neighbors=10, n_components=m, eigengap=False, cuts=()).build(8).fit_transform(vectors)
+        assert np.abs(layout - narrow).max() < 1e-8, kind
+        sizes = Hdbscan(min_cluster_size=16, min_samples=2).build(0)
+        assert adjusted_rand_score(sizes.fit(layout).labels_, sizes.fit(narrow).labels_) == 1.0
 
 
 def test_new_documents_are_placed_through_the_fitted_eigenvectors(corpus):
@@ -135,22 +160,35 @@ def test_a_fit_with_the_spectral_reducer_survives_perturbation_and_reloads(corpu
     assert (before == after).all() and homogeneity_score(new_truth, after) > 0.9
 
 
-def test_the_stage_compares_shares_on_both_layouts_and_records_the_kept_one(encoder):
+def test_the_stage_compares_sizes_on_every_layout_and_records_the_kept_one(encoder):
+    """The default rule: the smallest topic scales with the square root of 750 articles (27.4): 0.1 and 0.3 are
+    both the floor of 10 (tried once), 0.6 gives 16 and 1.2 gives 33, each on the configured 6 components, the
+    eigengap cut (2) and the cut at 4."""
     docs, truth = synthetic_docs(250, seed=1)
     embeddings, blob = _blobs()
     assert (blob == truth).all()  # each document gets a vector of its topic's blob
     config = CONFIG.model_copy(
-        update={"clusterer": Hdbscan(min_topic_share=0.05), "select": SelectConfig(min_topic_shares=(0.05, 0.2))}
+        update={"reducer": Spectral(n_neighbors=10, n_components=6, cuts=(4,)), "clusterer": Hdbscan(),
+                "select": SelectConfig(min_topic_scales=(0.1, 0.3, 0.6, 1.2))}
     )
     result = model_topics(_articles(docs), embeddings, config, encoder, {"model_key": encoder.key})
     selection = result.metrics["selection"]
-    rows = [(row["layout"], row["n_components"], row["min_topic_share"]) for row in selection["candidates"]]
-    assert rows == [("configured", 4, 0.05), ("configured", 4, 0.2), ("eigengap", 2, 0.05), ("eigengap", 2, 0.2)]
+    rows = [(row["layout"], row["n_components"], row["min_topic_scale"], row["min_cluster_size"])
+            for row in selection["candidates"]]
+    assert rows == [(layout, components, scale, size) for layout, components in
+                    (("configured", 6), ("eigengap", 2), ("cut", 4)) for scale, size in ((0.1, 10), (0.6, 16), (1.2, 33))]
     kept = next(row for row in selection["candidates"] if row["kept"])
-    assert selection["kept_n_components"] == kept["n_components"]
-    assert result.metrics["components"]["reducer"]["n_components"] == kept["n_components"]
+    assert (selection["kept_min_topic_scale"], selection["kept_min_cluster_size"], selection["kept_n_components"],
+            selection["kept_layout"]) == (kept["min_topic_scale"], kept["min_cluster_size"], kept["n_components"],
+                                          kept["layout"])
+    reducer, clusterer = result.metrics["components"]["reducer"], result.metrics["components"]["clusterer"]
+    assert reducer["n_components"] == kept["n_components"]
+    if kept["layout"] != "configured":  # the kept cut is the model's layout, nothing else offered
+        assert (reducer["eigengap"], reducer["cuts"]) == (False, [])
+    assert (clusterer["min_topic_scale"], clusterer["min_cluster_size"]) == (kept["min_topic_scale"],
+                                                                             kept["min_cluster_size"])
     assert result.metrics["stability"]["ari"] > 0.99  # seed + 1 only starts the eigen-solver elsewhere
-    assert adjusted_rand_score(truth, result.fit.topics) > 0.9
+    assert homogeneity_score(truth, result.fit.topics) > 0.9  # each topic within one blob (NPMI is flat here)
 
 
 def test_spectral_settings_are_validated_by_name():
@@ -159,6 +197,10 @@ def test_spectral_settings_are_validated_by_name():
     assert params.topics.reducer == Spectral(n_components=12, eigengap=False)
     with pytest.raises(ValueError, match=r"topics\.reducer\.spectral\.n_components"):
         parse_params({"ingest": {"sources": ["x"]}, "topics": {"reducer": {"name": "spectral", "n_components": 1}}})
+    assert parse_params({"ingest": {"sources": ["x"]},
+                         "topics": {"reducer": {"name": "spectral", "cuts": [10, 20]}}}).topics.reducer.cuts == (10, 20)
+    with pytest.raises(ValueError, match=r"topics\.reducer\.spectral\.cuts"):
+        parse_params({"ingest": {"sources": ["x"]}, "topics": {"reducer": {"name": "spectral", "cuts": [1]}}})
 
 
 @pytest.mark.parametrize("size", [150, 250])  # 450 distinct points: LAPACK's dense solver; 750: ARPACK

@@ -17,12 +17,17 @@ import contextlib
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from pipeline.components import REDUCERS, Component
+
+
+def _as_tuple(value: Any) -> Any:
+    """A YAML list as the tuple a frozen setting holds."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 class ExactCosineIndex:
@@ -220,9 +225,10 @@ class SpectralEmbedding:
     symmetrised as UMAP does (a + b - ab). The layout: the eigenvectors of D^-1/2 G D^-1/2 with the largest
     eigenvalues after the trivial one (removed exactly), `n_components` of them, each row divided by its
     length (Ng, Jordan and Weiss). The seed only starts the eigen-solver (ARPACK's start vector): the result is
-    the same to solver precision from any start. `alternatives()` offers the layout of the first m
-    eigenvectors, m at the largest relative gap of the spectrum (a corpus of a few distinct stories shows one),
-    as a candidate for `topics.select`; `use(m)` keeps it. New documents are placed by the Nystroem extension
+    the same to solver precision from any start. `alternatives()` offers `topics.select` the layouts of the first
+    m eigenvectors of the same fit: m at the largest relative gap of the spectrum (a corpus of a few distinct
+    stories shows one) and each m of `cuts` below `n_components` (fewer dimensions suit small corpora); `use(m)`
+    keeps one. New documents are placed by the Nystroem extension
     (their membership strengths to the distinct training points, through the same eigenvectors).
     """
 
@@ -230,8 +236,9 @@ class SpectralEmbedding:
     COLLAPSED = 1e-6  # a Laplacian eigenvalue below this is 0 (a connected component of the graph)
 
     def __init__(self, n_neighbors: int, n_components: int, eigengap: bool, seed: int,
-                 prepared: SpectralInput | None = None) -> None:
+                 prepared: SpectralInput | None = None, cuts: tuple[int, ...] = ()) -> None:
         self.n_neighbors, self.n_components, self.eigengap, self.seed = n_neighbors, n_components, eigengap, seed
+        self.cuts = tuple(cuts)
         self._prepared = prepared
 
     def fit(self, X: np.ndarray, y: Any = None) -> SpectralEmbedding:
@@ -290,7 +297,16 @@ class SpectralEmbedding:
             values, vectors = eigsh(operator, k, which="LA", tol=1e-10, v0=start)
             order = np.argsort(-values, kind="stable")
             values, vectors = values[order], vectors[:, order]
-        return values, vectors
+        return values, self._signed(vectors)
+
+    @staticmethod
+    def _signed(vectors: np.ndarray) -> np.ndarray:
+        """Each eigenvector with the sign that makes the sum of its cubed entries positive. A solver returns either
+        sign (it follows the start vector and how many eigenvectors were asked for), and HDBSCAN breaks its ties
+        by the coordinates: a layout flipped along one axis gave other topics (ARI 0.81 on three synthetic blobs
+        with small topics), so a refit with another seed or a kept cut could disagree with the fit."""
+        signs = np.where((vectors**3).sum(axis=0) < 0, -1.0, 1.0)
+        return vectors * signs
 
     @staticmethod
     def _rows_to_unit(layout: np.ndarray) -> np.ndarray:
@@ -311,14 +327,17 @@ class SpectralEmbedding:
             return None
         return int(np.argmax(laplacian[2:top] / laplacian[1 : top - 1])) + 2
 
-    def alternatives(self) -> list[tuple[int, np.ndarray]]:
-        """Other layouts `topics.select` may compare with `embedding_`: (components, layout). The eigengap cut is
-        not offered when every eigenvalue it keeps is 0: the graph then falls apart into components, the layout
-        puts all articles of a component on one point, and how HDBSCAN splits coinciding points is arbitrary."""
-        m = self.eigengap_components() if self.eigengap else None
-        if m is None or 1 - self.eigenvalues_[m - 1] < self.COLLAPSED:
-            return []
-        return [(m, self._rows_to_unit(self.vectors_[:, :m])[self.rows_])]
+    def alternatives(self) -> list[tuple[str, int, np.ndarray]]:
+        """Other layouts `topics.select` may compare with `embedding_`: (kind, components, layout), kind
+        "eigengap" (the cut at the spectrum's largest gap) or "cut" (one of `cuts`), each m once, the eigengap
+        first. A cut is not offered when every eigenvalue it keeps is 0: the graph then falls apart into
+        components, the layout puts all articles of a component on one point, and how HDBSCAN splits coinciding
+        points is arbitrary."""
+        gap = self.eigengap_components() if self.eigengap else None
+        offered = [("eigengap", gap)] if gap is not None else []
+        offered += [("cut", m) for m in sorted(set(self.cuts)) if 2 <= m < self.n_used_ and m != gap]
+        return [(kind, m, self._rows_to_unit(self.vectors_[:, :m])[self.rows_]) for kind, m in offered
+                if 1 - self.eigenvalues_[m - 1] >= self.COLLAPSED]
 
     def use(self, n_components: int) -> SpectralEmbedding:
         """Keep the first `n_components` eigenvectors (one of `alternatives()`) for the layout and `transform`."""
@@ -346,6 +365,9 @@ class Spectral(Component):
     n_neighbors: int = Field(30, ge=3, description="neighbours of each article in the graph")
     n_components: int = Field(30, ge=2, description="eigenvectors in the layout")
     eigengap: bool = Field(True, description="offer topics.select the layout cut at the spectrum's largest gap")
+    cuts: Annotated[tuple[Annotated[int, Field(ge=2)], ...], BeforeValidator(_as_tuple)] = Field(
+        (10, 20), description="offer topics.select the layouts of the first m eigenvectors for each m (below "
+        "n_components)")
 
     @property
     def min_documents(self) -> int:
@@ -355,4 +377,4 @@ class Spectral(Component):
         return spectral_input(embeddings, self.n_neighbors)
 
     def build(self, seed: int, prepared: SpectralInput | None = None) -> SpectralEmbedding:
-        return SpectralEmbedding(self.n_neighbors, self.n_components, self.eigengap, seed, prepared)
+        return SpectralEmbedding(self.n_neighbors, self.n_components, self.eigengap, seed, prepared, self.cuts)

@@ -1,21 +1,23 @@
-"""Choosing the smallest topic's share for a corpus by measures that need no labels (`topics.select`).
+"""Choosing the size of the smallest topic for a corpus by measures that need no labels (`topics.select`).
 
 One corpus is a handful of distinct stories (Timeline17 pooled: an oil spill, a flu pandemic, an earthquake, ...),
-another one story told in many threads (the default corpus: one war). No single share of the corpus as HDBSCAN's
-smallest topic suits both, so the stage compares a few candidate shares on one reduction of the embeddings:
+another one story told in many threads (the default corpus: one war), and corpora differ in size. No single
+smallest topic suits all, so the stage compares a few candidates on one reduction of the embeddings:
 
-1. the reducer is fitted once; HDBSCAN clusters its layout with each candidate's sizes
-   (`Hdbscan.resolve`), outliers are placed as the fit places them (cosine to the topic centroids, above
-   `topics.outliers.threshold`) and c-TF-IDF gives each topic its words. A reducer may offer other layouts
-   of the same fit (`alternatives()`: the spectral reducer's cut at the largest gap of its spectrum); each
-   share is then tried on each layout;
+1. the reducer is fitted once; HDBSCAN clusters its layout with each candidate's sizes (`min_topic_scales`:
+   the smallest topic 0.3, 0.6 and 1.2 times the square root of the number of articles by default, or
+   `min_topic_shares` when the clusterer sets a share; `Hdbscan.resolve`; a candidate whose sizes equal a
+   smaller one's, at the floor, is not tried twice), outliers are placed as the fit places them (cosine to the
+   topic centroids, above `topics.outliers.threshold`) and c-TF-IDF gives each topic its words. A reducer may
+   offer other layouts of the same fit (`alternatives()`: the spectral reducer's cut at the largest gap of its
+   spectrum and its first 10 and 20 eigenvectors); each size is then tried on each layout;
 2. each candidate is scored by mean NPMI (one pass over the reference corpus for all candidates), topic
    diversity, the outlier share, the largest topic's share and the degenerate-result flags;
 3. the kept candidate: the highest NPMI among those without a flag (among all when every one is flagged);
-   equal NPMI: the smaller share, then the reducer's own layout.
+   equal NPMI: the smaller topic size, then the reducer's own layout.
 
-The rule has no constant fitted to a corpus besides the candidate shares; `metrics/topics.json` records every
-candidate with its scores and which one was kept.
+The rule has no constant fitted to a corpus besides the candidates (chosen on development subsets of the default
+corpus, README); `metrics/topics.json` records every candidate with its scores and which one was kept.
 """
 
 from __future__ import annotations
@@ -78,10 +80,24 @@ def centroid_assignment(embeddings: np.ndarray, clusters: np.ndarray, threshold:
 
 @dataclass
 class Selection:
-    share: float
+    rule: str  # the clusterer's field the candidates vary: "min_topic_scale" or "min_topic_share"
+    value: float  # its kept value
     reducer: PrefittedReducer
     candidates: list[dict[str, Any]]
     n_components: int | None = None  # the layout kept, when it is one of the reducer's alternatives
+
+
+def candidate_values(config: TopicsConfig) -> tuple[str | None, tuple[float, ...]]:
+    """The clusterer's field `topics.select` varies and the values it tries: `min_topic_scales` when HDBSCAN's
+    smallest topic follows the square-root rule, `min_topic_shares` when it is a share of the corpus; (None, ())
+    when it is an absolute size or the clusterer is not HDBSCAN (nothing to choose)."""
+    clusterer = config.clusterer
+    rule = clusterer.size_rule if isinstance(clusterer, Hdbscan) else None
+    if rule == "min_topic_scale":
+        return rule, config.select.min_topic_scales
+    if rule == "min_topic_share":
+        return rule, config.select.min_topic_shares
+    return None, ()
 
 
 def candidate_words(docs: Sequence[str], embeddings: np.ndarray, topics: np.ndarray, config: TopicsConfig,
@@ -107,7 +123,7 @@ def candidate_words(docs: Sequence[str], embeddings: np.ndarray, topics: np.ndar
     return [[word for word, _ in model.get_topic(topic) if word] for topic in sorted(set(topics.tolist()) - {-1})]
 
 
-def select_share(
+def select_topic_size(
     docs: Sequence[str],
     embeddings: np.ndarray,
     config: TopicsConfig,
@@ -115,22 +131,29 @@ def select_share(
     stop_words: Sequence[str],
     prepared: Any,
 ) -> Selection:
-    """Compare `config.select.min_topic_shares` on one reduction and keep one (see the module's rule)."""
+    """Compare the candidate sizes of HDBSCAN's smallest topic (`candidate_values`) on one reduction and its
+    alternative layouts, and keep one (see the module's rule)."""
     from pipeline.components.reduction import exact_graph_accepted
 
-    if not isinstance(config.clusterer, Hdbscan):
-        raise ValueError("topics.select compares HDBSCAN's min_topic_share; the clusterer is not HDBSCAN")
+    rule, values = candidate_values(config)
+    if rule is None:
+        raise ValueError("topics.select compares HDBSCAN's relative sizes; the clusterer is not HDBSCAN with "
+                         "min_cluster_size null")
     reducer = config.reducer.build(config.seed, prepared)
     with exact_graph_accepted():
         layout = reducer.fit_transform(embeddings)
-    layouts: list[tuple[int | None, np.ndarray]] = [(None, layout)]
+    layouts: list[tuple[str, int | None, np.ndarray]] = [("configured", None, layout)]
     layouts += list(reducer.alternatives()) if hasattr(reducer, "alternatives") else []
     metrics = config.metrics
     threshold = config.outliers.threshold if config.outliers.strategy != "none" else 2.0
     rows, word_lists = [], []
-    for components, candidate_layout in layouts:
-        for share in config.select.min_topic_shares:
-            clusterer = config.clusterer.model_copy(update={"min_topic_share": share}).resolve(len(docs))
+    for kind, components, candidate_layout in layouts:
+        tried: set[tuple[int | None, int | None]] = set()
+        for value in values:
+            clusterer = config.clusterer.model_copy(update={rule: value}).resolve(len(docs))
+            if (clusterer.min_cluster_size, clusterer.min_samples) in tried:  # the floor: a smaller value's twin
+                continue
+            tried.add((clusterer.min_cluster_size, clusterer.min_samples))
             clusters = np.asarray(clusterer.build(config.seed).fit(candidate_layout).labels_, dtype=int)
             topics = centroid_assignment(embeddings, clusters, threshold)
             words = candidate_words(docs, embeddings, topics, config, stop_words)
@@ -138,9 +161,9 @@ def select_share(
             real = [size for topic, size in sizes.items() if topic != -1]
             rows.append(
                 {
-                    "min_topic_share": share,
+                    rule: value,
                     "n_components": int(candidate_layout.shape[1]),
-                    "layout": "eigengap" if components is not None else "configured",
+                    "layout": kind,
                     "min_cluster_size": clusterer.min_cluster_size,
                     "min_samples": clusterer.min_samples,
                     "topics": len(words),
@@ -167,7 +190,7 @@ def select_share(
             metrics.flag_min_topics_documents, metrics.flag_min_npmi,
         )
     sound = [row for row in rows if not row["degenerate"]] or rows
-    kept = max(sound, key=lambda row: (row["npmi"] if row["npmi"] is not None else -2.0, -row["min_topic_share"],
+    kept = max(sound, key=lambda row: (row["npmi"] if row["npmi"] is not None else -2.0, -row["min_cluster_size"],
                                        row["_components"] is None))
     components, kept_layout = kept["_components"], kept["_layout"]
     for row in rows:
@@ -175,7 +198,7 @@ def select_share(
         del row["_components"], row["_layout"]
     if components is not None:
         reducer.use(components)
-    log.info("smallest topic: %s of the articles on %s components kept (NPMI by candidate: %s)",
-             kept["min_topic_share"], kept["n_components"],
-             ", ".join(f"{row['min_topic_share']}/{row['n_components']}: {row['npmi']}" for row in rows))
-    return Selection(kept["min_topic_share"], PrefittedReducer(reducer, embeddings, kept_layout), rows, components)
+    log.info("smallest topic: %s %s (%s articles) on %s components kept (NPMI by candidate: %s)",
+             rule, kept[rule], kept["min_cluster_size"], kept["n_components"],
+             ", ".join(f"{row['min_cluster_size']}/{row['n_components']}: {row['npmi']}" for row in rows))
+    return Selection(rule, kept[rule], PrefittedReducer(reducer, embeddings, kept_layout), rows, components)

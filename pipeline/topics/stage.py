@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from pipeline import io
-from pipeline.components.clustering import Hdbscan
 from pipeline.components.encoders import Encoder
 from pipeline.config import EmbedConfig, TopicsConfig
 from pipeline.corpus import select_articles
@@ -47,7 +46,7 @@ from pipeline.topics.persist import (
     save_placed,
 )
 from pipeline.topics.sample import Placer, extend_fit, place_in_partitions, sample_rows
-from pipeline.topics.select import select_share
+from pipeline.topics.select import candidate_values, select_topic_size
 from pipeline.topics.tables import assignments_frame, largest_topics_over_time, prevalence
 from pipeline.topics.words import corpus_stop_words, make_vectorizer, tokenise
 
@@ -89,14 +88,11 @@ def align(articles: pd.DataFrame, ids: pd.DataFrame, canonical_only: bool) -> pd
     return selected
 
 
-def selects_share(config: TopicsConfig) -> bool:
-    """Whether the stage compares candidate shares: HDBSCAN with its smallest topic left relative to the corpus
-    (no `min_cluster_size` set) and more than one candidate in `topics.select.min_topic_shares`."""
-    clusterer = config.clusterer
-    return (
-        isinstance(clusterer, Hdbscan) and clusterer.min_cluster_size is None
-        and len(config.select.min_topic_shares) > 1
-    )
+def selects_size(config: TopicsConfig) -> bool:
+    """Whether the stage compares candidate sizes of the smallest topic: HDBSCAN with its smallest topic left
+    relative to the corpus (no `min_cluster_size` set) and more than one candidate for its rule
+    (`topics.select.min_topic_scales`, or `min_topic_shares` when the clusterer sets a share)."""
+    return len(candidate_values(config)[1]) > 1
 
 
 @dataclass
@@ -174,13 +170,14 @@ def fit_corpus(
     prepared = config.reducer.prepare(embeddings)
     timing["neighbours_seconds"] = time.perf_counter() - begun
     selection = None
-    if selects_share(config):
+    if selects_size(config):
         begun = time.perf_counter()
-        selection = select_share(docs, embeddings, config, reference, stop_words, prepared)
-        update: dict[str, Any] = {"clusterer": config.clusterer.model_copy(update={"min_topic_share": selection.share})}
-        if selection.n_components is not None:  # a layout the reducer offered besides its own (the eigengap cut)
+        selection = select_topic_size(docs, embeddings, config, reference, stop_words, prepared)
+        update: dict[str, Any] = {"clusterer": config.clusterer.model_copy(update={selection.rule: selection.value})}
+        if selection.n_components is not None:  # a layout the reducer offered besides its own (a cut of the fit)
+            fixed = {"n_components": selection.n_components, "eigengap": False, "cuts": ()}  # that layout alone
             update["reducer"] = config.reducer.model_copy(
-                update={"n_components": selection.n_components, "eigengap": False}
+                update={key: value for key, value in fixed.items() if key in type(config.reducer).model_fields}
             )
         config = config.model_copy(update=update)
         timing["select_seconds"] = time.perf_counter() - begun
@@ -239,8 +236,10 @@ def fit_corpus(
             "selection": None if selection is None else {
                 "rule": "highest mean NPMI among the candidates without a degenerate flag (README, Topics that "
                         "hold on any corpus)",
-                "kept_min_topic_share": selection.share,
+                f"kept_{selection.rule}": selection.value,
+                "kept_min_cluster_size": next(row["min_cluster_size"] for row in selection.candidates if row["kept"]),
                 "kept_n_components": next(row["n_components"] for row in selection.candidates if row["kept"]),
+                "kept_layout": next(row["layout"] for row in selection.candidates if row["kept"]),
                 "candidates": selection.candidates,
             },
         },
