@@ -1,9 +1,11 @@
 """The timeline stage's partitions on several cores of this machine when the engine is `local`.
 
-`ProcessPool` is an `Engine` whose `map` runs `function(partition, *args)` in `processes` worker processes
-(started by a fork server, so no thread of this process is copied into them) and yields the results in the
-order of the partitions, as `Engine.map` does. Only a few partitions per worker are in flight at a time, so a
-long stream of partitions is never held in memory whole. A map of a single partition runs in this process:
+`ProcessPool` is an `Engine` whose `map` runs `function(partition, *args)` in `processes` worker processes and
+yields the results in the order of the partitions, as `Engine.map` does. The workers are spawned: fresh
+interpreters, so no thread of this process is copied into them, and children of this process, so the operating
+system counts their CPU time with its own once they are joined (a fork server's workers are not: `bench_scale`
+would not see them). Only a few partitions per worker are in flight at a time, so a long stream of partitions is
+never held in memory whole. A map of a single partition runs in this process:
 starting workers would cost more than it saves.
 
 The tagger and spaCy give each partition the same result in any process (one thread each, no state carried
@@ -51,7 +53,7 @@ class ProcessPool(Engine):
     @property
     def executor(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("forkserver"))
+            self._executor = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
         return self._executor
 
     def map(
