@@ -242,7 +242,9 @@ def test_bodies_read_chunk_by_chunk_from_the_file_give_the_files_of_a_run_on_loa
 
 
 @pytest.mark.integration
-def test_worker_processes_write_the_bytes_of_one_process(corpus_slice: pd.DataFrame, tmp_path: Path) -> None:
+def test_worker_processes_write_the_bytes_of_one_process(
+    corpus_slice: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`timeline.processes` spreads tagging and parsing over worker processes under the local engine; the
     outputs are those of a run in one process (partitions of 8 articles and 16 sentences, so both steps have
     several partitions to spread)."""
@@ -256,6 +258,7 @@ def test_worker_processes_write_the_bytes_of_one_process(corpus_slice: pd.DataFr
         "body": frame["text"], "date": [dt.date.fromisoformat(value) for value in frame["date"]],
     })
     params = load_config(REPO / "params.yaml")
+    monkeypatch.setattr("pipeline.timeline.pool.MIN_PARTITIONS_TO_START", 2)  # workers for these few partitions
     digests = []
     for processes in (1, 2):
         config = params.timeline.model_copy(update={"cache_dir": None, "processes": processes, "spacy_batch_size": 16})

@@ -5,8 +5,10 @@ yields the results in the order of the partitions, as `Engine.map` does. The wor
 interpreters, so no thread of this process is copied into them, and children of this process, so the operating
 system counts their CPU time with its own once they are joined (a fork server's workers are not: `bench_scale`
 would not see them). Only a few partitions per worker are in flight at a time, so a long stream of partitions is
-never held in memory whole. A map of a single partition runs in this process:
-starting workers would cost more than it saves.
+never held in memory whole. Workers start at the first map of at least `MIN_PARTITIONS_TO_START` partitions and
+serve every later map of two or more; until then maps run in this process: starting two workers (an interpreter,
+the tagger and spaCy each) costs 15-20 CPU s, more than a few partitions of new articles take here (a run after
+1% more articles parses a few hundred new sentences).
 
 The tagger and spaCy give each partition the same result in any process (one thread each, no state carried
 between partitions besides the loaded model), so the stage writes the same bytes with one process or several
@@ -31,6 +33,7 @@ Partition = TypeVar("Partition")
 Result = TypeVar("Result")
 
 IN_FLIGHT_PER_PROCESS = 3
+MIN_PARTITIONS_TO_START = 8
 
 
 class ProcessPool(Engine):
@@ -67,8 +70,9 @@ class ProcessPool(Engine):
     ) -> Iterator[Result]:
         """`function(partition, *args)` for each partition, yielded in input order."""
         items = iter(items)
-        first = list(itertools.islice(items, 2))
-        if len(first) < 2 or self.processes < 2:
+        needed = 2 if self._executor is not None else MIN_PARTITIONS_TO_START
+        first = list(itertools.islice(items, needed))
+        if len(first) < max(needed, 2) or self.processes < 2:
             yield from Engine.map(self, function, itertools.chain(first, items), *args, desc=desc, unit=unit,
                                   total=total)
             return
