@@ -16,8 +16,10 @@ it started and waited for: Dask workers, gensim's and spaCy's processes), peak m
 
 +1%. At the factors of `--plus-one-percent` (default 1x), after the cold run, 1% new articles (perturbed copies
 of other rows) are appended to the source and every stage runs again in the same folder, with the caches the
-cold run filled (ingest records, embeddings, the timeline's tags and event parts): the CPU seconds of each
-stage against its cold run's. The topics stage refits (no saved-model assignment yet).
+cold run filled (ingest records, embeddings, the timeline's tags and event parts, the topics fit, which places
+the new articles: `topics.refit: auto`): the CPU seconds of each stage against its cold run's. With `--encoder
+default` the embed stage uses params.yaml's encoder (MiniLM) instead of the static one: the cold run a
+researcher's `dvc repro` makes, for the +1% share at 1x (those runs are kept apart from the sizes' fit).
 
 Fit. The growth exponent k of CPU seconds = c * n^k per stage and engine, by least squares on log-log over
 the sizes run (n: articles into the stage), and again over the largest three sizes only (where the fixed costs,
@@ -90,11 +92,14 @@ def scaled_table(base: pd.DataFrame, factor: float, seed: int = 0) -> pd.DataFra
     return whole.iloc[: round(len(base) * factor)].reset_index(drop=True)
 
 
-def stage_params(base: dict[str, Any], source: Path, cache: Path, engine: str, workers: int) -> dict[str, Any]:
+def stage_params(base: dict[str, Any], source: Path, cache: Path, engine: str, workers: int,
+                 encoder: str = "static") -> dict[str, Any]:
     params = json.loads(json.dumps(base))
     params["engine"].update(name=engine, workers=workers)
     params["ingest"].update(sources=[str(source)], cache_dir=str(cache))
-    params["embed"].update(encoder={"name": "model2vec", "pca_dims": 256, "max_seq_length": 256}, cache_dir=str(cache))
+    if encoder == "static":
+        params["embed"]["encoder"] = {"name": "model2vec", "pca_dims": 256, "max_seq_length": 256}
+    params["embed"]["cache_dir"] = str(cache)
     params["timeline"]["summary"]["cache_dir"] = str(cache)
     params["timeline"]["cache_dir"] = str(cache)
     params["topics"]["cache_dir"] = str(cache)
@@ -183,8 +188,9 @@ def appended(base_table: pd.DataFrame, table: pd.DataFrame, share: float = 0.01,
 
 
 def run_size(base_table: pd.DataFrame, factor: float, engine: str, workers: int, stages: list[str],
-             params: dict[str, Any], model2vec: Path, work: Path, plus_one: bool = False) -> list[dict[str, Any]]:
-    root = work / f"{engine}-{factor}"
+             params: dict[str, Any], model2vec: Path, work: Path, plus_one: bool = False,
+             encoder: str = "static") -> list[dict[str, Any]]:
+    root = work / f"{engine}-{factor}" if encoder == "static" else work / f"{engine}-{factor}-{encoder}"
     shutil.rmtree(root, ignore_errors=True)
     (root / "cache").mkdir(parents=True)
     (root / "cache" / "model2vec").symlink_to(model2vec, target_is_directory=True)  # distilled once, not measured
@@ -192,7 +198,7 @@ def run_size(base_table: pd.DataFrame, factor: float, engine: str, workers: int,
     table = scaled_table(base_table, factor)
     table.to_parquet(source)
     params_path = root / "params.yaml"
-    params_path.write_text(yaml.safe_dump(stage_params(params, source, root / "cache", engine, workers)))
+    params_path.write_text(yaml.safe_dump(stage_params(params, source, root / "cache", engine, workers, encoder)))
     runs: list[dict[str, Any]] = []
     for phase in ("cold", "plus_1pct") if plus_one else ("cold",):
         if phase == "plus_1pct":  # the same folder, caches as the cold run left them, 1% new articles
@@ -202,7 +208,8 @@ def run_size(base_table: pd.DataFrame, factor: float, engine: str, workers: int,
             command = [sys.executable, "-m", "pipeline", commands(root, source)[stage][0],
                        f"--params={params_path}", *commands(root, source)[stage][1:]]
             found = measure(command, ROOT, root / "log.txt")
-            run = {"factor": factor, "rows": len(table), "engine": engine, "stage": stage, "phase": phase, **found,
+            run = {"factor": factor, "rows": len(table), "engine": engine, "encoder": encoder, "stage": stage,
+                   "phase": phase, **found,
                    "articles": stage_items(root, stage)}
             print(json.dumps(run), flush=True)
             runs.append(run)
@@ -215,6 +222,7 @@ def run_size(base_table: pd.DataFrame, factor: float, engine: str, workers: int,
 def exponents(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per engine and stage: k in cpu = c n^k (least squares on logs), with the fitted cost at a million."""
     fitted: dict[str, dict[str, Any]] = {}
+    runs = [run for run in runs if run.get("encoder", "static") == "static"]  # sizes compared on one encoder
     for engine in sorted({run["engine"] for run in runs}):
         for stage in STAGES:
             points = sorted((run["articles"] or run["rows"], run["cpu_seconds"], run["peak_process_mb"],
@@ -264,16 +272,20 @@ def plot(fitted: dict[str, dict[str, Any]], path: Path) -> None:
 
 
 def incremental(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per engine and size with a +1% phase: CPU seconds of each stage cold and after 1% more articles."""
+    """Per engine, size and encoder with a +1% phase: CPU seconds of each stage cold and after 1% more articles
+    (keyed `local@1.0`, or `local@1.0 default encoder` for the shipped encoder)."""
     found: dict[str, Any] = {}
     for run in runs:
         if run.get("phase") != "plus_1pct" or run["returncode"]:
             continue
+        encoder = run.get("encoder", "static")
         cold = next((other for other in runs if other.get("phase", "cold") == "cold" and other["stage"] == run["stage"]
-                     and other["engine"] == run["engine"] and other["factor"] == run["factor"]), None)
+                     and other["engine"] == run["engine"] and other["factor"] == run["factor"]
+                     and other.get("encoder", "static") == encoder), None)
         if cold is None:
             continue
-        entry = found.setdefault(f"{run['engine']}@{run['factor']}", {"stages": {}})
+        where = f"{run['engine']}@{run['factor']}" + ("" if encoder == "static" else f" {encoder} encoder")
+        entry = found.setdefault(where, {"stages": {}})
         entry["stages"][run["stage"]] = {"cold_cpu_seconds": cold["cpu_seconds"],
                                          "plus_1pct_cpu_seconds": run["cpu_seconds"],
                                          "share": round(run["cpu_seconds"] / cold["cpu_seconds"], 3)}
@@ -286,7 +298,8 @@ def incremental(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _key(run: dict[str, Any]) -> tuple[Any, ...]:
-    return run["engine"], run["factor"], run.get("phase", "cold"), STAGES.index(run["stage"])
+    return (run["engine"], run.get("encoder", "static"), run["factor"], run.get("phase", "cold"),
+            STAGES.index(run["stage"]))
 
 
 def merged(runs: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -315,6 +328,9 @@ def main() -> None:
                         help="the distilled static encoder's folder (made by any run with it)")
     parser.add_argument("--plus-one-percent", type=float, nargs="*", default=[1.0],
                         help="at these factors, then add 1%% new articles and rerun every stage with the caches")
+    parser.add_argument("--encoder", choices=["static", "default"], default="static",
+                        help="static: Model2Vec at every size (the sizes compared); default: params.yaml's encoder "
+                             "(what a cold dvc repro embeds with: for the +1%% share at 1x)")
     parser.add_argument("--plot-only", action="store_true")
     parser.add_argument("--add-runs", type=Path, nargs="*", default=[],
                         help="merge the runs a benchmark printed (one JSON line per stage) into the results first: "
@@ -341,7 +357,8 @@ def main() -> None:
             for engine in args.engines:
                 for factor in args.factors:
                     found = run_size(base_table, factor, engine, args.workers, args.stages, params,
-                                     args.model2vec.resolve(), work, plus_one=factor in args.plus_one_percent)
+                                     args.model2vec.resolve(), work, plus_one=factor in args.plus_one_percent,
+                                     encoder=args.encoder)
                     runs = merged(runs, found)
                     save(runs, note, args.results)
                     if not args.keep:

@@ -50,3 +50,22 @@ def test_a_corpus_at_twice_its_size_keeps_every_copy_through_deduplication(
     assert len(twice.articles) == 2 * len(once.articles) > 60
     # a copy is never a duplicate of its original: as many canonical articles as once, times two
     assert int(twice.articles["is_canonical"].sum()) == 2 * int(once.articles["is_canonical"].sum())
+
+
+def test_the_plus_one_percent_share_pairs_runs_of_one_encoder_and_the_fit_reads_the_static_runs() -> None:
+    """A +1% run is compared with the cold run of its own encoder; the shipped encoder's runs (one size) stay out
+    of the exponents fitted over the sizes."""
+    bench = _bench()
+
+    def run(factor: float, phase: str, cpu: float, encoder: str = "static") -> dict:
+        return {"engine": "local", "encoder": encoder, "factor": factor, "phase": phase, "stage": "embed",
+                "rows": int(1000 * factor), "articles": int(1000 * factor), "cpu_seconds": cpu, "returncode": 0,
+                "peak_process_mb": 100, "peak_tree_mb": 100}
+
+    runs = [run(0.5, "cold", 5.0), run(1, "cold", 10.0), run(2, "cold", 20.0), run(1, "plus_1pct", 1.0),
+            run(1, "cold", 400.0, "default"), run(1, "plus_1pct", 8.0, "default")]
+    found = bench.incremental(runs)
+    assert found["local@1"]["share"] == 0.1 and found["local@1 default encoder"]["share"] == 0.02
+    fitted = bench.exponents(runs)["local"]["embed"]
+    assert fitted["exponent"] == pytest.approx(1.0) and fitted["cpu_seconds"] == [5.0, 10.0, 20.0]
+    assert len(bench.merged(runs, [run(1, "cold", 11.0)])) == len(runs)  # the same key: replaced, not added
