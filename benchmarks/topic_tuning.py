@@ -50,6 +50,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "shipped_without_cuts": {"reducer": Spectral(cuts=())},
     "shares_with_cuts": {"clusterer": Hdbscan(min_topic_share=0.005),
                          "select": SelectConfig(min_topic_shares=(0.005, 0.01, 0.02, 0.03))},
+    "words_full_text": {"document_text": "full"},
+    "words_without_bm25": {"bm25_weighting": False},
+    "words_without_frequent_damping": {"reduce_frequent_words": False},
 }
 
 
