@@ -450,6 +450,8 @@ def test_the_scale_table_and_figure_read_bench_scale_s_results() -> None:
                          "rows": articles, "articles": articles, "cpu_seconds": cpu * articles + 5,
                          "peak_process_mb": 400 + articles // 100, "peak_tree_mb": 400 + articles // 100})
     runs += [{**run, "phase": "plus_1pct", "cpu_seconds": 9.0} for run in runs if run["factor"] == 1]
+    runs += [{**run, "encoder": "default", "cpu_seconds": 900.0 if run["phase"] == "cold" else 9.0,
+              "peak_process_mb": 9_999} for run in runs if run["factor"] == 1]  # the shipped encoder at 1x
     benchmark = {"runs": runs, "fitted": bench.exponents(runs), "plus_1pct": bench.incremental(runs)}
     table = run_tables.scale_table(benchmark)
     assert table["stage (engine)"].tolist() == ["ingest (local)", "timeline (local)"]
@@ -457,7 +459,8 @@ def test_the_scale_table_and_figure_read_bench_scale_s_results() -> None:
     assert row["articles"] == "8,000 – 32,000" and row["peak memory (MB): 1x → largest"] == "560 → 720 (1.29x)"
     assert 0.9 < float(row["k"]) < 1.0
     words = run_tables.plus_one_percent(benchmark)
-    assert words.startswith("1% more articles at 1x (local) cost 18 CPU s, 3.0% of the cold run's 602 (ingest 8%")
-    assert "timeline 2%" in words
+    assert words.startswith("1% more articles at 1x (local, static encoder) cost 18 CPU s, 3.0% of the cold run's "
+                            "602 (ingest 8%")
+    assert "timeline 2%" in words and "1% more articles at 1x (local, default encoder) cost 18 CPU s, 1.0%" in words
     assert len(figures.scale(benchmark["fitted"]).axes) == 2
     assert run_tables.scale_table({}).empty and run_tables.plus_one_percent({}) == ""

@@ -322,7 +322,7 @@ def scale_table(benchmark: Mapping[str, Any]) -> pd.DataFrame:
                 continue
             at_one = [run["peak_process_mb"] for run in benchmark.get("runs", []) if run["engine"] == engine
                       and run["stage"] == stage and run["factor"] == 1 and run.get("phase", "cold") == "cold"
-                      and not run["returncode"]]
+                      and not run["returncode"] and run.get("encoder", "static") == "static"]
             peak = found["peak_process_mb"][-1]
             rows.append({
                 "stage (engine)": f"{stage} ({engine})",
@@ -341,8 +341,10 @@ def plus_one_percent(benchmark: Mapping[str, Any]) -> str:
     """The +1% runs of bench_scale in words: the share of a cold run each cost, in all and per stage."""
     phrases = []
     for where, entry in benchmark.get("plus_1pct", {}).items():
-        engine, factor = where.split("@")
+        engine, rest = where.split("@")
+        factor, _, encoder = rest.partition(" ")  # "1.0", or "1.0 default encoder" (the shipped MiniLM)
+        setting = f"{engine}, {encoder}" if encoder else f"{engine}, static encoder"
         stages = ", ".join(f"{stage} {found['share']:.0%}" for stage, found in entry["stages"].items())
-        phrases.append(f"1% more articles at {float(factor):g}x ({engine}) cost {entry['plus_1pct_cpu_seconds']:,.0f} "
+        phrases.append(f"1% more articles at {float(factor):g}x ({setting}) cost {entry['plus_1pct_cpu_seconds']:,.0f} "
                        f"CPU s, {entry['share']:.1%} of the cold run's {entry['cold_cpu_seconds']:,.0f} ({stages})")
     return "; ".join(phrases)
