@@ -158,17 +158,27 @@ class Engine:
         client = self.client
         ahead = IN_FLIGHT_PER_WORKER * self.workers()
         shared = [client.scatter([arg], broadcast=True, hash=False)[0] for arg in args]  # once per worker
-        pending: collections.deque[Any] = collections.deque()
         try:
-            for item in items:
-                pending.append(client.submit(function, item, *shared, pure=False))
-                if len(pending) >= ahead:
-                    yield pending.popleft().result()
-                    bar.update()
-            while pending:
+            yield from in_order(lambda item: client.submit(function, item, *shared, pure=False), items, ahead, bar)
+        finally:
+            for future in shared:
+                future.cancel()
+
+
+def in_order(submit: Callable[[Partition], Any], items: Iterable[Partition], ahead: int, bar: Any) -> Iterator[Any]:
+    """The results of `submit(item)`'s futures in input order, at most `ahead` of them pending at a time (a long
+    stream is never submitted whole); a consumer that stops early (or an error) leaves nothing running."""
+    pending: collections.deque[Any] = collections.deque()
+    try:
+        for item in items:
+            pending.append(submit(item))
+            if len(pending) >= ahead:
                 yield pending.popleft().result()
                 bar.update()
-        finally:
-            for future in [*pending, *shared]:  # a consumer that stops early (or an error) leaves nothing behind
-                future.cancel()
+        while pending:
+            yield pending.popleft().result()
+            bar.update()
+    finally:
+        for future in pending:
+            future.cancel()
 

@@ -168,12 +168,7 @@ def test_appending_articles_tags_and_parses_only_theirs_and_writes_a_cold_run_s_
     monkeypatch.setattr(tagging, "date_partition", lambda jobs: tagged.append(len(jobs)) or date_partition(jobs))
     monkeypatch.setattr(mentions, "parse_batch",
                         lambda batch, model: parsed.append(len(batch)) or parse_batch(batch, model))
-    frame = corpus_slice.iloc[:153]
-    articles = pd.DataFrame({
-        "id": [hashlib.sha1(url.encode()).hexdigest()[:16] for url in frame["url"]], "url": frame["url"],
-        "outlet": frame["outlet"], "source_country": frame["source_country"], "title": frame["title"],
-        "body": frame["text"], "date": [dt.date.fromisoformat(value) for value in frame["date"]],
-    })
+    articles = _stage_articles(corpus_slice.iloc[:153])
     params = load_config(REPO / "params.yaml")
     # one process: the counting stand-ins above live in this one
     cached = params.timeline.model_copy(update={"cache_dir": tmp_path / "cache", "processes": 1})
@@ -211,13 +206,9 @@ def test_bodies_read_chunk_by_chunk_from_the_file_give_the_files_of_a_run_on_loa
     dropped rows) writes the same files and metrics."""
     from pipeline.timeline import stage
 
-    frame = corpus_slice.iloc[:60]
-    articles = pd.DataFrame({
-        "id": [hashlib.sha1(url.encode()).hexdigest()[:16] for url in frame["url"]], "url": frame["url"],
-        "outlet": frame["outlet"], "source_country": frame["source_country"], "title": frame["title"],
-        "body": frame["text"], "date": pd.to_datetime(frame["date"]).dt.date,
-        "is_canonical": [number % 4 != 0 for number in range(len(frame))],
-    }).sort_values("id").reset_index(drop=True)
+    articles = _stage_articles(corpus_slice.iloc[:60])
+    articles["is_canonical"] = [number % 4 != 0 for number in range(len(articles))]
+    articles = articles.sort_values("id").reset_index(drop=True)
     articles.to_parquet(tmp_path / "articles.parquet", row_group_size=10)
     params = load_config(REPO / "params.yaml")
     config = params.timeline.model_copy(update={"cache_dir": None})
@@ -251,12 +242,7 @@ def test_worker_processes_write_the_bytes_of_one_process(
     from pipeline.config import EngineConfig
     from pipeline.engine import Engine
 
-    frame = corpus_slice.iloc[:40]
-    articles = pd.DataFrame({
-        "id": [hashlib.sha1(url.encode()).hexdigest()[:16] for url in frame["url"]], "url": frame["url"],
-        "outlet": frame["outlet"], "source_country": frame["source_country"], "title": frame["title"],
-        "body": frame["text"], "date": [dt.date.fromisoformat(value) for value in frame["date"]],
-    })
+    articles = _stage_articles(corpus_slice.iloc[:40])
     params = load_config(REPO / "params.yaml")
     monkeypatch.setattr("pipeline.timeline.pool.MIN_PARTITIONS_TO_START", 2)  # workers for these few partitions
     digests = []
@@ -270,3 +256,12 @@ def test_worker_processes_write_the_bytes_of_one_process(
                         if path.name != "metrics.json"})  # the metrics hold the seconds
         assert result.metrics["event_mentions"] > 16
     assert len(digests[0]) == 4 and digests[0] == digests[1]
+
+
+def _stage_articles(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the corpus slice as the stage's articles (ids from the URL, as ingest makes them)."""
+    return pd.DataFrame({
+        "id": [hashlib.sha1(url.encode()).hexdigest()[:16] for url in frame["url"]], "url": frame["url"],
+        "outlet": frame["outlet"], "source_country": frame["source_country"], "title": frame["title"],
+        "body": frame["text"], "date": [dt.date.fromisoformat(value) for value in frame["date"]],
+    })

@@ -17,17 +17,16 @@ between partitions besides the loaded model), so the stage writes the same bytes
 
 from __future__ import annotations
 
-import collections
 import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from tqdm import tqdm
 
 from pipeline.config import EngineConfig
-from pipeline.engine import Engine
+from pipeline.engine import Engine, in_order
 
 Partition = TypeVar("Partition")
 Result = TypeVar("Result")
@@ -76,18 +75,7 @@ class ProcessPool(Engine):
             yield from Engine.map(self, function, itertools.chain(first, items), *args, desc=desc, unit=unit,
                                   total=total)
             return
-        bar = tqdm(total=total, desc=desc, unit=unit, leave=False, disable=not desc)
-        pending: collections.deque[Future[Result]] = collections.deque()
-        try:
-            for item in itertools.chain(first, items):
-                pending.append(self.executor.submit(function, item, *args))
-                if len(pending) >= IN_FLIGHT_PER_PROCESS * self.processes:
-                    yield pending.popleft().result()
-                    bar.update()
-            while pending:
-                yield pending.popleft().result()
-                bar.update()
-        finally:
-            for future in pending:  # a consumer that stops early (or an error) leaves nothing running
-                future.cancel()
-            bar.close()
+        executor = self.executor
+        with tqdm(total=total, desc=desc, unit=unit, leave=False, disable=not desc) as bar:
+            yield from in_order(lambda item: executor.submit(function, item, *args), itertools.chain(first, items),
+                                IN_FLIGHT_PER_PROCESS * self.processes, bar)
