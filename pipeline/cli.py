@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -47,6 +47,15 @@ def _read_articles(path: Path, read: Callable[[Path], T]) -> T:
     _require(path, hint="run the ingest stage first")
     try:
         return read(path)
+    except (ValueError, OSError) as error:
+        raise InputError(f"{path}: {error}") from None
+
+
+def _reading(path: Path, batches: Iterator[T]) -> Iterator[T]:
+    """The batches read from the ingest stage's table `path`, with a damaged file's error as `_read_articles`
+    gives it (errors of whoever consumes the batches pass untouched)."""
+    try:
+        yield from batches
     except (ValueError, OSError) as error:
         raise InputError(f"{path}: {error}") from None
 
@@ -155,15 +164,15 @@ def _embed_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _embed(args: argparse.Namespace) -> int:
-    from pipeline.embed import embed_texts_of, read_texts, write_outputs
+    from pipeline.embed import embed_batches, text_batches, write_outputs
     from pipeline.engine import Engine
 
     config = _config(args)
     canonical_only = config.corpus.canonical_only
-    texts = _read_articles(args.articles, lambda path: read_texts(path, canonical_only, config.embed.text))
+    batches = _read_articles(args.articles, lambda path: text_batches(path, canonical_only, config.embed.text))
     with Engine(config.engine) as engine:
-        result = embed_texts_of(texts, config.embed, config.corpus.canonical_only,
-                                progress=not args.no_progress, engine=engine)
+        result = embed_batches(_reading(args.articles, batches), config.embed, canonical_only,
+                               progress=not args.no_progress, engine=engine)
     write_outputs(result, args.out_dir)
     log.info("%d articles embedded with %s in %.1f s (%d texts encoded now, the rest taken from the cache)",
              len(result.ids), result.info["model_key"], result.seconds, result.newly_embedded)

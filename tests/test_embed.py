@@ -223,3 +223,45 @@ def test_embeddings_are_the_same_bytes_here_or_on_dask_workers(model_cache, dask
         assert grown.newly_embedded == 1
         np.testing.assert_array_equal(grown.embeddings[:24], result.embeddings)
     assert files[0] == files[1]
+
+
+def test_the_matrix_is_written_shard_by_shard_with_the_bytes_np_save_gives(tmp_path):
+    import io
+
+    from pipeline.config import EngineConfig
+    from pipeline.engine import Engine
+
+    articles = _articles(7)
+    articles.loc[5, ["title", "lead"]] = articles.loc[1, ["title", "lead"]].to_numpy()  # one vector, two rows
+    result = embed_articles(articles, EmbedConfig(cache_dir=tmp_path), encoder=CountingEncoder(), progress=False,
+                            engine=Engine(EngineConfig(partition_size=2)))
+    assert len(list((tmp_path / "embeddings" / CountingEncoder.key).glob("*.npz"))) == 3
+    expected = io.BytesIO()
+    np.save(expected, result.embeddings)
+    write_outputs(result, tmp_path / "out")
+    assert (tmp_path / "out" / "embeddings.npy").read_bytes() == expected.getvalue()
+
+
+def test_the_table_read_in_batches_embeds_as_the_whole_frame_does(tmp_path, monkeypatch):
+    from pipeline import embed
+
+    articles = _articles(9).iloc[::-1]  # not in id order: the outputs are
+    articles["is_canonical"] = [True, True, False, True, True, True, True, False, True]
+    articles.to_parquet(tmp_path / "articles.parquet")
+    whole = embed_articles(articles, EmbedConfig(cache_dir=tmp_path / "a"), encoder=CountingEncoder(), progress=False)
+    monkeypatch.setattr(embed, "TEXT_BATCH", 2)
+    encoder = CountingEncoder()
+    batches = embed.text_batches(tmp_path / "articles.parquet", True, "title_lead")
+    batched = embed.embed_batches(batches, EmbedConfig(cache_dir=tmp_path / "b"), encoder=encoder, progress=False)
+    assert len(encoder.encoded) == 7
+    pd.testing.assert_frame_equal(batched.ids, whole.ids)
+    np.testing.assert_array_equal(batched.embeddings, whole.embeddings)
+    assert batched.info == whole.info
+
+
+def test_a_table_without_the_text_columns_is_refused_before_anything_is_read(tmp_path):
+    from pipeline import embed
+
+    _articles(2).drop(columns="lead").to_parquet(tmp_path / "articles.parquet")
+    with pytest.raises(ValueError, match="lacks column"):
+        embed.text_batches(tmp_path / "articles.parquet", True, "title_lead")

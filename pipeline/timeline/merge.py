@@ -149,6 +149,9 @@ def _membership(slot_of_row: np.ndarray, n_slots: int) -> sparse.csr_matrix:
     )
 
 
+ROWS_AT_A_TIME = 256  # block rows whose similarities are held at once: memory grows with the block, not its square
+
+
 def _cluster_block(
     rows: np.ndarray,
     earlier_events: list[int],
@@ -160,41 +163,52 @@ def _cluster_block(
 ) -> int:
     """Assign the block's rows, in order, to an earlier event, an event founded in this block, or a new one.
 
-    `linked[i, j]` holds the summed cosine of row i with the members event j has so far, so each decision
-    costs one row read; a new member's similarities to the block are added to its event's column.
+    A row's similarity to an event is the summed cosine with the event's members (for an earlier event, with
+    the sum of its members' vectors), added member by member in the order they joined. The cosines are
+    computed `ROWS_AT_A_TIME` rows at a time against the whole block, so a day of n mentions holds 256 x n
+    numbers, not n x n, and the sums come out the same bits whatever the number.
     """
     earlier_rows = np.flatnonzero(np.isin(labels, earlier_events))
-    slot_of = {label: slot for slot, label in enumerate(earlier_events)}
-    block = vectors[rows]
     n_earlier, n_rows = len(earlier_events), len(rows)
-    linked = np.zeros((n_rows, n_earlier + n_rows))
+    block = vectors[rows]
     sizes = np.zeros(n_earlier + n_rows)
     names: list[Counter[str]] = [Counter() for _ in range(n_earlier + n_rows)]
+    earlier_sums = None
     if len(earlier_rows):
+        slot_of = {label: slot for slot, label in enumerate(earlier_events)}
         slots = np.array([slot_of[int(label)] for label in labels[earlier_rows]])
-        linked[:, :n_earlier] = (block @ (_membership(slots, n_earlier) @ vectors[earlier_rows]).T).toarray()
+        earlier_sums = (_membership(slots, n_earlier) @ vectors[earlier_rows]).T
         sizes[:n_earlier] = np.bincount(slots, minlength=n_earlier)
         for slot, row in zip(slots, earlier_rows, strict=True):
             names[slot].update(entities[row])
-    pairwise = (block @ block.T).toarray()
+    slot_of_position = np.empty(n_rows, dtype=np.int64)
     slot_labels = list(earlier_events)
-    for position, row in enumerate(rows):
-        active = len(slot_labels)
-        best_slot, best_score = -1, -np.inf
-        if active:
-            similarity = linked[position, :active] / np.maximum(sizes[:active], 1)
-            for slot in np.argsort(-similarity, kind="stable")[: config.entity_candidates]:
-                score = similarity[slot] + config.entity_weight * entity_overlap(entities[row], names[slot])
-                if score > best_score:
-                    best_slot, best_score = int(slot), score
-        if best_slot < 0 or best_score < config.min_similarity:
-            best_slot = active
-            slot_labels.append(next_label)
-            next_label += 1
-        labels[row] = slot_labels[best_slot]
-        linked[:, best_slot] += pairwise[:, position]
-        sizes[best_slot] += 1
-        names[best_slot].update(entities[row])
+    for start in range(0, n_rows, ROWS_AT_A_TIME):
+        chunk = block[start : start + ROWS_AT_A_TIME]
+        pairwise = (chunk @ block.T).toarray()
+        linked = np.zeros((len(pairwise), n_earlier + n_rows))
+        if earlier_sums is not None:
+            linked[:, :n_earlier] = (chunk @ earlier_sums).toarray()
+        for offset, row in enumerate(rows[start : start + ROWS_AT_A_TIME]):
+            position = start + offset
+            similarities = linked[offset]
+            np.add.at(similarities, slot_of_position[:position], pairwise[offset, :position])  # in joining order
+            active = len(slot_labels)
+            best_slot, best_score = -1, -np.inf
+            if active:
+                similarity = similarities[:active] / np.maximum(sizes[:active], 1)
+                for slot in np.argsort(-similarity, kind="stable")[: config.entity_candidates]:
+                    score = similarity[slot] + config.entity_weight * entity_overlap(entities[row], names[slot])
+                    if score > best_score:
+                        best_slot, best_score = int(slot), score
+            if best_slot < 0 or best_score < config.min_similarity:
+                best_slot = active
+                slot_labels.append(next_label)
+                next_label += 1
+            labels[row] = slot_labels[best_slot]
+            slot_of_position[position] = best_slot
+            sizes[best_slot] += 1
+            names[best_slot].update(entities[row])
     return next_label
 
 
