@@ -55,7 +55,7 @@ def sentence_vectors(sentences: list[str], min_df: int) -> sparse.csr_matrix:
     """L2-normalised TF-IDF rows; words in fewer than `min_df` sentences are dropped as noise."""
     vectoriser = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=min(min_df, len(sentences)))
     try:
-        return normalize(vectoriser.fit_transform(sentences)).tocsr()
+        return normalize(vectoriser.fit_transform(sentences), copy=False).tocsr()
     except ValueError:  # nothing but stop words: every mention stands alone
         return sparse.csr_matrix((len(sentences), 1))
 

@@ -14,7 +14,6 @@ This module runs the steps in order, times them and counts what they produced; t
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import logging
 import math
@@ -32,8 +31,8 @@ from pipeline.config import CorpusConfig, TimelineConfig
 from pipeline.corpus import select_articles
 from pipeline.engine import Engine
 from pipeline.io import atomic_path, write_json, write_parquet
-from pipeline.timeline.mentions import Candidate, event_candidates, event_frame, extract_events, parse_cache
-from pipeline.timeline.merge import merge_events, provenance
+from pipeline.timeline.mentions import event_candidates, event_frame, extract_events, parse_cache
+from pipeline.timeline.merge import Provenance, merge_events, provenance
 from pipeline.timeline.pool import ProcessPool
 from pipeline.timeline.sentences import DatedText
 from pipeline.timeline.summarise import DatedSentence, summarise
@@ -72,6 +71,14 @@ def _as_date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+@contextlib.contextmanager
+def adding(seconds: dict[str, float], name: str) -> Iterator[None]:
+    """Add a block's wall-clock seconds to a step's (a step that runs chunk by chunk), without logging."""
+    start = time.perf_counter()
+    yield
+    seconds[name] = round(seconds[name] + time.perf_counter() - start, 2)
 
 
 @contextlib.contextmanager
@@ -183,57 +190,61 @@ def run_stage(
 ) -> StageResult:
     """The whole stage on the articles (loaded by `load_articles`, or `ArticleChunks.of_file`); tagging and event
     parsing run partition by partition on `engine` (default: in this process), on `config.processes` worker
-    processes when the engine is local. Articles are tagged a chunk at a time, and of each chunk only what the
-    corpus-level steps read is kept (event candidates, the sentences the summary may use, counts); its timexes go
-    to a file."""
+    processes when the engine is local. Articles are tagged, and their event sentences parsed, a chunk at a time;
+    of each chunk only what the corpus-level steps read is kept (event mentions, the sentences the summary may
+    use, counts), and its timexes go to a file."""
     import tempfile
 
     import pyarrow.parquet as pq
 
     source = articles if isinstance(articles, ArticleChunks) else ArticleChunks.of_frame(articles)
     meta = source.meta
-    seconds: dict[str, float] = {}
+    origin = provenance(meta, corpus)  # each outlet's group and country by the corpus contract
+    seconds: dict[str, float] = {"tagging": 0.0, "event parsing": 0.0}
     counts: dict[str, Any] = {"characters": 0, "sentences": 0, "timexes": 0, "dated_sentences": 0,
                               "types": Counter(), "granularities": Counter()}
-    candidates: list[Candidate] = []
+    mention_frames: list[pd.DataFrame] = []
     sentences: list[DatedSentence] = []
     timex_file = tempfile.NamedTemporaryFile(prefix="newsline-timexes-", suffix=".parquet")  # noqa: SIM115 (lives with the result)
     engine = engine or Engine()
     with contextlib.ExitStack() as stack:
         if engine.config.name == "local" and config.processes > 1:  # the costly steps on several cores
             engine = stack.enter_context(ProcessPool(config.processes, engine.config))
-        with timed(seconds, "tagging"), pq.ParquetWriter(timex_file.name, TIMEX_SCHEMA, compression="zstd") as writer:
-            cache, offset = tag_cache(config.cache_dir), 0
-            for chunk in source.chunks():
-                dated = date_articles(chunk, engine, cache)
+        writer = stack.enter_context(pq.ParquetWriter(timex_file.name, TIMEX_SCHEMA, compression="zstd"))
+        tags, parses = tag_cache(config.cache_dir), parse_cache(config.cache_dir, config.spacy_model)
+        log.info("tagging and event parsing, %d articles at a time ...", CHUNK_ARTICLES)
+        for chunk in source.chunks():
+            with adding(seconds, "tagging"):
+                dated = date_articles(chunk, engine, tags)
                 timexes = timex_frame(chunk, dated)
                 writer.write_table(pa.Table.from_pandas(timexes, schema=TIMEX_SCHEMA, preserve_index=False)
                                    .replace_schema_metadata(None))
                 _count(counts, chunk, dated, timexes)
+                sentences.extend(summary_sentences(chunk, dated, config.summary.lead_sentences))
+            with adding(seconds, "event parsing"):  # a chunk's candidates parsed now: never the corpus's at once
                 found = event_candidates(chunk, dated, config.event_granularities, config.max_events_per_article,
                                          config.event_min_content_words)
-                candidates.extend(dataclasses.replace(candidate, article=candidate.article + offset)
-                                  for candidate in found)
-                sentences.extend(summary_sentences(chunk, dated, config.summary.lead_sentences))
-                offset += len(chunk)
-        with timed(seconds, "event parsing"):
-            parts = extract_events(candidates, config, engine, parse_cache(config.cache_dir, config.spacy_model)) \
-                if candidates else []
-            origin = provenance(meta, corpus)  # each outlet's group and country by the corpus contract
-            mentions = event_frame(meta, candidates, parts, origin.outlet_groups, origin.outlet_countries)
-            del candidates, parts
+                parts = extract_events(found, config, engine, parses) if found else []
+                mention_frames.append(event_frame(chunk, found, parts, origin.outlet_groups, origin.outlet_countries))
+        log.info("tagging: %.1f s, event parsing: %.1f s", seconds["tagging"], seconds["event parsing"])
+    mentions = _concatenated(mention_frames, meta, origin)
+    del mention_frames
+    with timed(seconds, "summary timeline"):  # before merging, so the two never hold their state at once
+        entries = summarise(sentences, config.summary_dates, config.summary_sentences, config.summary)
+        del sentences
     with timed(seconds, "merging"):
         mentions, events = merge_events(mentions, origin, config.merge)
-    with timed(seconds, "summary timeline"):
-        entries = summarise(
-            sentences,
-            n_dates=config.summary_dates,
-            n_sentences=config.summary_sentences,
-            config=config.summary,
-        )
-        summary = summary_json(entries, meta, dict(zip(mentions["mention_id"], mentions["event_id"], strict=True)))
+    summary = summary_json(entries, meta, dict(zip(mentions["mention_id"], mentions["event_id"], strict=True)))
     metrics = stage_metrics(meta, counts, mentions, events, summary, seconds)
     return StageResult(timex_file, mentions, events, summary, metrics)
+
+
+def _concatenated(frames: list[pd.DataFrame], meta: pd.DataFrame, origin: Provenance) -> pd.DataFrame:
+    """The chunks' event mentions as one frame (an empty one with the columns when no chunk had any)."""
+    found = [frame for frame in frames if len(frame)]
+    if not found:
+        return event_frame(meta, [], [], origin.outlet_groups, origin.outlet_countries)
+    return pd.concat(found, ignore_index=True)
 
 
 def _count(counts: dict[str, Any], chunk: pd.DataFrame, dated: Sequence[DatedText], timexes: pd.DataFrame) -> None:

@@ -44,7 +44,7 @@ _NAVIGATION = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DatedSentence:
     """A sentence of an article, with the article's publication day and the days the sentence names.
 
@@ -228,11 +228,12 @@ class Collection:
         plain = [strip_dateline(detokenise_ptb(sentence.text)) for sentence in sentences]
         vectoriser = TfidfVectorizer(stop_words="english", lowercase=True, sublinear_tf=True)
         try:
-            vectors = normalize(vectoriser.fit_transform(plain)).tocsr()
+            vectors = normalize(vectoriser.fit_transform(plain), copy=False).tocsr()  # in place: no second copy
         except ValueError:  # no word survives stop-word removal
             return None
         kept = [_without_dateline(sentence, text) for sentence, text in zip(sentences, plain, strict=True)]
-        return cls(kept, plain, vectors)
+        shared = [sentence.text if text == sentence.text else text for sentence, text in zip(kept, plain, strict=True)]
+        return cls(kept, shared, vectors)  # most plain texts are their sentence's: one string, not two
 
 
 class Summariser:
