@@ -130,3 +130,16 @@ def test_few_topics_are_fine_for_a_small_corpus_and_outliers_are_no_topic():
 
 def test_a_model_without_any_topic_is_flagged_once():
     assert degenerate_findings({-1: 210}, float("nan"), **LIMITS) == ["no topic found: every article is an outlier"]
+
+
+def test_the_tokenised_corpus_shares_one_string_per_word():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from pipeline.topics.words import clean_for_vectorizer, tokenise
+
+    docs = ["Kyiv shelled; Kyiv holds.", "Shelling near Kyiv", ""]
+    vectorizer = CountVectorizer(stop_words="english")
+    tokens = tokenise(iter(docs), vectorizer)  # any iterable: the stage feeds texts a slice at a time
+    assert tokens == [vectorizer.build_analyzer()(clean_for_vectorizer(doc)) for doc in docs]
+    kyiv = [token for doc in tokens for token in doc if token == "kyiv"]
+    assert len(kyiv) == 3 and all(token is kyiv[0] for token in kyiv)

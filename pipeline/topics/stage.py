@@ -69,7 +69,9 @@ def document_texts(articles: pd.DataFrame, mode: str) -> list[str]:
 def reference_tokens(articles: pd.DataFrame, config: TopicsConfig) -> tuple[list[list[str]], list[str]]:
     """Titles and bodies tokenised by the stage's analyzer, and the corpus stop words found on them (already
     removed from the tokens): the corpus NPMI is counted on, and what the vectorizer leaves out."""
-    tokens = tokenise(full_texts(articles), make_vectorizer(config.vectorizer))
+    slices = (articles.iloc[start : start + 4096] for start in range(0, len(articles), 4096))
+    texts = (text for part in slices for text in full_texts(part))  # made a slice at a time, never all held
+    tokens = tokenise(texts, make_vectorizer(config.vectorizer))
     stop_words = corpus_stop_words(tokens, config.vectorizer.max_doc_share)
     if stop_words:
         dropped = set(stop_words)
