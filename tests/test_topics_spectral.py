@@ -216,3 +216,13 @@ def test_the_layout_has_the_same_bits_whatever_the_number_of_blas_threads(encode
         with threadpool_limits(limits=threads, user_api="blas"):
             layouts.append(Spectral(n_neighbors=10, n_components=8).build(3).fit_transform(embeddings))
     assert layouts[0].tobytes() == layouts[1].tobytes()
+
+
+def test_a_large_index_searches_in_smaller_blocks_with_the_same_neighbours(monkeypatch):
+    data = np.random.default_rng(3).normal(size=(300, 16)).astype(np.float32)
+    whole = ExactCosineIndex(data).neighbor_graph(8)
+    monkeypatch.setattr(ExactCosineIndex, "BLOCK_CELLS", 300 * 7)  # blocks of 7 query rows
+    blocked = ExactCosineIndex(data).neighbor_graph(8)
+    np.testing.assert_array_equal(blocked[0], whole[0])
+    np.testing.assert_allclose(blocked[1], whole[1], atol=1e-6)
+    assert (whole[0][:, 0] == np.arange(300)).all() and (whole[1][:, 0] == 0).all()

@@ -40,7 +40,8 @@ class ExactCosineIndex:
     """
 
     _angular_trees = True  # read by UMAP.transform to choose an epsilon that exact search ignores
-    BLOCK = 2048
+    BLOCK = 2048  # query rows at a time, fewer when the index is large: a block holds at most BLOCK_CELLS
+    BLOCK_CELLS = 1 << 25  # similarities (and as many int64 positions), so memory stays flat as n grows
 
     def __init__(self, data: np.ndarray) -> None:
         self._data = self._normalise(data)
@@ -54,16 +55,18 @@ class ExactCosineIndex:
     def _search(self, queries: np.ndarray, k: int, first_row: int | None) -> tuple[np.ndarray, np.ndarray]:
         indices = np.empty((len(queries), k), dtype=np.int32)
         distances = np.empty((len(queries), k), dtype=np.float32)
-        for start in range(0, len(queries), self.BLOCK):
-            similarity = queries[start : start + self.BLOCK] @ self._data.T
+        block = max(1, min(self.BLOCK, self.BLOCK_CELLS // max(1, len(self._data))))
+        for start in range(0, len(queries), block):
+            similarity = queries[start : start + block] @ self._data.T
             rows = np.arange(len(similarity))
             if first_row is not None:  # a training point is its own nearest neighbour, as UMAP expects
                 similarity[rows, first_row + start + rows] = np.inf
-            top = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-            order = np.argsort(-np.take_along_axis(similarity, top, axis=1), axis=1, kind="stable")
+            np.negative(similarity, out=similarity)  # in place (no copy): nearest first, 1 - s is 1 + (-s)
+            top = np.argpartition(similarity, k - 1, axis=1)[:, :k]
+            order = np.argsort(np.take_along_axis(similarity, top, axis=1), axis=1, kind="stable")
             top = np.take_along_axis(top, order, axis=1)
             indices[start : start + len(top)] = top
-            distances[start : start + len(top)] = np.clip(1 - np.take_along_axis(similarity, top, axis=1), 0, 2)
+            distances[start : start + len(top)] = np.clip(1 + np.take_along_axis(similarity, top, axis=1), 0, 2)
         return indices, distances
 
     def neighbor_graph(self, k: int) -> tuple[np.ndarray, np.ndarray]:
