@@ -190,10 +190,8 @@ def _topics_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _topics(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from pipeline.embed import build_encoder, load_embeddings
-    from pipeline.topics.stage import align, run_topics, write_outputs
+    from pipeline.topics.stage import align, read_articles, run_topics, write_outputs
 
     logging.getLogger("gensim").setLevel(logging.WARNING)  # it logs every 1000 sliding windows
     logging.getLogger("BERTopic").setLevel(logging.ERROR)  # warns about update_topics with our own assignment
@@ -204,7 +202,7 @@ def _topics(args: argparse.Namespace) -> int:
         encoder = build_encoder(config.embed)
         if info.get("model_key") != encoder.key:
             raise ValueError(f"embeddings were made with {info.get('model_key')}, params ask for {encoder.key}")
-        articles = align(pd.read_parquet(args.articles), ids, config.corpus.canonical_only)
+        articles = align(read_articles(args.articles), ids, config.corpus.canonical_only)
         result = run_topics(articles, ids, embeddings, config.topics, encoder, info, config.embed)
     except ValueError as error:
         raise InputError(str(error)) from None

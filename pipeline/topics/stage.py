@@ -79,6 +79,18 @@ def reference_tokens(articles: pd.DataFrame, config: TopicsConfig) -> tuple[list
     return tokens, stop_words
 
 
+ARTICLE_COLUMNS = ("id", "url", "outlet", "source_country", "date", "title", "lead", "body", "is_canonical")
+
+
+def read_articles(path: Path) -> pd.DataFrame:
+    """The columns of the ingest stage's table that the stage reads (those present): not every paragraph,
+    heading and caption, which would double what the corpus's texts cost in memory."""
+    import pyarrow.parquet as pq
+
+    present = set(pq.read_schema(path).names)
+    return pd.read_parquet(path, columns=[name for name in ARTICLE_COLUMNS if name in present])
+
+
 def align(articles: pd.DataFrame, ids: pd.DataFrame, canonical_only: bool) -> pd.DataFrame:
     """The selected articles in the order of the embedding rows; stale embeddings are an error, not a guess."""
     selected = select_articles(articles, canonical_only, required=("id", "title", "lead", "body"))
