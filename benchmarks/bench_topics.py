@@ -165,6 +165,8 @@ def compare_corpora(args: argparse.Namespace) -> None:
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         table = {name: kept for name, kept in results.get("corpora", {}).items()  # corpora no longer drawn: dropped
                  if any(name == known or name.startswith(f"{known} (") for known in names)}
+        if args.no_baselines and corpus.name in table:  # the baselines do not depend on the stage: kept, dated
+            entry.update(_baselines_of(table[corpus.name]))
         table[corpus.name] = entry
         results["corpora"] = {name: table[name] for name in sorted(table, key=_corpus_order(names))}
         results["corpora_targets"] = targets(results["corpora"])
@@ -175,6 +177,17 @@ def compare_corpora(args: argparse.Namespace) -> None:
         }
         io.write_json(RESULTS, results)
     print(json.dumps({"corpora": results["corpora"], "targets": results["corpora_targets"]}, indent=2))
+
+
+BASELINES = ("bertopic_defaults", "lda")
+
+
+def _baselines_of(entry: dict[str, Any]) -> dict[str, Any]:
+    """The baselines' results of an earlier run, with the commit that measured them."""
+    kept = {name: entry[name] for name in BASELINES if name in entry}
+    if kept:
+        kept["baselines_run"] = entry.get("baselines_run") or entry.get("run", {})
+    return kept
 
 
 def _corpus_order(names: list[str]) -> Any:
@@ -199,7 +212,8 @@ def main() -> None:
                         help="also the stage with each of these reducers at their defaults (umap: the one before 13.5)")
     parser.add_argument("--only", nargs="*", default=[],
                         help="measure only the corpora with these name prefixes; the others' entries are kept")
-    parser.add_argument("--no-baselines", action="store_true", help="this stage only")
+    parser.add_argument("--no-baselines", action="store_true",
+                        help="this stage only; a corpus's baseline results from an earlier run are kept")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("gensim").setLevel(logging.WARNING)
