@@ -165,8 +165,8 @@ def compare_corpora(args: argparse.Namespace) -> None:
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         table = {name: kept for name, kept in results.get("corpora", {}).items()  # corpora no longer drawn: dropped
                  if any(name == known or name.startswith(f"{known} (") for known in names)}
-        if args.no_baselines and corpus.name in table:  # the baselines do not depend on the stage: kept, dated
-            entry.update(_baselines_of(table[corpus.name]))
+        if args.no_baselines:  # kept from the last run that measured them, with its commit
+            entry.update(_baselines_of(results.get("corpora", {}), corpus.name))
         table[corpus.name] = entry
         results["corpora"] = {name: table[name] for name in sorted(table, key=_corpus_order(names))}
         results["corpora_targets"] = targets(results["corpora"])
@@ -182,9 +182,12 @@ def compare_corpora(args: argparse.Namespace) -> None:
 BASELINES = ("bertopic_defaults", "lda")
 
 
-def _baselines_of(entry: dict[str, Any]) -> dict[str, Any]:
-    """The baselines' results of an earlier run, with the commit that measured them."""
-    kept = {name: entry[name] for name in BASELINES if name in entry}
+def _baselines_of(corpora: dict[str, Any], name: str) -> dict[str, Any]:
+    """A corpus's baseline results from an earlier run, with the commit that measured them (BERTopic's defaults
+    do not depend on the stage; LDA was given the number of topics the stage found then). Seed 0's subsets were
+    named without their seed before ("default subset 1,000"): the same draws."""
+    entry = corpora.get(name) or corpora.get(name.removesuffix(" (seed 0)")) or {}
+    kept = {key: entry[key] for key in BASELINES if key in entry}
     if kept:
         kept["baselines_run"] = entry.get("baselines_run") or entry.get("run", {})
     return kept
