@@ -303,9 +303,10 @@ def _key(run: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def merged(runs: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`runs` with `new` added, a new run replacing an old one of the same engine, size, phase and stage."""
-    replaced = {_key(run) for run in new}
-    return sorted([*(run for run in runs if _key(run) not in replaced), *new], key=_key)
+    """`runs` with `new` added, a new run replacing an old one of the same engine, size, phase and stage (and a
+    later one of `new` an earlier one: logs of two runs merged in the order given)."""
+    latest = {_key(run): run for run in new}
+    return sorted([*(run for run in runs if _key(run) not in latest), *latest.values()], key=_key)
 
 
 def save(runs: list[dict[str, Any]], note: dict[str, Any], path: Path = RESULTS) -> dict[str, Any]:

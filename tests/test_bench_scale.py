@@ -69,3 +69,6 @@ def test_the_plus_one_percent_share_pairs_runs_of_one_encoder_and_the_fit_reads_
     fitted = bench.exponents(runs)["local"]["embed"]
     assert fitted["exponent"] == pytest.approx(1.0) and fitted["cpu_seconds"] == [5.0, 10.0, 20.0]
     assert len(bench.merged(runs, [run(1, "cold", 11.0)])) == len(runs)  # the same key: replaced, not added
+    two_logs = bench.merged(runs, [run(1, "cold", 11.0), run(1, "cold", 12.0)])  # the later log's run is kept
+    assert len(two_logs) == len(runs) and [r["cpu_seconds"] for r in two_logs if r["factor"] == 1
+                                            and r["phase"] == "cold" and r["encoder"] == "static"] == [12.0]
