@@ -163,3 +163,18 @@ def test_a_statement_s_date_dates_the_event_it_reports(nlp) -> None:
     parts = event_parts(nlp(sentence), [date_in(sentence, "Monday")])
     assert parts.trigger == "shelled"
     assert "Russian" in parts.actors
+
+
+def test_a_day_merged_a_few_rows_at_a_time_gives_the_labels_of_one_pass(monkeypatch) -> None:
+    """Similarities are computed ROWS_AT_A_TIME rows at a time so a busy day never holds its square; the sums
+    are added in joining order, so any chunk size gives the same events."""
+    from pipeline.timeline import merge
+
+    rows = [(f"{kind}{copy}", outlet, day(copy % 2), sentence, day(copy % 2), entities)
+            for copy in range(4) for kind, (_, outlet, _, sentence, _, entities) in zip("abcde", MENTIONS, strict=True)]
+    mentions = mentions_frame(rows)
+    vectors = sentence_vectors(mentions["sentence"].tolist(), 1)
+    whole = cluster_mentions(mentions, vectors, MergeConfig())
+    monkeypatch.setattr(merge, "ROWS_AT_A_TIME", 3)  # a day of ten mentions in four chunks
+    assert cluster_mentions(mentions, vectors, MergeConfig()).tolist() == whole.tolist()
+    assert 1 < len(set(whole.tolist())) < len(rows)
