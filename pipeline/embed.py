@@ -174,12 +174,11 @@ def encode_partition(texts: list[str], encoder: Encoder) -> np.ndarray:
 
 
 def embed_texts(
-    texts: list[str], encoder: Encoder, cache: EmbeddingCache, bar: Any = None, engine: Engine | None = None
+    text_of: dict[str, str], encoder: Encoder, cache: EmbeddingCache, bar: Any = None, engine: Engine | None = None
 ) -> int:
-    """Encode the texts the cache lacks (on `engine`, default: in this process) into the cache; returns how
-    many were encoded."""
+    """Encode the texts (keyed by `text_hash`) the cache lacks (on `engine`, default: in this process) into the
+    cache; returns how many were encoded."""
     engine = engine or Engine()
-    text_of = {text_hash(text): text for text in texts}
     todo = cache.missing(list(text_of))
     if todo:
         todo.sort(key=lambda key: len(text_of[key]))  # similar lengths per partition waste less padding
@@ -252,9 +251,9 @@ def embed_batches(
     with tqdm(desc=f"embed {encoder.key}", unit="doc", disable=not progress) as bar:
         for batch in batches:
             texts = batch["text"].tolist()
-            newly += embed_texts(texts, encoder, cache, bar, engine)
-            ids.append(pd.DataFrame({"id": batch["id"].astype(str).to_numpy(),
-                                     "text_sha256": [text_hash(text) for text in texts]}))
+            keys = [text_hash(text) for text in texts]  # each text hashed once
+            newly += embed_texts(dict(zip(keys, texts, strict=True)), encoder, cache, bar, engine)
+            ids.append(pd.DataFrame({"id": batch["id"].astype(str).to_numpy(), "text_sha256": keys}))
     frame = pd.concat(ids, ignore_index=True) if ids else pd.DataFrame({"id": [], "text_sha256": []}, dtype=object)
     frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
     sample = frame["text_sha256"].head(1).tolist()

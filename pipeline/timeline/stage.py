@@ -74,21 +74,16 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 @contextlib.contextmanager
-def adding(seconds: dict[str, float], name: str) -> Iterator[None]:
-    """Add a block's wall-clock seconds to a step's (a step that runs chunk by chunk), without logging."""
+def timed(seconds: dict[str, float], name: str, quiet: bool = False) -> Iterator[None]:
+    """Add a block's wall-clock seconds to a step's (for the metrics; a step may run chunk by chunk) and log its
+    start and end unless `quiet`."""
     start = time.perf_counter()
+    if not quiet:
+        log.info("%s ...", name)
     yield
-    seconds[name] = round(seconds[name] + time.perf_counter() - start, 2)
-
-
-@contextlib.contextmanager
-def timed(seconds: dict[str, float], name: str) -> Iterator[None]:
-    """Record a step's wall-clock seconds (for the metrics) and log its start and end."""
-    start = time.perf_counter()
-    log.info("%s ...", name)
-    yield
-    seconds[name] = round(time.perf_counter() - start, 2)
-    log.info("%s: %.1f s", name, seconds[name])
+    seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - start, 2)
+    if not quiet:
+        log.info("%s: %.1f s", name, time.perf_counter() - start)
 
 
 CHUNK_ARTICLES = 2048  # articles tagged and read at a time: their bodies, sentences and timexes are not kept
@@ -200,7 +195,7 @@ def run_stage(
     source = articles if isinstance(articles, ArticleChunks) else ArticleChunks.of_frame(articles)
     meta = source.meta
     origin = provenance(meta, corpus)  # each outlet's group and country by the corpus contract
-    seconds: dict[str, float] = {"tagging": 0.0, "event parsing": 0.0}
+    seconds: dict[str, float] = {"tagging": 0.0, "event parsing": 0.0}  # present for an empty corpus too
     counts: dict[str, Any] = {"characters": 0, "sentences": 0, "timexes": 0, "dated_sentences": 0,
                               "types": Counter(), "granularities": Counter()}
     mention_frames: list[pd.DataFrame] = []
@@ -214,14 +209,14 @@ def run_stage(
         tags, parses = tag_cache(config.cache_dir), parse_cache(config.cache_dir, config.spacy_model)
         log.info("tagging and event parsing, %d articles at a time ...", CHUNK_ARTICLES)
         for chunk in source.chunks():
-            with adding(seconds, "tagging"):
+            with timed(seconds, "tagging", quiet=True):
                 dated = date_articles(chunk, engine, tags)
                 timexes = timex_frame(chunk, dated)
                 writer.write_table(pa.Table.from_pandas(timexes, schema=TIMEX_SCHEMA, preserve_index=False)
                                    .replace_schema_metadata(None))
                 _count(counts, chunk, dated, timexes)
                 sentences.extend(summary_sentences(chunk, dated, config.summary.lead_sentences))
-            with adding(seconds, "event parsing"):  # a chunk's candidates parsed now: never the corpus's at once
+            with timed(seconds, "event parsing", quiet=True):  # a chunk's candidates now, never all at once
                 found = event_candidates(chunk, dated, config.event_granularities, config.max_events_per_article,
                                          config.event_min_content_words)
                 parts = extract_events(found, config, engine, parses) if found else []
